@@ -1,0 +1,118 @@
+// CEpoll: the few Linux syscalls and constants Swift cannot import cleanly.
+//
+// Glibc's Swift module does not export <sys/epoll.h>, <sys/eventfd.h> or <sys/timerfd.h>, and
+// `struct epoll_event` is declared packed on x86-64 (12 bytes, alignment 1), which Swift imports
+// with the wrong layout. So epoll events are reached only through the accessors below, and every
+// constant is re-declared with one fixed type to spare Swift call sites the conversions.
+#ifndef CEPOLL_H
+#define CEPOLL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+// MARK: epoll
+
+extern const uint32_t CEpoll_EPOLLIN;
+extern const uint32_t CEpoll_EPOLLOUT;
+extern const uint32_t CEpoll_EPOLLERR;
+extern const uint32_t CEpoll_EPOLLHUP;
+extern const uint32_t CEpoll_EPOLLRDHUP;
+extern const uint32_t CEpoll_EPOLLET;
+extern const int32_t CEpoll_EPOLL_CTL_ADD;
+extern const int32_t CEpoll_EPOLL_CTL_MOD;
+extern const int32_t CEpoll_EPOLL_CTL_DEL;
+
+/// Opaque storage for an array of epoll events; its true layout is known only in C.
+typedef struct CEpoll_event_storage CEpoll_event_storage;
+
+/// Size in bytes of one `struct epoll_event` (12 on x86-64, 16 on arm64).
+size_t CEpoll_event_size(void);
+
+int CEpoll_create(void);
+/// Adds, modifies or removes `fd` with `events`; `data` is returned with each event (a u64).
+int CEpoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// Waits into `events`, an array of `capacity` events allocated with CEpoll_event_size() each.
+int CEpoll_wait(int epfd, void *events, int capacity, int timeout_ms);
+uint32_t CEpoll_event_flags(const void *events, int index);
+uint64_t CEpoll_event_data(const void *events, int index);
+
+// MARK: eventfd and timerfd
+
+int CEpoll_eventfd(void);
+int CEpoll_timerfd_create(void);
+/// Arms a one-shot (interval 0) or periodic timer, relative, in nanoseconds. 0 disarms.
+int CEpoll_timerfd_settime(int fd, uint64_t initial_ns, uint64_t interval_ns);
+
+// MARK: sockets
+
+extern const int32_t CEpoll_EAGAIN;
+extern const int32_t CEpoll_EINPROGRESS;
+extern const int32_t CEpoll_EINTR;
+extern const int32_t CEpoll_ECONNREFUSED;
+extern const int32_t CEpoll_ECONNRESET;
+extern const int32_t CEpoll_EPIPE;
+extern const int32_t CEpoll_EMFILE;
+extern const int32_t CEpoll_ENFILE;
+extern const int32_t CEpoll_ETIMEDOUT;
+extern const int32_t CEpoll_EADDRNOTAVAIL;
+
+/// A resolved IPv4 or IPv6 address, stored as a sockaddr_storage-sized blob.
+typedef struct {
+    uint8_t bytes[128];
+    uint32_t length;
+} CEpoll_address;
+
+/// Parses a numeric IPv4/IPv6 literal ("127.0.0.1", "::1") and a port. Returns 0 or -1.
+int CEpoll_address_parse(const char *host, uint16_t port, CEpoll_address *out);
+/// Resolves a host name with getaddrinfo (numeric service). Returns 0, or the getaddrinfo error.
+int CEpoll_address_resolve(const char *host, uint16_t port, CEpoll_address *out);
+int CEpoll_address_family(const CEpoll_address *address);
+/// Formats an address as "HOST:PORT" (IPv6 as "[HOST]:PORT") into `out`. Returns 0 or -1.
+int CEpoll_address_format(const CEpoll_address *address, char *out, size_t capacity);
+
+/// A nonblocking, close-on-exec TCP socket for `family`.
+int CEpoll_socket_tcp(int family);
+/// Starts a nonblocking connect; returns 0 (connected), or -1 with errno (EINPROGRESS expected).
+int CEpoll_connect(int fd, const CEpoll_address *address);
+/// The pending error of a socket whose nonblocking connect finished (SO_ERROR), or -1.
+int CEpoll_socket_error(int fd);
+int CEpoll_set_nodelay(int fd);
+int CEpoll_set_reuseaddr(int fd);
+int CEpoll_set_reuseport(int fd);
+/// SO_LINGER with a zero timeout: close() then sends RST instead of FIN (fault injection).
+int CEpoll_set_linger_zero(int fd);
+int CEpoll_bind(int fd, const CEpoll_address *address);
+int CEpoll_listen(int fd, int backlog);
+/// The address a socket is bound to (for port 0).
+int CEpoll_local_address(int fd, CEpoll_address *out);
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int CEpoll_accept(int fd);
+/// send() with MSG_NOSIGNAL, so a peer that has gone away is EPIPE, never SIGPIPE.
+ssize_t CEpoll_send(int fd, const void *bytes, size_t count);
+
+// MARK: process
+
+/// Raises the soft RLIMIT_NOFILE to min(wanted, hard). Returns the new soft limit, or -1.
+long CEpoll_raise_nofile(long wanted);
+/// The hard RLIMIT_NOFILE (or -1).
+long CEpoll_nofile_hard(void);
+/// Pins the calling thread to the CPUs in [first, first+count). Returns 0 or -1.
+int CEpoll_pin_thread(int first, int count);
+/// Pins the whole process (all threads created later inherit) to [first, first+count).
+int CEpoll_pin_process(int pid, int first, int count);
+int CEpoll_online_cpus(void);
+int CEpoll_errno(void);
+/// CPU time of this process in microseconds (user, system), from getrusage.
+void CEpoll_process_cpu_us(uint64_t *user, uint64_t *system);
+/// Peak resident set size of this process in KiB.
+long CEpoll_peak_rss_kib(void);
+/// Blocks SIGINT, SIGTERM and SIGPIPE in the calling thread (threads created after inherit it)
+/// and returns a nonblocking signalfd for SIGINT and SIGTERM, so signals arrive as events.
+int CEpoll_signalfd_int_term(void);
+/// Reads one signal from a signalfd; returns the signal number, or -1.
+int CEpoll_signalfd_read(int fd);
+/// Ignores SIGPIPE for the process.
+void CEpoll_ignore_sigpipe(void);
+
+#endif

@@ -1,0 +1,463 @@
+import CEpoll
+import HTTPWire
+
+/// One thread's event loop: an epoll instance and the connections it owns, driven closed-loop.
+///
+/// The per-request path is: one `send` of the pre-serialized request, usually one `read` of the
+/// whole response, one clock read at completion (which is also the next request's start time).
+/// Sockets are registered with epoll once, level-triggered for reading; write interest is added
+/// only while a write would block, so a steady keep-alive request costs no `epoll_ctl`
+/// (wrk spends two per request). Nothing on that path allocates, locks or builds a String.
+struct ClientEventLoop: ~Copyable {
+    private let epoll: Epoll
+    private let slots: UnsafeMutablePointer<ConnectionSlot>
+    private let slotCount: Int
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private let request: UnsafeRawBufferPointer
+    private let address: SocketAddress
+    private let requestTimeoutNanoseconds: UInt64
+    private let connectTimeoutNanoseconds: UInt64
+    private let drainNanoseconds: UInt64
+    private let warmupNanoseconds: UInt64
+    private let durationNanoseconds: UInt64?
+    private let control: RunControl
+    private let progress: LoopProgress
+
+    /// Requests this loop may still start (its share of a request count, or unlimited).
+    private var quota: Int
+    private var inFlight = 0
+    private var startNanoseconds: UInt64 = 0
+    private var warmupEndNanoseconds: UInt64 = 0
+    private var endNanoseconds: UInt64 = .max
+    private var stopping = false
+    private var firstSendNanoseconds: UInt64 = .max
+    private var lastCompletionNanoseconds: UInt64 = 0
+    private var nextSweepNanoseconds: UInt64 = 0
+    private var completedCount = 0
+    private var failedCount = 0
+    private var everConnected = false
+    /// Slots waiting to retry a connect (kept as a count so the loop condition is O(1)).
+    private var backoffCount = 0
+    private var result = RunResult()
+
+    /// Backoff after a failed connect: starts small, doubles, capped, so refused or unreachable
+    /// servers do not spin the CPU while the run continues.
+    private static let firstRetryDelay: UInt64 = 10_000_000
+    private static let maxRetryDelay: UInt64 = 1_000_000_000
+    /// How often timeouts and backoffs are checked.
+    private static let sweepInterval: UInt64 = 20_000_000
+    private static let readBufferSize = 64 * 1024
+
+    init(connections: Int, quota: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
+         control: RunControl) throws(SystemError) {
+        epoll = try Epoll(capacity: min(max(connections, 16), 4096))
+        slotCount = connections
+        slots = UnsafeMutablePointer<ConnectionSlot>.allocate(capacity: connections)
+        slots.initialize(repeating: ConnectionSlot(), count: connections)
+        readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferSize, alignment: 64)
+        request = plan.request.bytes
+        address = plan.address
+        requestTimeoutNanoseconds = plan.requestTimeoutNanoseconds
+        connectTimeoutNanoseconds = plan.connectTimeoutNanoseconds
+        drainNanoseconds = plan.drainNanoseconds
+        warmupNanoseconds = plan.warmupNanoseconds
+        durationNanoseconds = plan.durationNanoseconds
+        self.quota = quota
+        self.progress = progress
+        self.control = control
+    }
+
+    deinit {
+        for index in 0..<slotCount where slots[index].fd >= 0 {
+            FileDescriptor(rawValue: slots[index].fd).close()
+        }
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+        readBuffer.deallocate()
+    }
+
+    /// Runs until every request of the quota (or of the duration) has ended in an outcome.
+    mutating func run() -> RunResult {
+        let now = Clock.monotonicNanoseconds()
+        startNanoseconds = now
+        warmupEndNanoseconds = now + warmupNanoseconds
+        if let durationNanoseconds { endNanoseconds = warmupEndNanoseconds + durationNanoseconds }
+        progress.measuring.store(warmupNanoseconds == 0, ordering: .relaxed)
+        nextSweepNanoseconds = now + Self.sweepInterval
+        for index in 0..<slotCount { startNextRequest(index, now: now) }
+
+        while inFlight > 0 || (backoffCount > 0 && !stopping && quota > 0) {
+            let waitMilliseconds = nextWaitMilliseconds()
+            let ready: Int
+            do {
+                ready = try epoll.wait(timeoutMilliseconds: waitMilliseconds)
+            } catch {
+                // epoll_wait fails only on programming errors (EBADF, EINVAL); end the run honestly.
+                cancelAll()
+                break
+            }
+            for event in 0..<ready {
+                handle(slot: Int(truncatingIfNeeded: epoll.data(at: event)), flags: epoll.flags(at: event))
+            }
+            let now = Clock.monotonicNanoseconds()
+            if now >= nextSweepNanoseconds { sweep(now: now) }
+            if control.cancelled.load(ordering: .relaxed) {
+                cancelAll()
+                break
+            }
+        }
+        publishProgress()
+        result.durationSeconds = lastCompletionNanoseconds > firstSendNanoseconds && firstSendNanoseconds != .max
+            ? Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9 : 0
+        result.firstSendNanoseconds = firstSendNanoseconds
+        result.lastCompletionNanoseconds = lastCompletionNanoseconds
+        return result
+    }
+
+    private func nextWaitMilliseconds() -> Int32 {
+        let now = Clock.monotonicNanoseconds()
+        var until = nextSweepNanoseconds
+        if !stopping, endNanoseconds < until { until = endNanoseconds }
+        if until <= now { return 0 }
+        return Int32(min((until - now + 999_999) / 1_000_000, 1000))
+    }
+
+    // MARK: Starting requests
+
+    /// Claims the next request for this slot if any remain, and connects or sends.
+    private mutating func startNextRequest(_ index: Int, now: UInt64) {
+        guard claimRequest(index, now: now) else {
+            closeConnection(index)
+            slots[index].phase = .finished
+            return
+        }
+        if slots[index].fd >= 0 {
+            slots[index].phase = .sending
+            slots[index].writeOffset = 0
+            slots[index].deadlineNanoseconds = now &+ requestTimeoutNanoseconds
+            slots[index].parser.reset()
+            slots[index].usage.reset()
+            sendRequest(index)
+        } else {
+            connect(index, now: now)
+        }
+    }
+
+    /// Takes one request from the quota. Stops at the end of the duration, on cancel, or when the
+    /// quota is spent.
+    private mutating func claimRequest(_ index: Int, now: UInt64) -> Bool {
+        if stopping || quota == 0 { return false }
+        if now >= endNanoseconds {
+            beginStopping(now: now)
+            return false
+        }
+        if quota != .max { quota -= 1 }
+        inFlight += 1
+        let warmup = now < warmupEndNanoseconds
+        slots[index].isWarmup = warmup
+        slots[index].requestStartNanoseconds = now
+        if warmup {
+            result.warmupRequests &+= 1
+        } else {
+            result.requests &+= 1
+            if now < firstSendNanoseconds {
+                firstSendNanoseconds = now
+                progress.measuring.store(true, ordering: .relaxed)
+            }
+        }
+        return true
+    }
+
+    private mutating func beginStopping(now: UInt64) {
+        guard !stopping else { return }
+        stopping = true
+        // In-flight requests get the drain time to finish; the sweep cancels what is left.
+        endNanoseconds = now
+    }
+
+    private mutating func connect(_ index: Int, now: UInt64) {
+        slots[index].deadlineNanoseconds = now &+ min(connectTimeoutNanoseconds, requestTimeoutNanoseconds)
+        let fd: FileDescriptor
+        do {
+            fd = try Socket.makeTCP(family: address.family)
+        } catch {
+            fail(index, .connect, now: now, errno: error.errno)
+            return
+        }
+        slots[index].fd = fd.rawValue
+        do {
+            try epoll.add(fd.rawValue, events: Epoll.readable | Epoll.writable, data: UInt64(index))
+        } catch {
+            fail(index, .connect, now: now, errno: error.errno)
+            return
+        }
+        slots[index].watchingWritable = true
+        slots[index].parser.reset()
+        slots[index].usage.reset()
+        slots[index].writeOffset = 0
+        switch Socket.startConnect(fd, to: address) {
+        case .connected:
+            connected(index, now: now)
+        case .inProgress:
+            slots[index].phase = .connecting
+        case .failed(let errno):
+            fail(index, .connect, now: now, errno: errno)
+        }
+    }
+
+    private mutating func connected(_ index: Int, now: UInt64) {
+        result.connectionsOpened &+= 1
+        everConnected = true
+        slots[index].retryDelayNanoseconds = 0
+        slots[index].phase = .sending
+        slots[index].deadlineNanoseconds = slots[index].requestStartNanoseconds &+ requestTimeoutNanoseconds
+        sendRequest(index)
+    }
+
+    // MARK: Events
+
+    private mutating func handle(slot index: Int, flags: UInt32) {
+        switch slots[index].phase {
+        case .connecting:
+            let error = Socket.pendingError(FileDescriptor(rawValue: slots[index].fd))
+            if error == 0 {
+                connected(index, now: Clock.monotonicNanoseconds())
+            } else {
+                fail(index, .connect, now: Clock.monotonicNanoseconds(), errno: error)
+            }
+        case .sending:
+            if flags & (Epoll.readable | Epoll.error | Epoll.hangup) != 0 {
+                // The server answered (or closed) before the request was fully written.
+                readResponse(index)
+            } else {
+                sendRequest(index)
+            }
+        case .awaitingResponse:
+            readResponse(index)
+        case .idle, .backoff, .finished:
+            // A peer closing an idle keep-alive connection: drop it; the next request reconnects.
+            closeConnection(index)
+        }
+    }
+
+    private mutating func sendRequest(_ index: Int) {
+        let offset = slots[index].writeOffset
+        let remaining = UnsafeRawBufferPointer(rebasing: request[offset...])
+        switch FileDescriptor(rawValue: slots[index].fd).send(remaining) {
+        case .transferred(let count):
+            result.bytesSent &+= UInt64(count)
+            slots[index].writeOffset = offset + count
+            if offset + count == request.count {
+                slots[index].phase = .awaitingResponse
+                if slots[index].watchingWritable { watchWritable(index, false) }
+            } else if !slots[index].watchingWritable {
+                watchWritable(index, true)
+            }
+        case .wouldBlock:
+            if !slots[index].watchingWritable { watchWritable(index, true) }
+        case .endOfFile, .failed:
+            fail(index, .connectionClosed, now: Clock.monotonicNanoseconds())
+        }
+    }
+
+    private mutating func watchWritable(_ index: Int, _ writable: Bool) {
+        let events = writable ? Epoll.readable | Epoll.writable : Epoll.readable
+        do {
+            try epoll.modify(slots[index].fd, events: events, data: UInt64(index))
+            slots[index].watchingWritable = writable
+        } catch {
+            fail(index, .connectionClosed, now: Clock.monotonicNanoseconds())
+        }
+    }
+
+    private mutating func readResponse(_ index: Int) {
+        let fd = FileDescriptor(rawValue: slots[index].fd)
+        switch fd.read(into: readBuffer) {
+        case .transferred(let count):
+            result.bytesReceived &+= UInt64(count)
+            parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+        case .wouldBlock:
+            return
+        case .endOfFile:
+            peerClosed(index)
+        case .failed:
+            fail(index, .connectionClosed, now: Clock.monotonicNanoseconds())
+        }
+    }
+
+    private mutating func parse(_ index: Int, _ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while true {
+            let event: ResponseEvent
+            do {
+                event = try slots[index].parser.parse(bytes, offset: &offset)
+            } catch {
+                if result.firstMalformed == nil { result.firstMalformed = error }
+                fail(index, .malformedResponse, now: Clock.monotonicNanoseconds())
+                return
+            }
+            switch event {
+            case .needMoreInput, .headComplete:
+                if event == .needMoreInput { return }
+            case .body(let range):
+                slots[index].usage.scan(UnsafeRawBufferPointer(rebasing: bytes[range]))
+            case .messageComplete:
+                // Bytes after a complete response were never asked for (we do not pipeline): the
+                // connection's framing can no longer be trusted, so it is closed after this one.
+                let unsolicited = offset < bytes.count
+                complete(index, closeAfter: unsolicited)
+                return
+            }
+        }
+    }
+
+    private mutating func peerClosed(_ index: Int) {
+        guard slots[index].hasRequestInFlight else {
+            closeConnection(index)
+            return
+        }
+        do {
+            if try slots[index].parser.inputEnded() {
+                complete(index, closeAfter: true)
+            } else {
+                fail(index, .connectionClosed, now: Clock.monotonicNanoseconds())
+            }
+        } catch {
+            fail(index, .connectionClosed, now: Clock.monotonicNanoseconds())
+        }
+    }
+
+    // MARK: Outcomes
+
+    private mutating func complete(_ index: Int, closeAfter: Bool) {
+        let now = Clock.monotonicNanoseconds()
+        inFlight -= 1
+        let status = slots[index].parser.statusCode
+        if !slots[index].isWarmup {
+            if status >= 400 {
+                result.failures.add(.httpStatus(status))
+                failedCount += 1
+            } else {
+                result.succeeded &+= 1
+                completedCount += 1
+                result.latency.record(nanoseconds: now &- slots[index].requestStartNanoseconds)
+                if let prompt = slots[index].usage.promptTokens { result.promptTokens &+= UInt64(prompt) }
+                if let completion = slots[index].usage.completionTokens {
+                    result.completionTokens &+= UInt64(completion)
+                } else if slots[index].usage.promptTokens == nil {
+                    result.responsesWithoutUsage &+= 1
+                }
+            }
+            if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
+            publishProgress()
+        }
+        slots[index].hasConnected = true
+        if closeAfter || !slots[index].parser.keepAlive { closeConnection(index) }
+        slots[index].phase = .idle
+        startNextRequest(index, now: now)
+    }
+
+    private mutating func fail(_ index: Int, _ failure: FailureClass, now: UInt64, errno: Int32 = 0) {
+        inFlight -= 1
+        if !slots[index].isWarmup {
+            result.failures.add(failure)
+            failedCount += 1
+            if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
+            publishProgress()
+        }
+        if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
+        closeConnection(index)
+        if failure == .connect {
+            // Back off before the next attempt; give up entirely when no connection of this loop
+            // has ever worked and every one has failed, so a dead server ends the run promptly.
+            let delay = slots[index].retryDelayNanoseconds == 0
+                ? Self.firstRetryDelay : min(slots[index].retryDelayNanoseconds * 2, Self.maxRetryDelay)
+            slots[index].retryDelayNanoseconds = delay
+            slots[index].retryAtNanoseconds = now &+ delay
+            slots[index].phase = .backoff
+            backoffCount += 1
+            if !everConnected && allSlotsFailedToConnect { stopping = true }
+            return
+        }
+        slots[index].phase = .idle
+        startNextRequest(index, now: now)
+    }
+
+    private var allSlotsFailedToConnect: Bool {
+        for index in 0..<slotCount where slots[index].phase != .backoff && slots[index].phase != .finished {
+            return false
+        }
+        return true
+    }
+
+    private mutating func closeConnection(_ index: Int) {
+        guard slots[index].fd >= 0 else { return }
+        FileDescriptor(rawValue: slots[index].fd).close()
+        slots[index].fd = -1
+        slots[index].watchingWritable = false
+    }
+
+    private func publishProgress() {
+        progress.completed.store(completedCount, ordering: .relaxed)
+        progress.failed.store(failedCount, ordering: .relaxed)
+    }
+
+    // MARK: Timers
+
+    /// Times out requests and connects, retries backed-off connections, and ends the drain.
+    private mutating func sweep(now: UInt64) {
+        nextSweepNanoseconds = now + Self.sweepInterval
+        if !stopping, now >= endNanoseconds { beginStopping(now: now) }
+        let drainOver = stopping && durationNanoseconds != nil && now >= endNanoseconds &+ drainNanoseconds
+        for index in 0..<slotCount {
+            switch slots[index].phase {
+            case .connecting:
+                if now >= slots[index].deadlineNanoseconds {
+                    fail(index, .connect, now: now, errno: CEpoll_ETIMEDOUT)
+                } else if drainOver {
+                    cancel(index)
+                }
+            case .sending, .awaitingResponse:
+                if now >= slots[index].deadlineNanoseconds {
+                    fail(index, .timeout, now: now)
+                } else if drainOver {
+                    cancel(index)
+                }
+            case .backoff:
+                if stopping {
+                    slots[index].phase = .finished
+                    backoffCount -= 1
+                } else if now >= slots[index].retryAtNanoseconds {
+                    slots[index].phase = .idle
+                    backoffCount -= 1
+                    startNextRequest(index, now: now)
+                }
+            case .idle, .finished:
+                break
+            }
+        }
+    }
+
+    private mutating func cancel(_ index: Int) {
+        inFlight -= 1
+        if !slots[index].isWarmup {
+            result.failures.add(.cancelled)
+            failedCount += 1
+        }
+        closeConnection(index)
+        slots[index].phase = .finished
+    }
+
+    /// Ctrl-C or an internal failure: every request in flight is counted as cancelled.
+    private mutating func cancelAll() {
+        stopping = true
+        for index in 0..<slotCount {
+            if slots[index].hasRequestInFlight { cancel(index) }
+            closeConnection(index)
+            if slots[index].phase == .backoff {
+                slots[index].phase = .finished
+                backoffCount -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import HTTPWire
+
+/// The state of one connection of a closed loop, kept in contiguous storage owned by its event loop.
+///
+/// A struct in an `UnsafeMutablePointer` array rather than a class per connection: no reference
+/// counting or exclusivity checks per event, and 10,000 of them fit in a few hundred KiB. The
+/// response parser and usage scanner are streaming state machines that keep no bytes, so a
+/// connection needs no read buffer of its own: each loop reads into one shared buffer.
+struct ConnectionSlot {
+    enum Phase: UInt8 {
+        /// No socket; a request may be claimed and a connect started.
+        case idle
+        /// Nonblocking connect in progress (waiting for writability).
+        case connecting
+        /// Request bytes partly written.
+        case sending
+        /// Request written; reading the response.
+        case awaitingResponse
+        /// Waiting until `retryAtNanoseconds` after a failed connect.
+        case backoff
+        /// No more requests for this connection.
+        case finished
+    }
+
+    var fd: Int32 = -1
+    var phase: Phase = .idle
+    /// True while EPOLLOUT is in the interest set (only while a write would block or connect pends).
+    var watchingWritable = false
+    /// The request in flight started in the warmup and is excluded from the results.
+    var isWarmup = false
+    /// The connection has carried a complete request, i.e. it is known to work.
+    var hasConnected = false
+    var writeOffset = 0
+    var requestStartNanoseconds: UInt64 = 0
+    /// When the request in flight (or the connect) times out.
+    var deadlineNanoseconds: UInt64 = 0
+    var retryAtNanoseconds: UInt64 = 0
+    var retryDelayNanoseconds: UInt64 = 0
+    var parser = ResponseParser()
+    var usage = UsageScanner()
+
+    var hasRequestInFlight: Bool {
+        phase == .connecting || phase == .sending || phase == .awaitingResponse
+    }
+}

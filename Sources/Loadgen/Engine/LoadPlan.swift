@@ -1,0 +1,86 @@
+import HTTPWire
+
+/// When a load level stops.
+public enum StopCondition: Sendable, Equatable {
+    /// Exactly this many requests are started (and each ends in one outcome).
+    case requests(Int)
+    /// New requests start until this many seconds have passed (after any warmup).
+    case duration(seconds: Double)
+}
+
+/// One load level: where, what, how many at once, and for how long.
+///
+/// ```swift
+/// var plan = try LoadPlan(url: "http://127.0.0.1:8080/v1/chat/completions")
+/// plan.method = "POST"
+/// plan.body = Array(#"{"model":"m","messages":[],"max_tokens":16}"#.utf8)
+/// plan.concurrency = 100
+/// plan.stop = .duration(seconds: 5)
+/// let result = try LoadRun.run(plan)
+/// print(result.requestsPerSecond, result.latency.valueAtPercentile(99))
+/// ```
+public struct LoadPlan: Sendable {
+    public var target: HTTPTarget
+    public var method: String = "GET"
+    /// Extra request headers, in order (Host, Content-Length and Connection are generated).
+    public var headers: [HTTPHeader] = []
+    public var body: [UInt8] = []
+    /// Connections, each with one request in flight (closed loop).
+    public var concurrency: Int = 1
+    public var stop: StopCondition = .requests(1)
+    /// Seconds of load before measuring starts; requests started in it are excluded from results.
+    public var warmupSeconds: Double = 0
+    /// Event-loop threads; each owns a share of the connections. Never more than `concurrency`.
+    public var threads: Int = ProcessResources.onlineCPUs
+    /// A request with no complete response after this long fails as a timeout (the seeds' 300 s).
+    public var requestTimeoutSeconds: Double = 300
+    /// A connect that has not completed after this long fails as a connect error.
+    public var connectTimeoutSeconds: Double = 10
+    /// With `.duration`, how long in-flight requests may finish after the end; the rest are cancelled.
+    public var drainSeconds: Double = 10
+    /// Pin the event-loop threads to CPUs [first, first + count), or nil to leave them to the kernel.
+    public var cpuAffinity: CPURange?
+
+    public init(target: HTTPTarget) { self.target = target }
+
+    public init(url: String) throws(LoadgenError) {
+        self.init(target: try HTTPTarget(url: url))
+    }
+
+    /// Checks the values a caller may have set out of range.
+    public func validate() throws(LoadgenError) {
+        guard concurrency >= 1 else { throw .invalidPlan("concurrency must be at least 1") }
+        guard threads >= 1 else { throw .invalidPlan("threads must be at least 1") }
+        switch stop {
+        case .requests(let count):
+            guard count >= 1 else { throw .invalidPlan("the request count must be at least 1") }
+        case .duration(let seconds):
+            guard seconds > 0, seconds.isFinite else { throw .invalidPlan("the duration must be positive") }
+        }
+        guard warmupSeconds >= 0, warmupSeconds.isFinite else { throw .invalidPlan("the warmup must be zero or positive") }
+        guard requestTimeoutSeconds > 0 else { throw .invalidPlan("the request timeout must be positive") }
+        guard connectTimeoutSeconds > 0 else { throw .invalidPlan("the connect timeout must be positive") }
+        guard drainSeconds >= 0 else { throw .invalidPlan("the drain time must be zero or positive") }
+    }
+
+    /// The request every connection sends, serialized once.
+    func serializedRequest() throws(LoadgenError) -> [UInt8] {
+        let request = HTTPRequest(method: method, target: target.path, host: target.hostHeader,
+                                  headers: headers, body: body, keepAlive: true)
+        do {
+            return try request.serialized()
+        } catch {
+            throw .invalidRequest("a method, path or header contains a line break or NUL, or a header name is empty")
+        }
+    }
+}
+
+/// A contiguous range of CPU numbers.
+public struct CPURange: Sendable, Equatable {
+    public var first: Int
+    public var count: Int
+    public init(first: Int, count: Int) {
+        self.first = first
+        self.count = count
+    }
+}

@@ -1,0 +1,198 @@
+import Glibc
+import Synchronization
+
+/// A running load level: event-loop threads driving one `LoadPlan`.
+///
+/// Embed it in two ways. Blocking:
+/// ```swift
+/// let result = try LoadRun.run(plan)
+/// ```
+/// Or start it, watch its progress from your own thread, cancel it if you must, and wait:
+/// ```swift
+/// let run = try LoadRun.start(plan)
+/// while !run.isFinished { print(run.progress.completed); sleep(1) }
+/// let result = try run.wait()
+/// ```
+public final class LoadRun: Sendable {
+    private let control: RunControl
+    private let threads: Mutex<[Thread.Handle]>
+    private let results: [ResultBox]
+    private let finalResult = Mutex<RunResult?>(nil)
+    private let plan: LoadPlan
+    private let startCPU: (user: UInt64, system: UInt64)
+    private let startWall: UInt64
+
+    /// Progress so far (only requests in the measured window count).
+    public struct Progress: Sendable, Equatable {
+        public var completed: Int
+        public var failed: Int
+        /// False while the warmup is still running.
+        public var measuring: Bool
+    }
+
+    private init(plan: LoadPlan, control: RunControl, threads: [Thread.Handle], results: [ResultBox],
+                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64) {
+        self.plan = plan
+        self.control = control
+        self.threads = Mutex(threads)
+        self.results = results
+        self.startCPU = startCPU
+        self.startWall = startWall
+    }
+
+    /// Runs `plan` to the end and returns what it measured.
+    public static func run(_ plan: LoadPlan) throws(LoadgenError) -> RunResult {
+        try start(plan).wait()
+    }
+
+    /// Starts the event loops and returns at once.
+    public static func start(_ plan: LoadPlan) throws(LoadgenError) -> LoadRun {
+        try plan.validate()
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(host: plan.target.host, port: plan.target.port)
+        } catch {
+            throw .unresolvableHost(plan.target.host)
+        }
+        let request = SharedBytes(try plan.serializedRequest())
+        let snapshot = LoadPlanSnapshot(plan: plan, request: request, address: address)
+        let loops = min(plan.threads, plan.concurrency)
+        // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
+        try ProcessResources.ensureDescriptors(plan.concurrency + loops + 64)
+        ProcessResources.ignoreSIGPIPE()
+
+        let control: RunControl
+        do { control = try RunControl(loops: loops) } catch { throw .system(error) }
+        let connections = Self.split(plan.concurrency, into: loops)
+        let quotas: [Int]
+        switch plan.stop {
+        case .requests(let count): quotas = Self.split(count, into: loops, weights: connections)
+        case .duration: quotas = Array(repeating: .max, count: loops)
+        }
+
+        let startCPU = ProcessResources.cpuMicroseconds()
+        let startWall = Clock.monotonicNanoseconds()
+        var handles: [Thread.Handle] = []
+        var boxes: [ResultBox] = []
+        for loop in 0..<loops {
+            let box = ResultBox()
+            boxes.append(box)
+            let progress = control.progress[loop]
+            let connectionCount = connections[loop]
+            let quota = quotas[loop]
+            let affinity = plan.cpuAffinity
+            do throws(SystemError) {
+                let thread = try Thread {
+                    if let affinity { Self.pin(loop: loop, of: loops, to: affinity) }
+                    do throws(SystemError) {
+                        var eventLoop = try ClientEventLoop(connections: connectionCount, quota: quota,
+                                                            plan: snapshot, progress: progress, control: control)
+                        box.result = eventLoop.run()
+                    } catch {
+                        box.setupError = error
+                    }
+                    control.loopFinished()
+                }
+                handles.append(thread.handle)
+            } catch {
+                control.cancelled.store(true, ordering: .relaxed)
+                for handle in handles { Thread.join(handle) }
+                throw .system(error)
+            }
+        }
+        return LoadRun(plan: plan, control: control, threads: handles, results: boxes,
+                       startCPU: startCPU, startWall: startWall)
+    }
+
+    /// Stops the run: no new requests; those in flight are counted as cancelled.
+    public func cancel() {
+        control.cancelled.store(true, ordering: .relaxed)
+    }
+
+    public var isFinished: Bool {
+        control.finishedLoops.load(ordering: .acquiring) == results.count
+    }
+
+    /// A descriptor that becomes readable each time a loop finishes, for callers that poll
+    /// (e.g. together with a signal descriptor).
+    public var finishedDescriptor: Int32 { control.finishedEvent.rawValue }
+
+    /// Waits up to `milliseconds` for the run to finish or for a signal on `signals`.
+    /// Returns the signal number if one arrived (the caller decides whether to `cancel()`).
+    public func waitForCompletion(milliseconds: Int32, signals: SignalWatcher) -> Int32? {
+        if isFinished { return nil }
+        let signal = signals.wait(milliseconds: milliseconds, alsoWatching: control.finishedEvent.rawValue)
+        var counter: UInt64 = 0
+        _ = Glibc.read(control.finishedEvent.rawValue, &counter, 8)
+        return signal
+    }
+
+    /// Seconds since the run started.
+    public var elapsedSeconds: Double { Double(Clock.monotonicNanoseconds() - startWall) / 1e9 }
+
+    public var progress: Progress {
+        var progress = Progress(completed: 0, failed: 0, measuring: true)
+        for loop in control.progress {
+            progress.completed += loop.completed.load(ordering: .relaxed)
+            progress.failed += loop.failed.load(ordering: .relaxed)
+            if !loop.measuring.load(ordering: .relaxed) { progress.measuring = false }
+        }
+        return progress
+    }
+
+    /// Waits for every loop to finish and returns the merged result (the same value on every call).
+    public func wait() throws(LoadgenError) -> RunResult {
+        let handles = threads.withLock { handles in
+            let taken = handles
+            handles = []
+            return taken
+        }
+        for handle in handles { Thread.join(handle) }
+        for box in results {
+            if let error = box.setupError { throw .system(error) }
+        }
+        return finalResult.withLock { stored in
+            if let stored { return stored }
+            var merged = RunResult()
+            for box in results { merged.merge(box.result) }
+            let endCPU = ProcessResources.cpuMicroseconds()
+            merged.clientCPUUserMicroseconds = endCPU.user - startCPU.user
+            merged.clientCPUSystemMicroseconds = endCPU.system - startCPU.system
+            merged.concurrency = plan.concurrency
+            merged.threads = results.count
+            stored = merged
+            return merged
+        }
+    }
+
+    /// Splits `total` into `parts` shares differing by at most one (or in proportion to `weights`).
+    static func split(_ total: Int, into parts: Int, weights: [Int]? = nil) -> [Int] {
+        guard let weights else {
+            return (0..<parts).map { total / parts + ($0 < total % parts ? 1 : 0) }
+        }
+        let weightSum = weights.reduce(0, +)
+        var shares = weights.map { total * $0 / weightSum }
+        var remainder = total - shares.reduce(0, +)
+        var index = 0
+        while remainder > 0 {
+            shares[index % parts] += 1
+            remainder -= 1
+            index += 1
+        }
+        return shares
+    }
+
+    private static func pin(loop: Int, of loops: Int, to range: CPURange) {
+        if range.count >= loops {
+            _ = ProcessResources.pinCurrentThread(firstCPU: range.first + loop % range.count, count: 1)
+        } else {
+            _ = ProcessResources.pinCurrentThread(firstCPU: range.first, count: range.count)
+        }
+    }
+}
+
+/// Where one loop leaves its result; read only after its thread has been joined.
+final class ResultBox: @unchecked Sendable {
+    var result = RunResult()
+    var setupError: SystemError?
+}

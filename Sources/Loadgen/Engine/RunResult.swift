@@ -1,0 +1,81 @@
+import HTTPWire
+
+/// What one load level measured. Plain data: reporters render it, `merge` combines it.
+public struct RunResult: Sendable {
+    /// Requests started in the measured window. Always `succeeded + failed`.
+    public var requests: UInt64 = 0
+    public var succeeded: UInt64 = 0
+    public var failures = FailureCounts()
+    /// Wall-clock seconds from the first measured send to the last completion.
+    /// (Not the longest single latency, which the seeds' client reported as the duration.)
+    public var durationSeconds: Double = 0
+    /// Latency of successful requests, send start to last response byte.
+    public var latency = LatencyHistogram()
+    /// Sums of the `usage` token counts found in successful responses.
+    public var promptTokens: UInt64 = 0
+    public var completionTokens: UInt64 = 0
+    /// Successful responses that carried no `usage` object.
+    public var responsesWithoutUsage: UInt64 = 0
+    /// TCP connections established (keep-alive: equals concurrency unless the server closes them).
+    public var connectionsOpened: UInt64 = 0
+    /// Requests started during the warmup, excluded from everything above.
+    public var warmupRequests: UInt64 = 0
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    /// The first malformed-response error seen, and the first connect errno, for error messages.
+    public var firstMalformed: WireError?
+    public var firstConnectErrno: Int32?
+    /// CPU time this process spent during the run, in microseconds.
+    public var clientCPUUserMicroseconds: UInt64 = 0
+    public var clientCPUSystemMicroseconds: UInt64 = 0
+    /// The plan's concurrency and threads, for reports.
+    public var concurrency: Int = 0
+    public var threads: Int = 0
+    /// Monotonic clock readings bounding the measured window, for merging loops.
+    package var firstSendNanoseconds: UInt64 = .max
+    package var lastCompletionNanoseconds: UInt64 = 0
+
+    public init() {}
+
+    public var failed: UInt64 { failures.total }
+
+    /// Combines two results measured at the same time (e.g. two event loops): counts add,
+    /// histograms merge, and the duration spans both windows.
+    package mutating func merge(_ other: RunResult) {
+        requests += other.requests
+        succeeded += other.succeeded
+        failures.merge(other.failures)
+        latency.merge(other.latency)
+        promptTokens += other.promptTokens
+        completionTokens += other.completionTokens
+        responsesWithoutUsage += other.responsesWithoutUsage
+        connectionsOpened += other.connectionsOpened
+        warmupRequests += other.warmupRequests
+        bytesSent += other.bytesSent
+        bytesReceived += other.bytesReceived
+        if firstMalformed == nil { firstMalformed = other.firstMalformed }
+        if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
+        firstSendNanoseconds = min(firstSendNanoseconds, other.firstSendNanoseconds)
+        lastCompletionNanoseconds = max(lastCompletionNanoseconds, other.lastCompletionNanoseconds)
+        if lastCompletionNanoseconds > firstSendNanoseconds, firstSendNanoseconds != .max {
+            durationSeconds = Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9
+        }
+    }
+
+    /// Successful requests per second of wall-clock duration.
+    public var requestsPerSecond: Double { durationSeconds > 0 ? Double(succeeded) / durationSeconds : 0 }
+    /// Prompt plus completion tokens per second.
+    public var throughputTotal: Double {
+        durationSeconds > 0 ? Double(promptTokens + completionTokens) / durationSeconds : 0
+    }
+    /// Completion tokens per second.
+    public var throughputOutput: Double { durationSeconds > 0 ? Double(completionTokens) / durationSeconds : 0 }
+    /// Fraction of started requests that succeeded, 0...1.
+    public var successRate: Double { requests > 0 ? Double(succeeded) / Double(requests) : 0 }
+    /// Client CPU microseconds (user + system) per successful request.
+    public var clientCPUMicrosecondsPerRequest: Double {
+        succeeded > 0 ? Double(clientCPUUserMicroseconds + clientCPUSystemMicroseconds) / Double(succeeded) : 0
+    }
+    /// True when every started request is accounted for by exactly one outcome.
+    public var countsAddUp: Bool { requests == succeeded + failed }
+}

@@ -1,0 +1,32 @@
+/// Everything that stops a run before or while it starts, as one line for a human.
+public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A URL loadgen cannot drive (only `http://` is supported).
+    case invalidURL(String, reason: String)
+    /// A plan value out of range, e.g. concurrency 0.
+    case invalidPlan(String)
+    /// The soft and hard RLIMIT_NOFILE are below what the run needs.
+    case tooFewDescriptors(needed: Int, allowed: Int)
+    /// The target host did not resolve.
+    case unresolvableHost(String)
+    /// A system call failed while setting the run up.
+    case system(SystemError)
+    /// The request could not be serialized (e.g. a CR/LF in a header).
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason):
+            "invalid URL '\(url)': \(reason)"
+        case .invalidPlan(let reason):
+            reason
+        case .tooFewDescriptors(let needed, let allowed):
+            "this run needs \(needed) file descriptors but the limit allows \(allowed); raise it (ulimit -n \(needed)) or lower --concurrency"
+        case .unresolvableHost(let host):
+            "cannot resolve host '\(host)'"
+        case .system(let error):
+            error.description
+        case .invalidRequest(let reason):
+            "invalid request: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import HTTPWire
+
+/// Renders a `RunResult` for people (text) and for programs (JSON).
+public enum RunReport {
+    /// The JSON object of `loadgen run --json`: counts, errors by class, duration, rates and latency.
+    public static func json(_ result: RunResult) -> JSONValue {
+        let summary = LatencySummary(result.latency)
+        var errors: [(String, JSONValue)] = []
+        for row in result.failures.byClass { errors.append((row.failure.name, .uint(row.count))) }
+        return .object([
+            ("requests", .uint(result.requests)),
+            ("succeeded", .uint(result.succeeded)),
+            ("failed", .uint(result.failed)),
+            ("errors", .object(errors)),
+            ("success_rate", .number(result.successRate, decimals: 6)),
+            ("duration_sec", .number(result.durationSeconds, decimals: 6)),
+            ("requests_per_sec", .number(result.requestsPerSecond, decimals: 3)),
+            ("throughput_total", .number(result.throughputTotal, decimals: 3)),
+            ("throughput_output", .number(result.throughputOutput, decimals: 3)),
+            ("prompt_tokens", .uint(result.promptTokens)),
+            ("completion_tokens", .uint(result.completionTokens)),
+            ("latency_ms", .object([
+                ("min", .number(summary.min, decimals: 4)),
+                ("mean", .number(summary.mean, decimals: 4)),
+                ("stdev", .number(summary.stdev, decimals: 4)),
+                ("p50", .number(summary.p50, decimals: 4)),
+                ("p90", .number(summary.p90, decimals: 4)),
+                ("p95", .number(summary.p95, decimals: 4)),
+                ("p99", .number(summary.p99, decimals: 4)),
+                ("p999", .number(summary.p999, decimals: 4)),
+                ("max", .number(summary.max, decimals: 4)),
+            ])),
+            ("latency_histogram", .string(result.latency.encoded())),
+            ("connections_opened", .uint(result.connectionsOpened)),
+            ("concurrency", .int(Int64(result.concurrency))),
+            ("threads", .int(Int64(result.threads))),
+            ("warmup_requests", .uint(result.warmupRequests)),
+            ("bytes_sent", .uint(result.bytesSent)),
+            ("bytes_received", .uint(result.bytesReceived)),
+            ("client_cpu_us_per_request", .number(result.clientCPUMicrosecondsPerRequest, decimals: 3)),
+        ])
+    }
+
+    /// A readable summary of one run.
+    public static func text(_ result: RunResult, url: String) -> String {
+        let summary = LatencySummary(result.latency)
+        func ms(_ value: Double) -> String { Format.fixed(value, decimals: value < 10 ? 3 : 2) }
+        var lines: [String] = []
+        lines.append("loadgen run \(url)")
+        lines.append("  concurrency \(result.concurrency), threads \(result.threads), "
+            + "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (first send to last completion)")
+        lines.append("")
+        let rate = result.requests > 0 ? Format.fixed(result.successRate * 100, decimals: 2) : "0.00"
+        lines.append("  requests     \(Format.grouped(result.requests)) started, \(Format.grouped(result.succeeded)) succeeded (\(rate)%), \(Format.grouped(result.failed)) failed")
+        var throughput = "  throughput   \(Format.fixed(result.requestsPerSecond, decimals: 1)) req/s"
+        if result.promptTokens + result.completionTokens > 0 {
+            throughput += ", \(Format.grouped(result.throughputTotal)) tok/s total, \(Format.grouped(result.throughputOutput)) tok/s output"
+        }
+        lines.append(throughput)
+        if result.latency.count > 0 {
+            lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")
+            lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")
+        }
+        lines.append("  connections  \(Format.grouped(result.connectionsOpened)) opened")
+        if result.failed > 0 {
+            let parts = result.failures.byClass.map { "\($0.failure.name) \(Format.grouped($0.count))" }
+            lines.append("  errors       " + parts.joined(separator: ", "))
+            if let malformed = result.firstMalformed {
+                lines.append("               first malformed response: \(malformed)")
+            }
+            if let errno = result.firstConnectErrno {
+                lines.append("               first connect error: \(SystemError.message(for: errno))")
+            }
+        }
+        if result.warmupRequests > 0 {
+            lines.append("  warmup       \(Format.grouped(result.warmupRequests)) requests excluded")
+        }
+        lines.append("  client cpu   \(Format.fixed(result.clientCPUMicrosecondsPerRequest, decimals: 2)) us/request "
+            + "(user \(Format.fixed(Double(result.clientCPUUserMicroseconds) / 1e6, decimals: 2)) s, "
+            + "sys \(Format.fixed(Double(result.clientCPUSystemMicroseconds) / 1e6, decimals: 2)) s)")
+        return lines.joined(separator: "\n")
+    }
+}

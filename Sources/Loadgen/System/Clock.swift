@@ -1,0 +1,19 @@
+import Glibc
+
+/// Monotonic and wall-clock time in nanoseconds.
+package enum Clock {
+    /// CLOCK_MONOTONIC in nanoseconds: a vDSO call, no syscall, about 20 ns.
+    @inline(__always)
+    package static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+
+    /// Seconds since the Unix epoch (CLOCK_REALTIME), for timestamps in reports.
+    package static func wallSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}

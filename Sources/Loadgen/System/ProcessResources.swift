@@ -1,0 +1,45 @@
+import CEpoll
+
+/// Process-wide resources: descriptors, CPUs, CPU time and memory.
+public enum ProcessResources {
+    /// CPUs this process may run on (its affinity mask).
+    public static var onlineCPUs: Int { Int(CEpoll_online_cpus()) }
+
+    /// Raises the soft RLIMIT_NOFILE to at least `needed`, or throws a message saying how many
+    /// descriptors are needed and how many the hard limit allows.
+    public static func ensureDescriptors(_ needed: Int) throws(LoadgenError) {
+        let granted = CEpoll_raise_nofile(needed)
+        if granted >= needed { return }
+        let hard = CEpoll_nofile_hard()
+        throw LoadgenError.tooFewDescriptors(needed: needed, allowed: Int(max(granted, hard)))
+    }
+
+    /// Raises the soft RLIMIT_NOFILE as far as the hard limit allows (servers that accept many).
+    package static func raiseDescriptorLimitToHard() {
+        _ = CEpoll_raise_nofile(CEpoll_nofile_hard())
+    }
+
+    /// User and system CPU time of this process so far, in microseconds.
+    public static func cpuMicroseconds() -> (user: UInt64, system: UInt64) {
+        var user: UInt64 = 0
+        var system: UInt64 = 0
+        CEpoll_process_cpu_us(&user, &system)
+        return (user, system)
+    }
+
+    /// Peak resident set size in KiB.
+    public static var peakRSSKiB: Int { CEpoll_peak_rss_kib() }
+
+    /// Pins the calling thread to CPUs [first, first + count).
+    package static func pinCurrentThread(firstCPU: Int, count: Int) -> Bool {
+        CEpoll_pin_thread(Int32(firstCPU), Int32(count)) == 0
+    }
+
+    /// Pins process `pid` (0 = this one) to CPUs [first, first + count); threads created later inherit it.
+    package static func pinProcess(_ pid: Int32, firstCPU: Int, count: Int) -> Bool {
+        CEpoll_pin_process(pid, Int32(firstCPU), Int32(count)) == 0
+    }
+
+    /// Ignores SIGPIPE: a write to a closed socket must be an error code, not process death.
+    package static func ignoreSIGPIPE() { CEpoll_ignore_sigpipe() }
+}

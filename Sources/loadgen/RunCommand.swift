@@ -1,0 +1,176 @@
+import HTTPWire
+import Loadgen
+
+/// `loadgen run URL`: one load level against any HTTP/1.1 server.
+enum RunCommand {
+    static let usage = """
+    usage: loadgen run URL [options]
+
+    Drives URL with a closed loop of keep-alive connections (each sends its next request as soon
+    as its response completes) and reports throughput, latency percentiles and errors by class.
+
+    Load:
+      -c, --concurrency N     connections, one request in flight each (default 10)
+      -n, --requests N        start exactly N requests, then stop
+      -d, --duration TIME     start requests for TIME (30, 30s, 500ms, 2m; default 10s)
+          --warmup TIME       run this long first and discard it (default 0)
+      -t, --threads N         event-loop threads (default: online CPUs, at most N connections)
+    Request:
+      -m, --method METHOD     default GET, or POST when --body is given
+      -H, --header 'K: V'     extra header, repeatable
+          --body TEXT|@FILE   request body, inline or read from FILE
+    Limits:
+          --timeout TIME      per-request timeout (default 300s, as in the seeds)
+          --connect-timeout TIME  (default 10s)
+          --drain TIME        after --duration, how long in-flight requests may finish (default 10s)
+    Output:
+          --json              one JSON object on stdout instead of the summary
+          --quiet             no progress line
+      -h, --help
+
+    Exit codes: 0 run completed, 1 the run could not start (e.g. every connect refused),
+    2 bad arguments, 130/143 interrupted by SIGINT/SIGTERM (results so far are still printed).
+    """
+
+    struct Options {
+        var plan: LoadPlan
+        var json = false
+        var quiet = false
+    }
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
+        var cursor = ArgumentCursor(arguments)
+        var url: String?
+        var concurrency = 10
+        var requests: Int?
+        var duration: Double?
+        var warmup = 0.0
+        var threads: Int?
+        var method: String?
+        var headers: [HTTPHeader] = []
+        var body: [UInt8]?
+        var timeout = 300.0
+        var connectTimeout = 10.0
+        var drain = 10.0
+        var json = false
+        var quiet = false
+        while let argument = cursor.next() {
+            switch argument {
+            case "-h", "--help": return nil
+            case "-c", "--concurrency": concurrency = try cursor.int(for: argument, in: 1...1_000_000)
+            case "-n", "--requests": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
+            case "-d", "--duration": duration = try cursor.seconds(for: argument)
+            case "--warmup": warmup = try cursor.seconds(for: argument)
+            case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)
+            case "-m", "--method":
+                let value = try cursor.value(for: argument)
+                guard !value.isEmpty, value.allSatisfy({ $0.isLetter && $0.isUppercase }) else {
+                    throw UsageError("--method must be an upper-case HTTP method like GET or POST, got '\(value)'")
+                }
+                method = value
+            case "-H", "--header":
+                headers.append(try parseHeader(try cursor.value(for: argument)))
+            case "--body":
+                let value = try cursor.value(for: argument)
+                body = value.hasPrefix("@") ? try FileInput.read(String(value.dropFirst())) : Array(value.utf8)
+            case "--timeout": timeout = try cursor.seconds(for: argument)
+            case "--connect-timeout": connectTimeout = try cursor.seconds(for: argument)
+            case "--drain": drain = try cursor.double(for: argument)
+            case "--json": json = true
+            case "--quiet", "-q": quiet = true
+            default:
+                if argument.hasPrefix("-") { throw UsageError("unknown option '\(argument)' for run") }
+                guard url == nil else { throw UsageError("run takes one URL, got '\(url!)' and '\(argument)'") }
+                url = argument
+            }
+        }
+        guard let url else { throw UsageError("run needs a URL, e.g. loadgen run http://127.0.0.1:8080/") }
+        if requests != nil, duration != nil { throw UsageError("give --requests or --duration, not both") }
+        var plan: LoadPlan
+        do { plan = try LoadPlan(url: url) } catch { throw UsageError(error.description) }
+        plan.concurrency = concurrency
+        plan.stop = requests.map { .requests($0) } ?? .duration(seconds: duration ?? 10)
+        plan.warmupSeconds = warmup
+        if let threads { plan.threads = threads }
+        plan.method = method ?? (body == nil ? "GET" : "POST")
+        plan.headers = headers
+        plan.body = body ?? []
+        if body != nil, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+            plan.headers.append(HTTPHeader("Content-Type", "application/json"))
+        }
+        plan.requestTimeoutSeconds = timeout
+        plan.connectTimeoutSeconds = connectTimeout
+        plan.drainSeconds = drain
+        return Options(plan: plan, json: json, quiet: quiet)
+    }
+
+    static func parseHeader(_ text: String) throws(UsageError) -> HTTPHeader {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
+            throw UsageError("--header must look like 'Name: value', got '\(text)'")
+        }
+        let name = String(text[..<colon]).trimmingSpaces()
+        let value = String(text[text.index(after: colon)...]).trimmingSpaces()
+        guard !name.isEmpty, !name.contains(" ") else { throw UsageError("--header name is empty or has spaces in '\(text)'") }
+        return HTTPHeader(name, value)
+    }
+
+    static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
+        let options: Options
+        do {
+            guard let parsed = try parse(arguments) else {
+                Terminal.out(usage)
+                return 0
+            }
+            options = parsed
+        } catch {
+            Terminal.error("loadgen run: \(error.message) (see loadgen run --help)")
+            return 2
+        }
+        let run: LoadRun
+        do { run = try LoadRun.start(options.plan) } catch {
+            Terminal.error("loadgen run: \(error)")
+            return 1
+        }
+        let showProgress = !options.quiet && Terminal.stderrIsTerminal
+        var interruptedBy: Int32?
+        while !run.isFinished {
+            if let signal = run.waitForCompletion(milliseconds: 250, signals: signals), interruptedBy == nil {
+                interruptedBy = signal
+                run.cancel()
+            }
+            if showProgress {
+                let progress = run.progress
+                let elapsed = run.elapsedSeconds
+                Terminal.progress("  \(progress.measuring ? "running" : "warmup ") \(Format.fixed(elapsed, decimals: 1)) s  "
+                    + "\(Format.grouped(UInt64(progress.completed))) ok  \(Format.grouped(UInt64(progress.failed))) failed")
+            }
+        }
+        if showProgress { Terminal.clearProgress() }
+        let result: RunResult
+        do { result = try run.wait() } catch {
+            Terminal.error("loadgen run: \(error)")
+            return 1
+        }
+        if options.json {
+            Terminal.out(RunReport.json(result).serialized())
+        } else {
+            Terminal.out(RunReport.text(result, url: options.plan.target.url))
+        }
+        if let interruptedBy { return 128 + interruptedBy }
+        if result.succeeded == 0, result.requests > 0, result.failures.connect == result.failed {
+            let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+            Terminal.error("loadgen run: could not connect to \(options.plan.target.hostHeader): \(reason)")
+            return 1
+        }
+        return 0
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var text = Substring(self)
+        while text.first == " " || text.first == "\t" { text = text.dropFirst() }
+        while text.last == " " || text.last == "\t" { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,46 @@
+import Glibc
+import Loadgen
+
+// loadgen: a thin shell over the Loadgen library. Flags in, plain configuration to the library,
+// a plain result back, printed.
+
+let topUsage = """
+usage: loadgen COMMAND [options]
+
+A native load generator for HTTP/1.1 and OpenAI-compatible LLM servers.
+
+Commands:
+  run URL      drive one URL at a fixed concurrency and report throughput and latency
+  version      print the version
+
+Run 'loadgen COMMAND --help' for the options of a command.
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let signals: SignalWatcher
+do {
+    // Before any thread starts, so all inherit the blocked SIGINT/SIGTERM mask.
+    signals = try SignalWatcher()
+} catch {
+    Terminal.error("loadgen: \(error)")
+    exit(1)
+}
+
+guard let command = arguments.first else {
+    Terminal.error(topUsage)
+    exit(2)
+}
+let rest = Array(arguments.dropFirst())
+switch command {
+case "run":
+    exit(RunCommand.main(rest, signals: signals))
+case "version", "--version":
+    Terminal.out("loadgen \(Loadgen.version)")
+    exit(0)
+case "-h", "--help", "help":
+    Terminal.out(topUsage)
+    exit(0)
+default:
+    Terminal.error("loadgen: unknown command '\(command)' (see loadgen --help)")
+    exit(2)
+}

@@ -1,0 +1,103 @@
+/// Writes echo-server's responses: OpenAI-shaped JSON, health, model list, errors.
+struct OpenAIResponder {
+    let modelName: [UInt8]
+    private var responseCounter = 0
+
+    init(modelName: String) { self.modelName = Array(modelName.utf8) }
+
+    /// Appends the full response to `request` (head already parsed, body in `body`) to `output`.
+    mutating func respond(to head: RequestHead, body: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        switch head.route {
+        case .chatCompletions, .completions:
+            let fields = RequestBodyFields(body)
+            responseCounter &+= 1
+            let json = completionBody(chat: head.route == .chatCompletions, fields: fields, body: body)
+            appendResponse(status: "200 OK", json: json, head: head, into: &output)
+        case .health:
+            appendResponse(status: "200 OK", json: [], head: head, into: &output)
+        case .models:
+            var json: [UInt8] = []
+            json.append(ascii: #"{"object":"list","data":[{"id":""#)
+            json.append(contentsOf: modelName)
+            json.append(ascii: #"","object":"model","created":0,"owned_by":"loadgen-echo-server"}]}"#)
+            appendResponse(status: "200 OK", json: json, head: head, into: &output)
+        case .notFound:
+            appendResponse(status: "404 Not Found", json: Self.errorJSON("not found", code: 404), head: head, into: &output)
+        }
+    }
+
+    /// A refusal, always followed by closing the connection.
+    static func appendError(_ error: RequestError, into output: inout [UInt8]) {
+        let status: StaticString
+        let json: [UInt8]
+        switch error {
+        case .malformed:
+            status = "400 Bad Request"
+            json = errorJSON("malformed request", code: 400)
+        case .headersTooLarge:
+            status = "431 Request Header Fields Too Large"
+            json = errorJSON("request header section too large", code: 431)
+        case .bodyTooLarge:
+            status = "413 Content Too Large"
+            json = errorJSON("request body too large", code: 413)
+        case .lengthRequired:
+            status = "411 Length Required"
+            json = errorJSON("chunked request bodies are not supported; send Content-Length", code: 411)
+        }
+        appendHead(status: status, contentLength: json.count, keepAlive: false, into: &output)
+        output.append(contentsOf: json)
+    }
+
+    private func completionBody(chat: Bool, fields: RequestBodyFields, body: UnsafeRawBufferPointer) -> [UInt8] {
+        // prompt_tokens follows the ~4 bytes per token rule; completion_tokens is what was asked for,
+        // so clients can check token accounting exactly.
+        let promptTokens = body.count / 4
+        let completionTokens = fields.maxTokens
+        var json: [UInt8] = []
+        json.reserveCapacity(512)
+        json.append(ascii: chat ? #"{"id":"chatcmpl-echo-"# : #"{"id":"cmpl-echo-"#)
+        json.append(decimal: responseCounter)
+        json.append(ascii: chat ? #"","object":"chat.completion","created":0,"model":""# : #"","object":"text_completion","created":0,"model":""#)
+        if let model = fields.model {
+            json.append(contentsOf: UnsafeRawBufferPointer(rebasing: body[model]))
+        } else {
+            json.append(contentsOf: modelName)
+        }
+        json.append(ascii: chat ? #"","choices":[{"index":0,"message":{"role":"assistant","content":""# : #"","choices":[{"index":0,"text":""#)
+        // A short filler stands for the generated text; usage carries the real count.
+        for index in 0..<min(max(completionTokens, 1), 32) {
+            json.append(ascii: index == 0 ? "echo" : " echo")
+        }
+        json.append(ascii: chat ? #""},"finish_reason":"length"}],"usage":{"prompt_tokens":"# : #"","finish_reason":"length"}],"usage":{"prompt_tokens":"#)
+        json.append(decimal: promptTokens)
+        json.append(ascii: #","completion_tokens":"#)
+        json.append(decimal: completionTokens)
+        json.append(ascii: #","total_tokens":"#)
+        json.append(decimal: promptTokens + completionTokens)
+        json.append(ascii: "}}")
+        return json
+    }
+
+    private func appendResponse(status: StaticString, json: [UInt8], head: RequestHead, into output: inout [UInt8]) {
+        Self.appendHead(status: status, contentLength: json.count, keepAlive: head.keepAlive, into: &output)
+        if !head.isHead { output.append(contentsOf: json) }
+    }
+
+    private static func appendHead(status: StaticString, contentLength: Int, keepAlive: Bool, into output: inout [UInt8]) {
+        output.append(ascii: "HTTP/1.1 ")
+        output.append(ascii: status)
+        output.append(ascii: "\r\nContent-Type: application/json\r\nContent-Length: ")
+        output.append(decimal: contentLength)
+        output.append(ascii: keepAlive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+    }
+
+    private static func errorJSON(_ message: StaticString, code: Int) -> [UInt8] {
+        var json: [UInt8] = []
+        json.append(ascii: #"{"object":"error","message":""#)
+        json.append(ascii: message)
+        json.append(ascii: #"","type":"invalid_request_error","code":"#)
+        json.append(decimal: code)
+        json.append(ascii: "}")
+        return json
+    }
+}

@@ -1,0 +1,19 @@
+import Loadgen
+
+/// One accepted connection: bytes of a request not yet complete, and response bytes not yet sent.
+final class ServerConnection {
+    let fd: FileDescriptor
+    /// Buffered request bytes; `inputStart` marks how much of it has been answered.
+    var input: [UInt8] = []
+    var inputStart = 0
+    var output: [UInt8] = []
+    var outputSent = 0
+    /// Close once `output` has been sent (after a 4xx refusal or `Connection: close`).
+    var closeAfterWrite = false
+    var watchingWritable = false
+
+    init(fd: FileDescriptor) {
+        self.fd = fd
+        output.reserveCapacity(4096)
+    }
+}

@@ -1,0 +1,61 @@
+/// echo-server's command line.
+struct ServerOptions {
+    var host = "127.0.0.1"
+    var port: UInt16 = 0
+    var threads = 1
+    var modelName = "echo-model"
+    var maxBodyBytes = 16 * 1024 * 1024
+    var maxHeaderBytes = 64 * 1024
+    var maxHeaderCount = 100
+
+    static let usage = """
+    usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
+
+    An OpenAI-shaped HTTP/1.1 server that answers in microseconds: the deterministic peer that
+    measures loadgen's own ceiling. Its first line on stdout is http://HOST:PORT once it accepts.
+
+      --host ADDR          address to bind (default 127.0.0.1; ::1 for IPv6)
+      --port N             port (default 0: a free port, printed on the first line)
+      --threads N          event-loop threads (default 1)
+      --model NAME         model id listed by GET /v1/models (default echo-model)
+      --max-body-bytes N   request bodies above this get 413 (default 16777216)
+
+    Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
+    body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
+    Anything else: 404. Malformed requests: 400, then close. SIGINT/SIGTERM stop it cleanly.
+    """
+
+    enum ParseError: Error { case message(String), help }
+
+    static func parse(_ arguments: [String]) throws(ParseError) -> ServerOptions {
+        var options = ServerOptions()
+        var index = 0
+        func value(_ flag: String) throws(ParseError) -> String {
+            index += 1
+            guard index < arguments.count else { throw .message("\(flag) needs a value") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let flag = arguments[index]
+            switch flag {
+            case "--host": options.host = try value(flag)
+            case "--port":
+                guard let port = UInt16(try value(flag)) else { throw .message("--port must be 0...65535") }
+                options.port = port
+            case "--threads", "-t":
+                guard let threads = Int(try value(flag)), threads >= 1, threads <= 1024 else {
+                    throw .message("--threads must be 1...1024")
+                }
+                options.threads = threads
+            case "--model": options.modelName = try value(flag)
+            case "--max-body-bytes":
+                guard let bytes = Int(try value(flag)), bytes >= 0 else { throw .message("--max-body-bytes must be >= 0") }
+                options.maxBodyBytes = bytes
+            case "-h", "--help": throw .help
+            default: throw .message("unknown option '\(flag)'")
+            }
+            index += 1
+        }
+        return options
+    }
+}
