@@ -21,8 +21,12 @@ let package = Package(
         .executableTarget(name: "loadgen", dependencies: ["Loadgen"]),
         // The deterministic OpenAI-shaped peer for benchmarks and tests.
         .executableTarget(name: "echo-server", dependencies: ["Loadgen"], path: "bench/echo-server"),
+        // The per-request path over in-memory bytes, timed (bench/hotpath; run it release-built).
+        .executableTarget(name: "hotpath", dependencies: ["Loadgen", "HTTPWire"], path: "bench/hotpath"),
         .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire"]),
-        .testTarget(name: "LoadgenTests", dependencies: ["Loadgen", "HTTPWire"]),
+        // Depends on the executables so `swift test` builds them: engine and end-to-end tests drive
+        // the real echo-server and loadgen binaries on loopback.
+        .testTarget(name: "LoadgenTests", dependencies: ["Loadgen", "HTTPWire", "echo-server", "loadgen"]),
     ],
     swiftLanguageModes: [.v6]
 )

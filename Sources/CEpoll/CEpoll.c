@@ -3,6 +3,7 @@
 #include "CEpoll.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -234,6 +235,8 @@ int CEpoll_online_cpus(void) {
 }
 
 int CEpoll_errno(void) { return errno; }
+
+int CEpoll_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 void CEpoll_process_cpu_us(uint64_t *user, uint64_t *system) {
     struct rusage usage;

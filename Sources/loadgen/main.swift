@@ -11,6 +11,7 @@ A native load generator for HTTP/1.1 and OpenAI-compatible LLM servers.
 
 Commands:
   run URL      drive one URL at a fixed concurrency and report throughput and latency
+  validate     prove the client is not the bottleneck: sweep the bundled echo server
   version      print the version
 
 Run 'loadgen COMMAND --help' for the options of a command.
@@ -34,6 +35,8 @@ let rest = Array(arguments.dropFirst())
 switch command {
 case "run":
     exit(RunCommand.main(rest, signals: signals))
+case "validate":
+    exit(ValidateCommand.main(rest, signals: signals))
 case "version", "--version":
     Terminal.out("loadgen \(Loadgen.version)")
     exit(0)

@@ -103,6 +103,8 @@ int CEpoll_pin_thread(int first, int count);
 int CEpoll_pin_process(int pid, int first, int count);
 int CEpoll_online_cpus(void);
 int CEpoll_errno(void);
+/// pipe2 with O_CLOEXEC (Glibc's Swift module does not export pipe2).
+int CEpoll_pipe_cloexec(int fds[2]);
 /// CPU time of this process in microseconds (user, system), from getrusage.
 void CEpoll_process_cpu_us(uint64_t *user, uint64_t *system);
 /// Peak resident set size of this process in KiB.

@@ -48,7 +48,10 @@ struct ClientEventLoop: ~Copyable {
     private static let sweepInterval: UInt64 = 20_000_000
     private static let readBufferSize = 64 * 1024
 
-    init(connections: Int, quota: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
+    /// With a duration: requests still to start before the end may take effect.
+    private var minimumRemaining: Int
+
+    init(connections: Int, quota: Int, minimumRequests: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
          control: RunControl) throws(SystemError) {
         epoll = try Epoll(capacity: min(max(connections, 16), 4096))
         slotCount = connections
@@ -63,6 +66,7 @@ struct ClientEventLoop: ~Copyable {
         warmupNanoseconds = plan.warmupNanoseconds
         durationNanoseconds = plan.durationNanoseconds
         self.quota = quota
+        minimumRemaining = minimumRequests
         self.progress = progress
         self.control = control
     }
@@ -117,7 +121,7 @@ struct ClientEventLoop: ~Copyable {
     private func nextWaitMilliseconds() -> Int32 {
         let now = Clock.monotonicNanoseconds()
         var until = nextSweepNanoseconds
-        if !stopping, endNanoseconds < until { until = endNanoseconds }
+        if !stopping, minimumRemaining <= 0, endNanoseconds < until { until = endNanoseconds }
         if until <= now { return 0 }
         return Int32(min((until - now + 999_999) / 1_000_000, 1000))
     }
@@ -147,7 +151,7 @@ struct ClientEventLoop: ~Copyable {
     /// quota is spent.
     private mutating func claimRequest(_ index: Int, now: UInt64) -> Bool {
         if stopping || quota == 0 { return false }
-        if now >= endNanoseconds {
+        if now >= endNanoseconds, minimumRemaining <= 0 {
             beginStopping(now: now)
             return false
         }
@@ -160,6 +164,7 @@ struct ClientEventLoop: ~Copyable {
             result.warmupRequests &+= 1
         } else {
             result.requests &+= 1
+            minimumRemaining -= 1
             if now < firstSendNanoseconds {
                 firstSendNanoseconds = now
                 progress.measuring.store(true, ordering: .relaxed)
@@ -407,7 +412,7 @@ struct ClientEventLoop: ~Copyable {
     /// Times out requests and connects, retries backed-off connections, and ends the drain.
     private mutating func sweep(now: UInt64) {
         nextSweepNanoseconds = now + Self.sweepInterval
-        if !stopping, now >= endNanoseconds { beginStopping(now: now) }
+        if !stopping, now >= endNanoseconds, minimumRemaining <= 0 { beginStopping(now: now) }
         let drainOver = stopping && durationNanoseconds != nil && now >= endNanoseconds &+ drainNanoseconds
         for index in 0..<slotCount {
             switch slots[index].phase {

@@ -28,6 +28,9 @@ public struct LoadPlan: Sendable {
     /// Connections, each with one request in flight (closed loop).
     public var concurrency: Int = 1
     public var stop: StopCondition = .requests(1)
+    /// With `.duration`: keep starting requests after the end until at least this many have started
+    /// in the measured window (validation never measures fewer than the seed's 1,000).
+    public var minimumRequests: Int = 0
     /// Seconds of load before measuring starts; requests started in it are excluded from results.
     public var warmupSeconds: Double = 0
     /// Event-loop threads; each owns a share of the connections. Never more than `concurrency`.
@@ -60,6 +63,7 @@ public struct LoadPlan: Sendable {
         guard warmupSeconds >= 0, warmupSeconds.isFinite else { throw .invalidPlan("the warmup must be zero or positive") }
         guard requestTimeoutSeconds > 0 else { throw .invalidPlan("the request timeout must be positive") }
         guard connectTimeoutSeconds > 0 else { throw .invalidPlan("the connect timeout must be positive") }
+        guard minimumRequests >= 0 else { throw .invalidPlan("the minimum request count must be zero or positive") }
         guard drainSeconds >= 0 else { throw .invalidPlan("the drain time must be zero or positive") }
     }
 

@@ -70,6 +70,7 @@ public final class LoadRun: Sendable {
         case .duration: quotas = Array(repeating: .max, count: loops)
         }
 
+        let minimums = Self.split(plan.minimumRequests, into: loops, weights: connections)
         let startCPU = ProcessResources.cpuMicroseconds()
         let startWall = Clock.monotonicNanoseconds()
         var handles: [Thread.Handle] = []
@@ -80,12 +81,13 @@ public final class LoadRun: Sendable {
             let progress = control.progress[loop]
             let connectionCount = connections[loop]
             let quota = quotas[loop]
+            let minimum = minimums[loop]
             let affinity = plan.cpuAffinity
             do throws(SystemError) {
                 let thread = try Thread {
                     if let affinity { Self.pin(loop: loop, of: loops, to: affinity) }
                     do throws(SystemError) {
-                        var eventLoop = try ClientEventLoop(connections: connectionCount, quota: quota,
+                        var eventLoop = try ClientEventLoop(connections: connectionCount, quota: quota, minimumRequests: minimum,
                                                             plan: snapshot, progress: progress, control: control)
                         box.result = eventLoop.run()
                     } catch {

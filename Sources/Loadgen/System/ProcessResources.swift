@@ -1,4 +1,5 @@
 import CEpoll
+import Glibc
 
 /// Process-wide resources: descriptors, CPUs, CPU time and memory.
 public enum ProcessResources {
@@ -42,4 +43,25 @@ public enum ProcessResources {
 
     /// Ignores SIGPIPE: a write to a closed socket must be an error code, not process death.
     package static func ignoreSIGPIPE() { CEpoll_ignore_sigpipe() }
+}
+
+extension ProcessResources {
+    /// User + system CPU time of another process in microseconds, read from /proc/PID/stat.
+    public static func cpuMicroseconds(ofProcess pid: Int32) -> UInt64? {
+        guard let text = TextFile.read("/proc/\(pid)/stat") else { return nil }
+        // Fields after the command name (which may contain spaces) start after the last ')'.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after ')'.
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        let ticks = UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
+        return (user + system) * 1_000_000 / ticks
+    }
+}
+
+extension ProcessResources {
+    /// Sleeps the calling thread.
+    public static func sleep(milliseconds: Int) -> Bool {
+        usleep(UInt32(max(milliseconds, 0)) * 1000) == 0
+    }
 }

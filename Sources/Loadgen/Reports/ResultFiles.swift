@@ -1,0 +1,28 @@
+import Glibc
+
+/// Result files named `KIND_YYYYMMDD_HHMMSS.*`, written atomically.
+public enum ResultFiles {
+    /// "YYYYMMDD_HHMMSS" in local time for `wallSeconds`.
+    public static func timestamp(_ wallSeconds: Double) -> String {
+        var seconds = time_t(wallSeconds)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
+        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))_\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+    }
+
+    /// Writes validate_*.json, validate_*.md and its two SVG charts into `directory`.
+    public static func writeValidation(_ result: ValidationResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
+        try TextFile.makeDirectory(directory)
+        let stem = "validate_" + timestamp(result.startedAtWallSeconds)
+        let base = directory.hasSuffix("/") ? directory + stem : directory + "/" + stem
+        let throughput = stem + "_throughput.svg"
+        let latency = stem + "_latency.svg"
+        let dir = directory.hasSuffix("/") ? directory : directory + "/"
+        try TextFile.writeAtomically(ValidationReport.throughputChart(result).render(), to: dir + throughput)
+        try TextFile.writeAtomically(ValidationReport.latencyChart(result).render(), to: dir + latency)
+        try TextFile.writeAtomically(ValidationReport.json(result).serialized(pretty: true) + "\n", to: base + ".json")
+        try TextFile.writeAtomically(ValidationReport.markdown(result, throughputChart: throughput, latencyChart: latency), to: base + ".md")
+        return (base + ".json", base + ".md")
+    }
+}

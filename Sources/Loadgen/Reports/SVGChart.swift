@@ -1,0 +1,108 @@
+/// A line chart drawn as SVG text, so reports need no plotting dependency.
+///
+/// X values are categories placed evenly (concurrency levels such as 100, 250, ..., 2000 read
+/// better evenly spaced than on a linear axis); Y is linear from zero with rounded gridlines.
+public struct SVGChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var values: [Double]
+        public var color: String
+        public init(name: String, values: [Double], color: String) {
+            self.name = name
+            self.values = values
+            self.color = color
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var categories: [String]
+    public var series: [Series]
+    public var width = 800
+    public var height = 450
+
+    public init(title: String, xLabel: String, yLabel: String, categories: [String], series: [Series]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.categories = categories
+        self.series = series
+    }
+
+    public static let palette = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd"]
+
+    /// The SVG document.
+    public func render() -> String {
+        let left = 90.0, right = 30.0, top = 50.0, bottom = 70.0
+        let plotWidth = Double(width) - left - right
+        let plotHeight = Double(height) - top - bottom
+        let maximum = series.flatMap(\.values).filter(\.isFinite).max() ?? 1
+        let step = Self.niceStep(maximum / 5)
+        let yMax = max(step, (maximum / step).rounded(.up) * step)
+        func x(_ index: Int) -> Double {
+            categories.count <= 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(categories.count - 1)
+        }
+        func y(_ value: Double) -> Double { top + plotHeight * (1 - value / yMax) }
+        func f(_ value: Double) -> String { Format.fixed(value, decimals: 1, trimZeros: true) }
+
+        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(width)" height="\#(height)" viewBox="0 0 \#(width) \#(height)" font-family="sans-serif" font-size="12">"#
+        svg += "\n" + #"<rect width="100%" height="100%" fill="white"/>"#
+        svg += "\n" + #"<text x="\#(f(Double(width) / 2))" y="28" text-anchor="middle" font-size="16" font-weight="bold">\#(Self.escape(title))</text>"#
+        var tick = 0.0
+        while tick <= yMax * 1.0001 {
+            svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(y(tick)))" x2="\#(f(left + plotWidth))" y2="\#(f(y(tick)))" stroke="gainsboro"/>"#
+            svg += "\n" + #"<text x="\#(f(left - 8))" y="\#(f(y(tick) + 4))" text-anchor="end">\#(Self.label(tick))</text>"#
+            tick += step
+        }
+        svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(top))" x2="\#(f(left))" y2="\#(f(top + plotHeight))" stroke="black"/>"#
+        svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(top + plotHeight))" x2="\#(f(left + plotWidth))" y2="\#(f(top + plotHeight))" stroke="black"/>"#
+        for (index, category) in categories.enumerated() {
+            svg += "\n" + #"<text x="\#(f(x(index)))" y="\#(f(top + plotHeight + 18))" text-anchor="middle">\#(Self.escape(category))</text>"#
+        }
+        svg += "\n" + #"<text x="\#(f(left + plotWidth / 2))" y="\#(height - 20)" text-anchor="middle">\#(Self.escape(xLabel))</text>"#
+        svg += "\n" + #"<text x="20" y="\#(f(top + plotHeight / 2))" text-anchor="middle" transform="rotate(-90 20 \#(f(top + plotHeight / 2)))">\#(Self.escape(yLabel))</text>"#
+        for (seriesIndex, line) in series.enumerated() {
+            let points = line.values.enumerated().filter { $0.element.isFinite }
+                .map { "\(f(x($0.offset))),\(f(y($0.element)))" }
+            svg += "\n" + #"<polyline fill="none" stroke="\#(line.color)" stroke-width="2" points="\#(points.joined(separator: " "))"/>"#
+            for (index, value) in line.values.enumerated() where value.isFinite {
+                svg += "\n" + #"<circle cx="\#(f(x(index)))" cy="\#(f(y(value)))" r="4" fill="\#(line.color)"><title>\#(Self.escape(line.name)) \#(Self.escape(categories[index])): \#(Self.label(value))</title></circle>"#
+            }
+            let legendY = top + 14 + Double(seriesIndex) * 18
+            svg += "\n" + #"<rect x="\#(f(left + plotWidth - 150))" y="\#(f(legendY - 9))" width="12" height="12" fill="\#(line.color)"/>"#
+            svg += "\n" + #"<text x="\#(f(left + plotWidth - 132))" y="\#(f(legendY + 1))">\#(Self.escape(line.name))</text>"#
+        }
+        svg += "\n</svg>\n"
+        return svg
+    }
+
+    /// 1, 2 or 5 times a power of ten, at least `rough`.
+    static func niceStep(_ rough: Double) -> Double {
+        guard rough > 0, rough.isFinite else { return 1 }
+        var power = 1.0
+        while power * 10 <= rough { power *= 10 }
+        while power > rough { power /= 10 }
+        for multiple in [1.0, 2.0, 5.0, 10.0] where power * multiple >= rough { return power * multiple }
+        return power * 10
+    }
+
+    static func label(_ value: Double) -> String {
+        if value >= 1000 { return Format.grouped(value) }
+        return Format.fixed(value, decimals: value < 10 ? 2 : 1, trimZeros: true)
+    }
+
+    static func escape(_ text: String) -> String {
+        var output = ""
+        for character in text {
+            switch character {
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "&": output += "&amp;"
+            case "\"": output += "&quot;"
+            default: output.append(character)
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,64 @@
+import Glibc
+
+/// Whole small text files: /proc entries, request bodies, and results written atomically.
+public enum TextFile {
+    /// The file's contents, or nil if it cannot be read.
+    public static func read(_ path: String) -> String? {
+        guard let bytes = readBytes(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return n == 0 ? bytes : nil }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename.
+    /// A reader sees the old file or the new one, never half of one, even if loadgen is killed.
+    public static func writeAtomically(_ text: String, to path: String) throws(SystemError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .current("open(\(temporary))") }
+        var text = text
+        let written = text.withUTF8 { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        let error = SystemError.current("write(\(temporary))")
+        guard written, fsync(fd) == 0 else {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let renameError = SystemError.current("rename(\(path))")
+            unlink(temporary)
+            throw renameError
+        }
+    }
+
+    /// Creates `path` and its parents if missing (like mkdir -p).
+    public static func makeDirectory(_ path: String) throws(SystemError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0, errno != EEXIST { throw .current("mkdir(\(current))") }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import HTTPWire
+
+/// `loadgen validate`: how to prove the client is not the bottleneck (seed 000's method).
+public struct ValidationPlan: Sendable {
+    /// Where the echo server is: start the bundled one from this path, or use a running one.
+    public enum Server: Sendable, Equatable {
+        case start(echoServerPath: String)
+        case running(url: String)
+    }
+
+    public var server: Server
+    public var levels = SeedProtocol.validationLevels
+    /// Exactly this many requests per level (the seed's method), or nil for duration mode.
+    public var requestsPerLevel: Int?
+    public var durationSeconds = SeedProtocol.validationDurationSeconds
+    public var warmupSeconds = SeedProtocol.validationWarmupSeconds
+    public var minimumRequests = SeedProtocol.validationMinimumRequests
+    /// Client event-loop threads; nil = the client's CPU share.
+    public var threads: Int?
+    /// Split the CPUs between client and the started echo-server (half each).
+    public var pinCPUs = true
+    public var requestTimeoutSeconds = 30.0
+    /// The target workload for the verdict, in requests per second.
+    public var targetRequestsPerSecond = SeedProtocol.seedTargetTokensPerSecond / SeedProtocol.seedTargetTokensPerRequest
+    /// How the target was given, for the verdict line.
+    public var targetDescription = "11,218 tok/s at ~2,048 tokens/request, the seed's highest model throughput"
+    /// The OpenAI-shaped request every connection sends.
+    public var body: [UInt8] = Array(#"{"model":"echo","messages":[{"role":"user","content":"Explain in detail: is the benchmark client the bottleneck?"}],"max_tokens":100}"#.utf8)
+
+    public init(server: Server) { self.server = server }
+
+    public func validate() throws(LoadgenError) {
+        guard !levels.isEmpty, levels.allSatisfy({ $0 >= 1 }) else { throw .invalidPlan("levels must be positive integers") }
+        if let requestsPerLevel, requestsPerLevel < 1 { throw .invalidPlan("--requests must be at least 1") }
+        guard durationSeconds > 0 else { throw .invalidPlan("--duration must be positive") }
+        guard targetRequestsPerSecond > 0, targetRequestsPerSecond.isFinite else { throw .invalidPlan("the target must be positive") }
+    }
+}

@@ -1,0 +1,221 @@
+/// Renders a `ValidationResult`: the seed's table, the verdict, JSON, Markdown and two SVG charts.
+public enum ValidationReport {
+    /// The seed's table: Concurrency | Requests/sec | Tokens/sec | p50 (ms) | p95 (ms) | p99 (ms) | Success Rate.
+    public static func table(_ result: ValidationResult) -> String {
+        let header = ["Concurrency", "Requests/sec", "Tokens/sec", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Success Rate"]
+        var rows: [[String]] = []
+        for level in result.levels {
+            let summary = LatencySummary(level.result.latency)
+            rows.append([
+                String(level.concurrency),
+                Format.grouped(level.result.requestsPerSecond),
+                Format.grouped(level.result.throughputTotal),
+                Format.fixed(summary.p50, decimals: 2),
+                Format.fixed(summary.p95, decimals: 2),
+                Format.fixed(summary.p99, decimals: 2),
+                Format.fixed(level.result.successRate * 100, decimals: 1) + "%",
+            ])
+        }
+        return markdownTable(header: header, rows: rows)
+    }
+
+    /// A Markdown table with right-aligned number columns, padded for the terminal too.
+    static func markdownTable(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { Format.padLeft($0.element, widths[$0.offset]) }.joined(separator: " | ") + " |"
+        }
+        var lines = [line(header)]
+        lines.append("|" + widths.map { String(repeating: "-", count: $0 + 1) + ":" }.joined(separator: "|") + "|")
+        for row in rows { lines.append(line(row)) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The seed's verdict form: the client's peak against a target workload, with the headroom.
+    public static func verdict(_ result: ValidationResult) -> String {
+        guard let peak = result.peak else { return "No level completed; no verdict." }
+        let peakRate = peak.result.requestsPerSecond
+        let target = result.plan.targetRequestsPerSecond
+        var lines: [String] = []
+        lines.append("Client peak: \(Format.grouped(peakRate)) req/s at concurrency \(peak.concurrency) "
+            + "(\(Format.fixed(peakRate / SeedProtocol.seedClientPeakRequestsPerSecond, decimals: 1))x the seed's Python client, 1,006 req/s).")
+        lines.append("Target workload: \(Format.fixed(target, decimals: 2)) req/s (\(result.plan.targetDescription)).")
+        let headroom = result.headroomFactor
+        lines.append("Headroom: \(Format.grouped(headroom))x.")
+        if result.clientIsSufficient {
+            lines.append("Conclusion: the benchmark client is NOT the bottleneck; observed throughput limits belong to the server.")
+        } else {
+            lines.append("WARNING: headroom is under \(Int(SeedProtocol.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
+        }
+        let failed = result.levels.filter { $0.result.successRate < 1 }
+        if !failed.isEmpty {
+            lines.append("Note: success was below 100% at concurrency \(failed.map { String($0.concurrency) }.joined(separator: ", ")); see the errors in the JSON file.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Client and server CPU cost per request, per level.
+    public static func cpuTable(_ result: ValidationResult) -> String {
+        let header = ["Concurrency", "Client CPU (us/req)", "Server CPU (us/req)", "Connections", "Requests"]
+        let rows = result.levels.map { level in
+            [String(level.concurrency),
+             Format.fixed(level.result.clientCPUMicrosecondsPerRequest, decimals: 2),
+             level.serverCPUMicrosecondsPerRequest.map { Format.fixed($0, decimals: 2) } ?? "n/a",
+             Format.grouped(level.result.connectionsOpened),
+             Format.grouped(level.result.requests)]
+        }
+        return markdownTable(header: header, rows: rows)
+    }
+
+    /// How the run was set up, one line per fact.
+    public static func setup(_ result: ValidationResult) -> [String] {
+        var lines: [String] = []
+        let plan = result.plan
+        if let requests = plan.requestsPerLevel {
+            lines.append("Method: \(requests) requests per level, no warmup (the seed's method).")
+        } else {
+            lines.append("Method: \(Format.fixed(plan.durationSeconds, decimals: 1, trimZeros: true)) s per level after a \(Format.fixed(plan.warmupSeconds, decimals: 1, trimZeros: true)) s discarded warmup, at least \(plan.minimumRequests) requests; duration is first send to last completion.")
+        }
+        lines.append("Target: \(result.url)")
+        if let client = result.clientCPUs, let server = result.serverCPUs {
+            lines.append("CPU split: client threads on CPUs \(client.first)-\(client.first + client.count - 1), echo-server on CPUs \(server.first)-\(server.first + server.count - 1) (sched_setaffinity; --no-pin turns it off).")
+        } else {
+            lines.append("CPU split: none (client and server share the CPUs).")
+        }
+        lines.append("Client threads: \(result.clientThreads); echo-server threads: \(result.serverThreads.map(String.init) ?? "external server").")
+        return lines
+    }
+
+    public static func json(_ result: ValidationResult) -> JSONValue {
+        let plan = result.plan
+        var levels: [JSONValue] = []
+        for level in result.levels {
+            guard case .object(var members) = RunReport.json(level.result) else { continue }
+            members.insert(("concurrency", .int(Int64(level.concurrency))), at: 0)
+            if let server = level.serverCPUMicrosecondsPerRequest {
+                members.append(("server_cpu_us_per_request", .number(server, decimals: 3)))
+            }
+            levels.append(.object(dedupe(members)))
+        }
+        var config: [(String, JSONValue)] = [
+            ("levels", .array(plan.levels.map { .int(Int64($0)) })),
+            ("url", .string(result.url)),
+            ("client_threads", .int(Int64(result.clientThreads))),
+            ("target_requests_per_sec", .number(plan.targetRequestsPerSecond, decimals: 4)),
+            ("target_description", .string(plan.targetDescription)),
+        ]
+        if let requests = plan.requestsPerLevel {
+            config.append(("requests_per_level", .int(Int64(requests))))
+        } else {
+            config.append(("duration_sec", .number(plan.durationSeconds)))
+            config.append(("warmup_sec", .number(plan.warmupSeconds)))
+            config.append(("minimum_requests", .int(Int64(plan.minimumRequests))))
+        }
+        var environment = result.environment.json
+        if case .object(var members) = environment {
+            members.append(("client_threads", .int(Int64(result.clientThreads))))
+            members.append(("client_cpus", cpuJSON(result.clientCPUs)))
+            members.append(("echo_server", .object([
+                ("started_by_loadgen", .bool(result.serverThreads != nil)),
+                ("threads", result.serverThreads.map { .int(Int64($0)) } ?? .null),
+                ("cpus", cpuJSON(result.serverCPUs)),
+            ])))
+            environment = .object(members)
+        }
+        var peak: JSONValue = .null
+        if let best = result.peak {
+            peak = .object([("concurrency", .int(Int64(best.concurrency))),
+                            ("requests_per_sec", .number(best.result.requestsPerSecond, decimals: 3))])
+        }
+        return .object([
+            ("config", .object(config)),
+            ("environment", environment),
+            ("levels", .array(levels)),
+            ("peak", peak),
+            ("headroom_factor", .number(result.headroomFactor, decimals: 2)),
+            ("client_is_sufficient", .bool(result.clientIsSufficient)),
+            ("interrupted", .bool(result.interruptedBySignal != nil)),
+            ("verdict", .string(verdict(result))),
+        ])
+    }
+
+    private static func dedupe(_ members: [(String, JSONValue)]) -> [(String, JSONValue)] {
+        var seen = Set<String>()
+        return members.filter { seen.insert($0.0).inserted }
+    }
+
+    private static func cpuJSON(_ range: CPURange?) -> JSONValue {
+        guard let range else { return .null }
+        return .array((range.first..<(range.first + range.count)).map { .int(Int64($0)) })
+    }
+
+    public static func throughputChart(_ result: ValidationResult) -> SVGChart {
+        SVGChart(title: "Client Throughput Capacity", xLabel: "Concurrency", yLabel: "Requests/sec",
+                 categories: result.levels.map { String($0.concurrency) },
+                 series: [.init(name: "Requests/sec", values: result.levels.map(\.result.requestsPerSecond), color: SVGChart.palette[0])])
+    }
+
+    public static func latencyChart(_ result: ValidationResult) -> SVGChart {
+        let summaries = result.levels.map { LatencySummary($0.result.latency) }
+        return SVGChart(title: "Client Latency Profile", xLabel: "Concurrency", yLabel: "Latency (ms)",
+                        categories: result.levels.map { String($0.concurrency) },
+                        series: [.init(name: "p50", values: summaries.map(\.p50), color: SVGChart.palette[0]),
+                                 .init(name: "p95", values: summaries.map(\.p95), color: SVGChart.palette[1]),
+                                 .init(name: "p99", values: summaries.map(\.p99), color: SVGChart.palette[2])])
+    }
+
+    /// The Markdown report; `throughputChart` and `latencyChart` are the SVG file names beside it.
+    public static func markdown(_ result: ValidationResult, throughputChart: String, latencyChart: String) -> String {
+        var lines: [String] = []
+        lines.append("# Client Overhead Validation")
+        lines.append("")
+        lines.append("loadgen \(result.environment.loadgenVersion) driving the bundled echo server, which answers like an OpenAI endpoint in microseconds, so every limit below is the client's (or the loopback path's).")
+        lines.append("")
+        lines.append("## Verdict")
+        lines.append("")
+        for line in verdict(result).split(separator: "\n") { lines.append("- " + line) }
+        if result.interruptedBySignal != nil { lines.append("- The run was interrupted; the levels measured before it are shown.") }
+        lines.append("")
+        lines.append("## Client Throughput Capacity")
+        lines.append("")
+        lines.append("![Client Throughput Capacity](\(throughputChart))")
+        lines.append("")
+        lines.append("## Client Latency Profile")
+        lines.append("")
+        lines.append("![Client Latency Profile](\(latencyChart))")
+        lines.append("")
+        lines.append("## Detailed Results")
+        lines.append("")
+        lines.append(table(result))
+        lines.append("")
+        lines.append(cpuTable(result))
+        lines.append("")
+        lines.append("## Method")
+        lines.append("")
+        for line in setup(result) { lines.append("- " + line) }
+        lines.append("- Unlike the seed's client, duration is wall-clock from the first send to the last completion (not the longest single latency), and success requires a complete HTTP response with status < 400.")
+        lines.append("")
+        lines.append("## Test Environment")
+        lines.append("")
+        lines.append(markdownTable(header: ["Component", "Specification"], rows: [
+            ["CPU", result.environment.cpuModel],
+            ["Cores", String(result.environment.cores)],
+            ["Kernel", result.environment.kernel],
+            ["loadgen", result.environment.loadgenVersion],
+        ]).replacingFirstAlignment())
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// Left-aligns a two-column text table (the default alignment is right, for numbers).
+    fileprivate func replacingFirstAlignment() -> String {
+        var lines = split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.count > 1 { lines[1] = lines[1].replacingColons() }
+        return lines.joined(separator: "\n")
+    }
+
+    fileprivate func replacingColons() -> String { String(map { $0 == ":" ? "-" : $0 }) }
+}

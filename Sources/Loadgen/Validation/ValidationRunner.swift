@@ -1,0 +1,118 @@
+/// Runs `loadgen validate`: starts (or finds) the echo server, sweeps the levels, stops the server.
+public enum ValidationRunner {
+    /// Progress while a level runs.
+    public struct Progress: Sendable {
+        public var levelIndex: Int
+        public var levelCount: Int
+        public var concurrency: Int
+        public var completed: Int
+        public var failed: Int
+        public var target: Int?
+        public var measuring: Bool
+        public var elapsedSeconds: Double
+    }
+
+    /// Runs the sweep. `onProgress` is called about four times a second from this thread; a signal
+    /// on `signals` stops the sweep, keeping the levels finished so far (in-flight requests of the
+    /// current level are counted as cancelled and it is kept too).
+    public static func run(_ plan: ValidationPlan, signals: SignalWatcher?,
+                           onProgress: (Progress) -> Void = { _ in },
+                           onLevel: (ValidationResult.Level) -> Void = { _ in }) throws(LoadgenError) -> ValidationResult {
+        try plan.validate()
+        let cpus = ProcessResources.onlineCPUs
+        var clientCPUs: CPURange?
+        var serverCPUs: CPURange?
+        var child: ChildProcess?
+        let url: String
+        var serverThreads: Int?
+        defer { child?.stop() }
+
+        switch plan.server {
+        case .running(let running):
+            url = running
+        case .start(let path):
+            let share = max(cpus / 2, 1)
+            if plan.pinCPUs, cpus >= 2 {
+                clientCPUs = CPURange(first: 0, count: share)
+                serverCPUs = CPURange(first: share, count: cpus - share)
+            }
+            serverThreads = serverCPUs?.count ?? share
+            let process: ChildProcess
+            do {
+                process = try ChildProcess(path: path, arguments: ["--host", "127.0.0.1", "--port", "0",
+                                                                   "--threads", String(serverThreads!)])
+            } catch {
+                throw .invalidPlan("cannot start echo-server at \(path): \(SystemError.message(for: error.errno)) (build it with `swift build -c release`, or give --echo-server PATH or --url URL)")
+            }
+            child = process
+            if let serverCPUs { _ = process.pin(firstCPU: serverCPUs.first, count: serverCPUs.count) }
+            guard let line = process.readLine(timeoutMilliseconds: 10_000), line.hasPrefix("http://") else {
+                throw .invalidPlan("echo-server at \(path) did not print its address within 10 s")
+            }
+            url = line
+        }
+
+        let target = url.hasSuffix("/v1/chat/completions") ? url : url + "/v1/chat/completions"
+        var template: LoadPlan
+        do { template = try LoadPlan(url: target) } catch { throw error }
+        template.method = "POST"
+        template.headers = [.init("Content-Type", "application/json")]
+        template.body = plan.body
+        template.requestTimeoutSeconds = plan.requestTimeoutSeconds
+        template.cpuAffinity = clientCPUs
+        let clientThreads = plan.threads ?? clientCPUs?.count ?? cpus
+        template.threads = clientThreads
+
+        var result = ValidationResult(plan: plan, url: target, environment: .current(), clientThreads: clientThreads,
+                                      clientCPUs: clientCPUs, serverCPUs: serverCPUs, serverThreads: serverThreads,
+                                      startedAtWallSeconds: Clock.wallSeconds())
+        if let clientCPUs { _ = ProcessResources.pinCurrentThread(firstCPU: clientCPUs.first, count: clientCPUs.count) }
+
+        for (index, concurrency) in plan.levels.enumerated() {
+            var levelPlan = template
+            levelPlan.concurrency = concurrency
+            if let requests = plan.requestsPerLevel {
+                levelPlan.stop = .requests(requests)
+                levelPlan.warmupSeconds = 0
+            } else {
+                levelPlan.stop = .duration(seconds: plan.durationSeconds)
+                levelPlan.warmupSeconds = plan.warmupSeconds
+                levelPlan.minimumRequests = plan.minimumRequests
+            }
+            let serverCPUBefore = child?.cpuMicroseconds
+            let run = try LoadRun.start(levelPlan)
+            while !run.isFinished {
+                var signal: Int32?
+                if let signals {
+                    signal = run.waitForCompletion(milliseconds: 250, signals: signals)
+                } else {
+                    _ = ProcessResources.sleep(milliseconds: 250)
+                }
+                if let signal, result.interruptedBySignal == nil {
+                    result.interruptedBySignal = signal
+                    run.cancel()
+                }
+                let progress = run.progress
+                onProgress(Progress(levelIndex: index, levelCount: plan.levels.count, concurrency: concurrency,
+                                    completed: progress.completed, failed: progress.failed,
+                                    target: plan.requestsPerLevel, measuring: progress.measuring,
+                                    elapsedSeconds: run.elapsedSeconds))
+            }
+            let runResult = try run.wait()
+            var serverCost: Double?
+            if let before = serverCPUBefore, let after = child?.cpuMicroseconds {
+                let served = runResult.succeeded + runResult.warmupRequests
+                if served > 0 { serverCost = Double(after - before) / Double(served) }
+            }
+            let level = ValidationResult.Level(concurrency: concurrency, result: runResult, serverCPUMicrosecondsPerRequest: serverCost)
+            result.levels.append(level)
+            onLevel(level)
+            if result.interruptedBySignal != nil { break }
+            if let child, !child.isRunning {
+                throw .invalidPlan("echo-server exited during the level at concurrency \(concurrency)")
+            }
+        }
+        if clientCPUs != nil { _ = ProcessResources.pinCurrentThread(firstCPU: 0, count: cpus) }
+        return result
+    }
+}

@@ -1,0 +1,174 @@
+import Glibc
+import Loadgen
+
+/// `loadgen validate`: proves the client is not the bottleneck against the bundled echo server.
+enum ValidateCommand {
+    static let usage = """
+    usage: loadgen validate [options]
+
+    Starts the bundled echo-server on a free loopback port (CPUs split half and half between it
+    and the client), drives it at each concurrency level, and prints the seed's table, the peak
+    and a verdict against a target workload. Writes results/validate_YYYYMMDD_HHMMSS.json and .md
+    with two SVG charts beside them.
+
+    Server:
+          --url URL               validate against a running server instead of starting one
+          --echo-server PATH      the echo-server binary (default: next to loadgen)
+          --no-pin                do not split the CPUs between client and server
+    Levels:
+          --levels A,B,C          concurrency levels (default 100,250,500,750,1000,1500,2000)
+      -n, --requests N            exactly N requests per level, no warmup (1000 = the seed's method)
+      -d, --duration TIME         per level, after the warmup (default 3s; never fewer than 1,000 requests)
+          --warmup TIME           discarded warmup per level (default 1s)
+      -t, --threads N             client threads (default: the client's CPU share)
+    Verdict:
+          --target-rps R          target workload in requests/s
+          --target-tokens-per-sec T  with --tokens-per-request K: target = T / K requests/s
+          --tokens-per-request K  (default 2048; the seed: 11,218 tok/s at ~2,048 tokens = 5.5 req/s)
+    Output:
+          --output-dir DIR        where result files go (default results)
+          --quiet                 no progress line
+      -h, --help
+
+    Exit codes: 0 done, 1 the server could not be started or reached, 2 bad arguments,
+    130/143 interrupted (the levels measured so far are still written).
+    """
+
+    struct Options {
+        var plan: ValidationPlan
+        var outputDirectory = "results"
+        var quiet = false
+    }
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
+        var cursor = ArgumentCursor(arguments)
+        var plan = ValidationPlan(server: .start(echoServerPath: defaultEchoServerPath()))
+        var output = "results"
+        var quiet = false
+        var targetRPS: Double?
+        var targetTokens: Double?
+        var tokensPerRequest: Double?
+        while let argument = cursor.next() {
+            switch argument {
+            case "-h", "--help": return nil
+            case "--url":
+                let url = try cursor.value(for: argument)
+                do { _ = try HTTPTarget(url: url) } catch { throw UsageError(error.description) }
+                plan.server = .running(url: url.hasSuffix("/") ? String(url.dropLast()) : url)
+            case "--echo-server": plan.server = .start(echoServerPath: try cursor.value(for: argument))
+            case "--no-pin": plan.pinCPUs = false
+            case "--levels": plan.levels = try parseLevels(try cursor.value(for: argument))
+            case "-n", "--requests": plan.requestsPerLevel = try cursor.int(for: argument, in: 1...100_000_000)
+            case "-d", "--duration": plan.durationSeconds = try cursor.seconds(for: argument)
+            case "--warmup":
+                let text = try cursor.value(for: argument)
+                guard let seconds = ArgumentCursor.parseSeconds(text), seconds >= 0 else {
+                    throw UsageError("--warmup must be a duration like 0, 1s or 500ms, got '\(text)'")
+                }
+                plan.warmupSeconds = seconds
+            case "-t", "--threads": plan.threads = try cursor.int(for: argument, in: 1...1024)
+            case "--target-rps": targetRPS = try cursor.double(for: argument, minimum: 1e-9)
+            case "--target-tokens-per-sec": targetTokens = try cursor.double(for: argument, minimum: 1e-9)
+            case "--tokens-per-request": tokensPerRequest = try cursor.double(for: argument, minimum: 1)
+            case "--output-dir": output = try cursor.value(for: argument)
+            case "--quiet", "-q": quiet = true
+            default: throw UsageError("unknown option '\(argument)' for validate")
+            }
+        }
+        if let targetRPS {
+            guard targetTokens == nil else { throw UsageError("give --target-rps or --target-tokens-per-sec, not both") }
+            plan.targetRequestsPerSecond = targetRPS
+            plan.targetDescription = "--target-rps \(Format.fixed(targetRPS, decimals: 3, trimZeros: true))"
+        } else if let targetTokens {
+            let perRequest = tokensPerRequest ?? SeedProtocol.seedTargetTokensPerRequest
+            plan.targetRequestsPerSecond = targetTokens / perRequest
+            plan.targetDescription = "\(Format.grouped(targetTokens)) tok/s at \(Format.grouped(perRequest)) tokens/request"
+        } else if tokensPerRequest != nil {
+            throw UsageError("--tokens-per-request needs --target-tokens-per-sec")
+        }
+        return Options(plan: plan, outputDirectory: output, quiet: quiet)
+    }
+
+    static func parseLevels(_ text: String) throws(UsageError) -> [Int] {
+        let parts = text.split(separator: ",")
+        var levels: [Int] = []
+        for part in parts {
+            guard let level = Int(String(part).trimmingSpaces().replacingUnderscores()), level >= 1, level <= 1_000_000 else {
+                throw UsageError("--levels must be a comma-separated list of positive integers, got '\(text)'")
+            }
+            levels.append(level)
+        }
+        guard !levels.isEmpty else { throw UsageError("--levels is empty") }
+        return levels
+    }
+
+    /// echo-server beside the running loadgen binary (both are products of the same build).
+    static func defaultEchoServerPath() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return "echo-server" }
+        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return "echo-server" }
+        return String(path[...slash]) + "echo-server"
+    }
+
+    static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
+        let options: Options
+        do {
+            guard let parsed = try parse(arguments) else {
+                Terminal.out(usage)
+                return 0
+            }
+            options = parsed
+        } catch {
+            Terminal.error("loadgen validate: \(error.message) (see loadgen validate --help)")
+            return 2
+        }
+        let showProgress = !options.quiet && Terminal.stderrIsTerminal
+        let plainProgress = !options.quiet && !Terminal.stderrIsTerminal
+        let result: ValidationResult
+        do {
+            result = try ValidationRunner.run(options.plan, signals: signals, onProgress: { progress in
+                guard showProgress else { return }
+                let total = progress.target.map { "/\(Format.grouped(UInt64($0)))" } ?? ""
+                let rate = progress.elapsedSeconds > 0 ? Double(progress.completed) / progress.elapsedSeconds : 0
+                Terminal.progress("  level \(progress.levelIndex + 1)/\(progress.levelCount) concurrency \(progress.concurrency) "
+                    + "\(progress.measuring ? "" : "(warmup) ")\(Format.grouped(UInt64(progress.completed)))\(total) done  "
+                    + "\(Format.grouped(rate)) req/s  \(progress.failed) errors")
+            }, onLevel: { level in
+                if showProgress { Terminal.clearProgress() }
+                if plainProgress || showProgress {
+                    let summary = LatencySummary(level.result.latency)
+                    Terminal.error("  concurrency \(level.concurrency): \(Format.grouped(level.result.requestsPerSecond)) req/s, "
+                        + "p99 \(Format.fixed(summary.p99, decimals: 2)) ms, \(Format.fixed(level.result.successRate * 100, decimals: 1))% success")
+                }
+            })
+        } catch {
+            if showProgress { Terminal.clearProgress() }
+            Terminal.error("loadgen validate: \(error)")
+            return 1
+        }
+        if let first = result.levels.first, first.result.succeeded == 0, first.result.failures.connect == first.result.failed,
+           result.interruptedBySignal == nil {
+            let reason = first.result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+            Terminal.error("loadgen validate: could not connect to \(result.url): \(reason)")
+            return 1
+        }
+
+        Terminal.out("")
+        Terminal.out(ValidationReport.table(result))
+        Terminal.out("")
+        Terminal.out(ValidationReport.verdict(result))
+        Terminal.out("")
+        for line in ValidationReport.setup(result) { Terminal.out(line) }
+        do {
+            let files = try ResultFiles.writeValidation(result, directory: options.outputDirectory)
+            Terminal.out("Results: \(files.json), \(files.markdown)")
+        } catch {
+            Terminal.error("loadgen validate: cannot write results: \(error)")
+            return 1
+        }
+        if let signal = result.interruptedBySignal { return 128 + signal }
+        return 0
+    }
+}
