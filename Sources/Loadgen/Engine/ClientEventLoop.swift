@@ -155,9 +155,10 @@ struct ClientEventLoop: ~Copyable {
             beginStopping(now: now)
             return false
         }
-        if quota != .max { quota -= 1 }
-        inFlight += 1
         let warmup = now < warmupEndNanoseconds
+        // Warmup requests are extra: a request count applies to the measured window.
+        if quota != .max, !warmup { quota -= 1 }
+        inFlight += 1
         slots[index].isWarmup = warmup
         slots[index].requestStartNanoseconds = now
         if warmup {
@@ -356,8 +357,10 @@ struct ClientEventLoop: ~Copyable {
             if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
             publishProgress()
         }
-        slots[index].hasConnected = true
-        if closeAfter || !slots[index].parser.keepAlive { closeConnection(index) }
+        // A response that arrived before the whole request was written leaves the rest of the
+        // request unsent; the connection cannot carry another request.
+        let requestUnfinished = slots[index].phase == .sending
+        if closeAfter || requestUnfinished || !slots[index].parser.keepAlive { closeConnection(index) }
         slots[index].phase = .idle
         startNextRequest(index, now: now)
     }

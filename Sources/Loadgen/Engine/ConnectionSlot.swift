@@ -28,8 +28,6 @@ struct ConnectionSlot {
     var watchingWritable = false
     /// The request in flight started in the warmup and is excluded from the results.
     var isWarmup = false
-    /// The connection has carried a complete request, i.e. it is known to work.
-    var hasConnected = false
     var writeOffset = 0
     var requestStartNanoseconds: UInt64 = 0
     /// When the request in flight (or the connect) times out.

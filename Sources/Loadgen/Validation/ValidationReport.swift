@@ -119,6 +119,7 @@ public enum ValidationReport {
             members.append(("echo_server", .object([
                 ("started_by_loadgen", .bool(result.serverThreads != nil)),
                 ("threads", result.serverThreads.map { .int(Int64($0)) } ?? .null),
+                ("pid", result.serverPID.map { .int(Int64($0)) } ?? .null),
                 ("cpus", cpuJSON(result.serverCPUs)),
             ])))
             environment = .object(members)

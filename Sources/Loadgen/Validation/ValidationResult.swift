@@ -15,6 +15,8 @@ public struct ValidationResult: Sendable {
     public var clientCPUs: CPURange?
     public var serverCPUs: CPURange?
     public var serverThreads: Int?
+    /// PID of the echo-server loadgen started (stopped and reaped before the result is returned).
+    public var serverPID: Int32?
     /// Set when the sweep was stopped by a signal; the levels so far are kept.
     public var interruptedBySignal: Int32?
     public var startedAtWallSeconds: Double

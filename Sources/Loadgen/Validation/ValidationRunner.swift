@@ -66,6 +66,7 @@ public enum ValidationRunner {
         var result = ValidationResult(plan: plan, url: target, environment: .current(), clientThreads: clientThreads,
                                       clientCPUs: clientCPUs, serverCPUs: serverCPUs, serverThreads: serverThreads,
                                       startedAtWallSeconds: Clock.wallSeconds())
+        result.serverPID = child?.pid
         if let clientCPUs { _ = ProcessResources.pinCurrentThread(firstCPU: clientCPUs.first, count: clientCPUs.count) }
 
         for (index, concurrency) in plan.levels.enumerated() {
@@ -113,6 +114,7 @@ public enum ValidationRunner {
             }
         }
         if clientCPUs != nil { _ = ProcessResources.pinCurrentThread(firstCPU: 0, count: cpus) }
+        child?.stop()
         return result
     }
 }

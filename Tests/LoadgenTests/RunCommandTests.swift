@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// `loadgen run` end to end: the real binary against the real echo-server.
+@Suite("loadgen run command", .serialized)
+struct RunCommandTests {
+    @Test("--json prints one object with every documented field and exact counts")
+    func jsonOutput() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "run", server.url + "/v1/completions", "-n", "200", "-c", "5", "-t", "1", "--json",
+            "--body", #"{"model":"m","prompt":"abcdabcdabcd","max_tokens":3}"#,
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let json = try run.json()
+        #expect(json["requests"] as? Int == 200)
+        #expect(json["succeeded"] as? Int == 200)
+        #expect(json["failed"] as? Int == 0)
+        #expect((json["errors"] as? [String: Any])?.isEmpty == true)
+        #expect(json["connections_opened"] as? Int == 5)
+        #expect(json["completion_tokens"] as? Int == 600)
+        #expect((json["duration_sec"] as? Double ?? 0) > 0)
+        #expect((json["requests_per_sec"] as? Double ?? 0) > 0)
+        #expect((json["throughput_output"] as? Double ?? 0) > 0)
+        #expect((json["throughput_total"] as? Double ?? 0) > (json["throughput_output"] as? Double ?? 0))
+        let latency = try #require(json["latency_ms"] as? [String: Any])
+        for key in ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] {
+            #expect(latency[key] is Double || latency[key] is Int, "latency_ms.\(key) missing")
+        }
+        let p50 = latency["p50"] as? Double ?? -1
+        let p99 = latency["p99"] as? Double ?? -1
+        let maximum = latency["max"] as? Double ?? -1
+        #expect(p50 <= p99 && p99 <= maximum)
+    }
+
+    @Test("the readable summary names requests, latency and connections")
+    func textSummary() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url + "/health", "-n", "50", "-c", "2"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("50 started, 50 succeeded (100.00%), 0 failed"))
+        #expect(run.stdout.contains("p99"))
+        #expect(run.stdout.contains("2 opened"))
+    }
+
+    @Test("https and other schemes are refused with exit code 2 and one line")
+    func refusesHTTPS() throws {
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", "https://127.0.0.1/", "-n", "1"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("https is not supported"))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("bad flags exit 2 with a clear message", arguments: [
+        ["run", "http://127.0.0.1:1/", "-c", "0"],
+        ["run", "http://127.0.0.1:1/", "--bogus"],
+        ["run", "http://127.0.0.1:1/", "-n", "5", "-d", "1s"],
+        ["run"],
+        ["frobnicate"],
+        ["run", "http://127.0.0.1:1/", "-d", "soon"],
+    ])
+    func badFlags(arguments: [String]) throws {
+        let run = try CommandRunner.run(BuiltProducts.loadgen, arguments)
+        #expect(run.status == 2)
+        #expect(!run.stderr.isEmpty)
+        #expect(!run.stderr.contains("Fatal error"))
+    }
+
+    @Test("a closed port exits 1 saying the connection was refused")
+    func closedPortExitsOne() throws {
+        let port = ScriptedServer.closedPort()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", "http://127.0.0.1:\(port)/", "-n", "20", "-c", "2"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("Connection refused"))
+    }
+}

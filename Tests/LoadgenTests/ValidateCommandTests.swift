@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// `loadgen validate` end to end: small levels, files written, child echo-server reaped.
+@Suite("loadgen validate command", .serialized)
+struct ValidateCommandTests {
+    private func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "loadgen-validate-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func isAlive(_ pid: Int32) -> Bool {
+        // A reaped child leaves no /proc entry; a zombie would show state Z.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !stat.contains(") Z ")
+    }
+
+    private func resultFiles(in directory: String) throws -> (json: [String: Any], markdown: String, svgs: [String]) {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let jsonName = try #require(files.first { $0.hasPrefix("validate_") && $0.hasSuffix(".json") })
+        let markdownName = try #require(files.first { $0.hasPrefix("validate_") && $0.hasSuffix(".md") })
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + jsonName))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let markdown = try String(contentsOfFile: directory + "/" + markdownName, encoding: .utf8)
+        return (json, markdown, files.filter { $0.hasSuffix(".svg") })
+    }
+
+    @Test("small levels write JSON, Markdown and two charts whose numbers agree with the table")
+    func writesAgreeingFiles() throws {
+        let directory = temporaryDirectory()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--levels", "4,8", "-d", "300ms", "--warmup", "100ms", "--output-dir", directory, "--quiet",
+            "--echo-server", BuiltProducts.echoServer.path,
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("| Concurrency | Requests/sec | Tokens/sec | p50 (ms) | p95 (ms) | p99 (ms) | Success Rate |"))
+        #expect(run.stdout.contains("Headroom:"))
+        let (json, markdown, svgs) = try resultFiles(in: directory)
+        let levels = try #require(json["levels"] as? [[String: Any]])
+        #expect(levels.count == 2)
+        #expect(levels.map { $0["concurrency"] as? Int } == [4, 8])
+        for level in levels {
+            let requests = level["requests"] as? Int ?? -1
+            #expect(requests >= 1000, "the minimum of 1,000 requests per level")
+            #expect(level["succeeded"] as? Int == requests)
+            let rate = level["requests_per_sec"] as? Double ?? 0
+            // The terminal table shows the same rate, rounded and grouped.
+            let shown = Int(rate.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+            #expect(run.stdout.contains("| \(shown) |") || run.stdout.contains(" \(shown) |"), "rate \(shown) not in table")
+        }
+        let environment = try #require(json["environment"] as? [String: Any])
+        #expect(environment["cores"] as? Int ?? 0 >= 1)
+        #expect(environment["cpu_model"] is String)
+        #expect(markdown.contains("![Client Throughput Capacity]"))
+        #expect(markdown.contains("![Client Latency Profile]"))
+        #expect(svgs.count == 2)
+        for svg in svgs {
+            let text = try String(contentsOfFile: directory + "/" + svg, encoding: .utf8)
+            #expect(text.hasPrefix("<svg"))
+            #expect(text.contains("<polyline"))
+        }
+        let echo = try #require(environment["echo_server"] as? [String: Any])
+        let pid = try #require(echo["pid"] as? Int)
+        #expect(!isAlive(Int32(pid)), "echo-server \(pid) was not reaped")
+    }
+
+    @Test("SIGINT stops validate, saves what was measured and reaps the echo-server")
+    func interruptSavesAndReaps() throws {
+        let directory = temporaryDirectory()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--levels", "4,8,16", "-d", "20s", "--warmup", "0", "--output-dir", directory, "--quiet",
+            "--echo-server", BuiltProducts.echoServer.path,
+        ], timeoutSeconds: 30) { process in
+            usleep(1_500_000)
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(run.status == 130)
+        let (json, _, _) = try resultFiles(in: directory)
+        #expect(json["interrupted"] as? Bool == true)
+        let levels = try #require(json["levels"] as? [[String: Any]])
+        #expect(levels.count == 1)
+        let first = try #require(levels.first)
+        let requests = first["requests"] as? Int ?? -1
+        let succeeded = first["succeeded"] as? Int ?? -2
+        let failed = first["failed"] as? Int ?? -3
+        #expect(requests == succeeded + failed)
+        let pid = try #require(((json["environment"] as? [String: Any])?["echo_server"] as? [String: Any])?["pid"] as? Int)
+        #expect(!isAlive(Int32(pid)))
+    }
+
+    @Test("--url to a closed port fails with a clear message and exit 1")
+    func closedURL() throws {
+        let port = ScriptedServer.closedPort()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--url", "http://127.0.0.1:\(port)", "--levels", "2", "-n", "10", "--quiet",
+            "--output-dir", temporaryDirectory(),
+        ])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("could not connect"))
+        #expect(run.stderr.contains("Connection refused"))
+    }
+
+    @Test("a missing echo-server binary is a one-line error, not a crash")
+    func missingEchoServer() throws {
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--echo-server", "/nonexistent/echo-server", "--levels", "2", "-n", "10", "--quiet",
+            "--output-dir", temporaryDirectory(),
+        ])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cannot start echo-server"))
+    }
+}
