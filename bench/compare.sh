@@ -16,7 +16,9 @@ LEVELS=${3:-"100 2000"}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+fi
 swift build -c release --product loadgen >/dev/null
 swift build -c release --product echo-server >/dev/null
 BIN=$(swift build -c release --show-bin-path)
@@ -86,4 +88,41 @@ for c in $LEVELS; do
     "$(awk -v a="$lr" -v b="$wr" 'BEGIN { print a / b }')" "$lc" "$wc" \
     "$(awk -v a="$lc" -v b="$wc" 'BEGIN { print a / b }')" "$sc"
 done
+# The server side: echo-server's CPU per request against nginx serving a fixed JSON body, both
+# driven by wrk -t1 -c100 on the client CPU.
+mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
+printf '%s' '{"id":"chatcmpl-1","object":"chat.completion","model":"echo","choices":[{"index":0,"message":{"role":"assistant","content":"echo"},"finish_reason":"length"}],"usage":{"prompt_tokens":34,"completion_tokens":100,"total_tokens":134}}' > "$WORK/nginx/body.json"
+NGINX_PORT=$((20000 + RANDOM % 20000))
+cat > "$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/tmp;
+  keepalive_requests 100000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { default_type application/json; alias $WORK/nginx/body.json; }
+  }
+}
+NGINX
+taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2>/dev/null &
+NGINX_PID=$!
+sleep 1
+worker=$(pgrep -P "$NGINX_PID" | head -n1 || true)
+if [ -n "$worker" ]; then
+  n0=$(proc_cpu_us "$worker")
+  taskset -c "$CLIENT_CPU" wrk -t1 -c100 -d "${SECONDS_PER_RUN}s" "http://127.0.0.1:$NGINX_PORT/" > "$WORK/nginx.out"
+  n1=$(proc_cpu_us "$worker")
+  n=$(awk '/requests in/ { print $1 }' "$WORK/nginx.out")
+  echo "nginx (fixed JSON, wrk -t1 -c100): $(awk '/Requests\/sec/ { print $2 }' "$WORK/nginx.out") req/s, server $(awk -v a="$n0" -v b="$n1" -v n="$n" 'BEGIN { printf "%.2f", (b - a) / n }') us/req"
+else
+  echo "nginx did not start; skipped the server comparison"
+fi
+kill "$NGINX_PID" 2>/dev/null || true
+wait "$NGINX_PID" 2>/dev/null || true
+
 echo "(medians of $REPEATS interleaved runs of ${SECONDS_PER_RUN}s; req/s ratio = loadgen/wrk, higher is better; us/req ratio lower is better)"

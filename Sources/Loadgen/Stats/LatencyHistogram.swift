@@ -1,0 +1,170 @@
+/// A log-linear latency histogram in the manner of HdrHistogram, written for loadgen.
+///
+/// Values are recorded in nanoseconds and bucketed at 1 µs resolution: below 256 µs every
+/// microsecond has its own counter; above, each power-of-two range is split into 128 linear
+/// sub-buckets, so a bucket is never wider than 1/128 of its lower bound. Reporting a bucket's
+/// midpoint bounds the relative error of any percentile by 1/256 (0.39%). The top range ends past
+/// 19 hours (2^36 µs); larger values land in the top bucket, while min, max, mean and stdev stay exact.
+///
+/// Storage is one fixed array of 3,840 counters (30 KiB) allocated at init; `record` only
+/// increments, so it is safe on the hot path. One histogram per event loop, merged at the end.
+public struct LatencyHistogram: Sendable, Equatable {
+    /// Counters below 256 µs (one per microsecond).
+    static let linearCount = 256
+    /// Sub-buckets per power-of-two range above that.
+    static let subBucketsPerRange = 128
+    /// Highest set bit of a microsecond value that still has its own range (2^36 µs ≈ 19 h).
+    static let highestBit = 35
+    static let counterCount = linearCount + (highestBit - 7) * subBucketsPerRange
+
+    private var counts: [UInt64]
+    public private(set) var count: UInt64 = 0
+    private var minimum: UInt64 = .max
+    private var maximum: UInt64 = 0
+    private var sum: UInt64 = 0
+    private var sumOfSquares: Double = 0
+
+    public init() {
+        counts = Array(repeating: 0, count: Self.counterCount)
+    }
+
+    @inline(__always)
+    static func index(microseconds value: UInt64) -> Int {
+        if value < UInt64(linearCount) { return Int(value) }
+        let bit = min(63 - value.leadingZeroBitCount, highestBit)
+        let range = bit - 7
+        let shifted = Int(truncatingIfNeeded: value >> UInt64(range))
+        let sub = min(shifted, 2 * subBucketsPerRange - 1) - subBucketsPerRange
+        return linearCount + (range - 1) * subBucketsPerRange + sub
+    }
+
+    /// The bucket's [lower, upper) bounds in microseconds.
+    static func bounds(ofIndex index: Int) -> (lower: UInt64, upper: UInt64) {
+        if index < linearCount { return (UInt64(index), UInt64(index) + 1) }
+        let range = (index - linearCount) / subBucketsPerRange + 1
+        let sub = (index - linearCount) % subBucketsPerRange + subBucketsPerRange
+        let lower = UInt64(sub) << UInt64(range)
+        return (lower, lower + (1 << UInt64(range)))
+    }
+
+    @inline(__always)
+    public mutating func record(nanoseconds: UInt64) {
+        counts[Self.index(microseconds: nanoseconds / 1000)] &+= 1
+        count &+= 1
+        if nanoseconds < minimum { minimum = nanoseconds }
+        if nanoseconds > maximum { maximum = nanoseconds }
+        sum &+= nanoseconds
+        let value = Double(nanoseconds)
+        sumOfSquares += value * value
+    }
+
+    /// Adds every value of `other` (exact: counters, extremes and sums combine).
+    public mutating func merge(_ other: LatencyHistogram) {
+        guard other.count > 0 else { return }
+        for index in 0..<Self.counterCount where other.counts[index] != 0 {
+            counts[index] &+= other.counts[index]
+        }
+        count &+= other.count
+        minimum = min(minimum, other.minimum)
+        maximum = max(maximum, other.maximum)
+        sum &+= other.sum
+        sumOfSquares += other.sumOfSquares
+    }
+
+    public var minNanoseconds: UInt64 { count == 0 ? 0 : minimum }
+    public var maxNanoseconds: UInt64 { maximum }
+    public var meanNanoseconds: Double { count == 0 ? 0 : Double(sum) / Double(count) }
+
+    /// Population standard deviation (the spread of the recorded values themselves).
+    public var stdevNanoseconds: Double {
+        guard count >= 2 else { return 0 }
+        let mean = meanNanoseconds
+        return max(sumOfSquares / Double(count) - mean * mean, 0).squareRoot()
+    }
+
+    /// The value at percentile `p` (0...100) in nanoseconds: the midpoint of the bucket holding the
+    /// value of rank ceil(p% of count) (nearest rank), clamped to the exact min and max.
+    /// p = 0 gives the minimum and p = 100 the maximum, exactly.
+    public func valueAtPercentile(_ p: Double) -> UInt64 {
+        guard count > 0 else { return 0 }
+        if p <= 0 { return minimum }
+        if p >= 100 { return maximum }
+        let rank = max(UInt64((p / 100 * Double(count)).rounded(.up)), 1)
+        var seen: UInt64 = 0
+        for index in 0..<Self.counterCount {
+            seen &+= counts[index]
+            if seen >= rank {
+                let (lower, upper) = Self.bounds(ofIndex: index)
+                let midpoint = (lower + upper) * 500  // µs midpoint in ns: (lower + upper) / 2 * 1000
+                return min(max(midpoint, minimum), maximum)
+            }
+        }
+        return maximum
+    }
+
+    /// A compact, lossless text form for result files:
+    /// `v1:COUNT:MIN:MAX:SUM:SUMSQ_BITS:INDEX=N,INDEX=N,...` with only the non-zero counters.
+    public func encoded() -> String {
+        var text = "v1:\(count):\(minNanoseconds):\(maximum):\(sum):\(String(sumOfSquares.bitPattern, radix: 16)):"
+        var first = true
+        for index in 0..<Self.counterCount where counts[index] != 0 {
+            if !first { text += "," }
+            first = false
+            text += "\(index)=\(counts[index])"
+        }
+        return text
+    }
+
+    /// Decodes `encoded()`; nil for anything malformed or inconsistent.
+    public init?(encoded: String) {
+        let fields = encoded.split(separator: ":", omittingEmptySubsequences: false)
+        guard fields.count == 7, fields[0] == "v1",
+              let count = UInt64(fields[1]), let minimum = UInt64(fields[2]), let maximum = UInt64(fields[3]),
+              let sum = UInt64(fields[4]), let squareBits = UInt64(fields[5], radix: 16) else { return nil }
+        self.init()
+        var total: UInt64 = 0
+        if !fields[6].isEmpty {
+            for pair in fields[6].split(separator: ",") {
+                let parts = pair.split(separator: "=")
+                guard parts.count == 2, let index = Int(parts[0]), let value = UInt64(parts[1]),
+                      index >= 0, index < Self.counterCount else { return nil }
+                counts[index] = value
+                total &+= value
+            }
+        }
+        guard total == count else { return nil }
+        self.count = count
+        self.minimum = count == 0 ? .max : minimum
+        self.maximum = maximum
+        self.sum = sum
+        sumOfSquares = Double(bitPattern: squareBits)
+    }
+}
+
+/// The figures reports print, in milliseconds.
+public struct LatencySummary: Sendable, Equatable {
+    public var count: UInt64
+    public var min: Double
+    public var mean: Double
+    public var stdev: Double
+    public var p50: Double
+    public var p90: Double
+    public var p95: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+
+    public init(_ histogram: LatencyHistogram) {
+        func ms(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
+        count = histogram.count
+        min = ms(histogram.minNanoseconds)
+        mean = histogram.meanNanoseconds / 1e6
+        stdev = histogram.stdevNanoseconds / 1e6
+        p50 = ms(histogram.valueAtPercentile(50))
+        p90 = ms(histogram.valueAtPercentile(90))
+        p95 = ms(histogram.valueAtPercentile(95))
+        p99 = ms(histogram.valueAtPercentile(99))
+        p999 = ms(histogram.valueAtPercentile(99.9))
+        max = ms(histogram.maxNanoseconds)
+    }
+}
