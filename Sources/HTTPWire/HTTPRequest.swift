@@ -1,0 +1,105 @@
+/// One request header.
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An HTTP/1.1 request, serialized once into bytes that every connection then sends as they are.
+public struct HTTPRequest: Sendable, Equatable {
+    public var method: String
+    public var target: String
+    /// The Host header value, e.g. `127.0.0.1:8080`.
+    public var host: String
+    /// Extra headers in order. A Host, Content-Length or Connection here replaces the generated one.
+    public var headers: [HTTPHeader]
+    public var body: [UInt8]
+    /// `Connection: keep-alive` (the default) or `Connection: close`.
+    public var keepAlive: Bool
+
+    public init(method: String = "GET", target: String = "/", host: String, headers: [HTTPHeader] = [],
+                body: [UInt8] = [], keepAlive: Bool = true) {
+        self.method = method
+        self.target = target
+        self.host = host
+        self.headers = headers
+        self.body = body
+        self.keepAlive = keepAlive
+    }
+
+    /// The header lines in wire order, generated ones included.
+    private var headerLines: [(name: String, value: String)] {
+        func userHas(_ lowercased: String) -> Bool { headers.contains { $0.name.lowercased() == lowercased } }
+        var lines: [(String, String)] = []
+        if !userHas("host") { lines.append(("Host", host)) }
+        for header in headers { lines.append((header.name, header.value)) }
+        let method = method.uppercased()
+        if !userHas("content-length"), !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
+            lines.append(("Content-Length", String(body.count)))
+        }
+        if !userHas("connection") { lines.append(("Connection", keepAlive ? "keep-alive" : "close")) }
+        return lines
+    }
+
+    /// Exact number of bytes `serialize(into:)` writes.
+    public var serializedCount: Int {
+        var count = method.utf8.count + 1 + target.utf8.count + " HTTP/1.1\r\n".utf8.count
+        for line in headerLines { count += line.name.utf8.count + 2 + line.value.utf8.count + 2 }
+        return count + 2 + body.count
+    }
+
+    /// Writes the request into a caller-owned buffer and returns the bytes written.
+    public func serialize(into buffer: UnsafeMutableRawBufferPointer) throws(WireError) -> Int {
+        try validateFields()
+        let needed = serializedCount
+        guard buffer.count >= needed else { throw .bufferTooSmall(needed: needed) }
+        var offset = 0
+        func put(_ text: String) {
+            for byte in text.utf8 {
+                buffer[offset] = byte
+                offset += 1
+            }
+        }
+        put(method)
+        put(" ")
+        put(target)
+        put(" HTTP/1.1\r\n")
+        for line in headerLines {
+            put(line.name)
+            put(": ")
+            put(line.value)
+            put("\r\n")
+        }
+        put("\r\n")
+        for byte in body {
+            buffer[offset] = byte
+            offset += 1
+        }
+        return offset
+    }
+
+    /// The serialized bytes. Allocates: call once per distinct request, never per send.
+    public func serialized() throws(WireError) -> [UInt8] {
+        try validateFields()
+        var bytes = [UInt8](repeating: 0, count: serializedCount)
+        let outcome = bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(WireError) -> Int in try serialize(into: buffer) }
+        }
+        return Array(bytes[0..<(try outcome.get())])
+    }
+
+    private func validateFields() throws(WireError) {
+        func clean(_ text: String) -> Bool {
+            !text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+        }
+        guard !method.isEmpty, clean(method), !method.contains(" "), !target.isEmpty, clean(target),
+              !target.contains(" "), clean(host) else { throw .invalidHeaderField }
+        for header in headers {
+            guard !header.name.isEmpty, clean(header.name), !header.name.contains(":"), !header.name.contains(" "),
+                  clean(header.value) else { throw .invalidHeaderField }
+        }
+    }
+}

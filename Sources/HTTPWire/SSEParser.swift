@@ -1,0 +1,157 @@
+/// What `SSEParser.parse` found.
+public enum SSEEvent: Equatable, Sendable {
+    /// Every byte of the input was consumed.
+    case needMoreInput
+    /// A piece of the current event's data (a `data:` value, one leading space removed), at these
+    /// offsets of the input. One line may arrive in several pieces when split across inputs.
+    case data(Range<Int>)
+    /// Between two data lines of one event (where the spec joins them with "\n").
+    case dataLineBreak
+    /// A blank line dispatched an event that had at least one data line.
+    case eventComplete
+}
+
+/// Server-Sent Events framing over a response body, incremental and allocation-free.
+///
+/// Follows the WHATWG event-stream rules that matter to an OpenAI stream: lines end in CRLF, LF
+/// or CR; lines starting with ':' are comments; `data` fields accumulate; other fields (event, id,
+/// retry) are ignored; a blank line dispatches an event if it had data. Like the response parser it
+/// keeps no bytes: data is returned as ranges of the input, and `[DONE]` (OpenAI's terminator) is
+/// recognised by a small match state, so any split of the stream gives the same events.
+public struct SSEParser: Sendable {
+    private enum State: UInt8 {
+        case lineStart, fieldName, valueStart, dataValue, ignoreLine, afterCR
+    }
+
+    private static let dataName: StaticString = "data"
+    private static let doneText: StaticString = "[DONE]"
+
+    private var state = State.lineStart
+    /// Bytes of a UTF-8 byte-order mark matched at the very start of the stream (3 = done with it).
+    private var byteOrderMark = 0
+    private var fieldLength = 0
+    private var fieldIsData = true
+    private var dataLines = 0
+    private var dataBytes = 0
+    private var doneMatched = 0
+    private var doneBroken = false
+
+    /// After `.eventComplete`: the event's data was exactly `[DONE]`.
+    public private(set) var eventIsDone = false
+    /// After `.eventComplete`: data bytes of that event (line breaks excluded).
+    public private(set) var eventDataByteCount = 0
+    /// Comment lines seen so far (servers send them as keep-alives).
+    public private(set) var commentCount = 0
+
+    public init() {}
+
+    public mutating func reset() { self = SSEParser() }
+
+    public mutating func parse(_ input: UnsafeRawBufferPointer, offset: inout Int) -> SSEEvent {
+        let count = input.count
+        var index = offset
+        defer { offset = index }
+        while index < count {
+            let byte = input[index]
+            if byteOrderMark < 3 {
+                let expected: UInt8 = byteOrderMark == 0 ? 0xEF : (byteOrderMark == 1 ? 0xBB : 0xBF)
+                if byte == expected {
+                    byteOrderMark += 1
+                    index += 1
+                    continue
+                }
+                byteOrderMark = 3
+            }
+            switch state {
+            case .afterCR:
+                state = .lineStart
+                if byte == UInt8(ascii: "\n") {
+                    index += 1
+                    continue
+                }
+            case .lineStart:
+                if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") {
+                    state = byte == UInt8(ascii: "\r") ? .afterCR : .lineStart
+                    index += 1
+                    if dataLines > 0 { return dispatch() }
+                    continue
+                }
+                if byte == UInt8(ascii: ":") {
+                    commentCount += 1
+                    state = .ignoreLine
+                    index += 1
+                    continue
+                }
+                fieldLength = 0
+                fieldIsData = true
+                state = .fieldName
+            case .fieldName:
+                if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") {
+                    let isData = fieldIsData && fieldLength == 4
+                    if byte == UInt8(ascii: ":") {
+                        index += 1
+                        state = isData ? .valueStart : .ignoreLine
+                    } else {
+                        state = byte == UInt8(ascii: "\r") ? .afterCR : .lineStart
+                        index += 1
+                    }
+                    if isData {
+                        // A data line begins (a `data` line without a colon has an empty value).
+                        dataLines += 1
+                        if dataLines > 1 {
+                            doneBroken = true
+                            return .dataLineBreak
+                        }
+                    }
+                    continue
+                }
+                if fieldIsData, !(fieldLength < 4 && Self.dataName.utf8Start[fieldLength] == byte) { fieldIsData = false }
+                fieldLength += 1
+                index += 1
+            case .valueStart:
+                state = .dataValue
+                if byte == UInt8(ascii: " ") {
+                    index += 1
+                    continue
+                }
+            case .dataValue:
+                var end = index
+                while end < count, input[end] != UInt8(ascii: "\r"), input[end] != UInt8(ascii: "\n") {
+                    let character = input[end]
+                    if doneMatched < 6, character == Self.doneText.utf8Start[doneMatched] {
+                        doneMatched += 1
+                    } else {
+                        doneBroken = true
+                    }
+                    end += 1
+                }
+                if end > index {
+                    dataBytes += end - index
+                    let range = index..<end
+                    index = end
+                    return .data(range)
+                }
+                state = byte == UInt8(ascii: "\r") ? .afterCR : .lineStart
+                index += 1
+            case .ignoreLine:
+                var end = index
+                while end < count, input[end] != UInt8(ascii: "\r"), input[end] != UInt8(ascii: "\n") { end += 1 }
+                index = end
+                guard index < count else { return .needMoreInput }
+                state = input[index] == UInt8(ascii: "\r") ? .afterCR : .lineStart
+                index += 1
+            }
+        }
+        return .needMoreInput
+    }
+
+    private mutating func dispatch() -> SSEEvent {
+        eventIsDone = dataLines == 1 && doneMatched == 6 && !doneBroken
+        eventDataByteCount = dataBytes
+        dataLines = 0
+        dataBytes = 0
+        doneMatched = 0
+        doneBroken = false
+        return .eventComplete
+    }
+}
