@@ -439,8 +439,10 @@ public struct ResponseParser: Sendable {
             if isDigit(byte) {
                 guard lengthPhase != 2 else { throw .invalidContentLength }
                 lengthPhase = 1
-                lengthValue = lengthValue * 10 + Int(byte - UInt8(ascii: "0"))
-                guard lengthValue <= Self.maxLength else { throw .invalidContentLength }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                // Checked before multiplying: twenty digits must be an error, not an overflow trap.
+                guard lengthValue <= (Self.maxLength - digit) / 10 else { throw .invalidContentLength }
+                lengthValue = lengthValue * 10 + digit
             } else if isSpace {
                 if lengthPhase == 1 { lengthPhase = 2 }
             } else if byte == UInt8(ascii: ",") {
