@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Limits that keep a hostile or broken server from making the parser work without bound.
 public struct ResponseParserLimits: Sendable, Equatable {
     /// Status line plus header lines plus the blank line; trailers have the same limit.
@@ -187,6 +191,14 @@ public struct ResponseParser: Sendable {
             case .statusStart:
                 startMessage()
                 state = .statusVersion
+                // Fast path: a whole head in this input is parsed line by line with memchr and
+                // compared with memcmp-like loops instead of a state change per byte.
+                var fast = self
+                if let end = fast.parseWholeHead(input, from: index) {
+                    self = fast
+                    index = end
+                    return try finishHead()
+                }
                 continue
             case .statusVersion:
                 try countHeaderByte()
@@ -291,15 +303,16 @@ public struct ResponseParser: Sendable {
                 guard byte == UInt8(ascii: "\n") else { throw .invalidHeaderLine }
                 state = .lineStart
             case .skipLine:
-                // Fast path for headers loadgen does not need: skip to the end of the line.
+                // Headers loadgen does not need: skip to the end of the line. A CR is part of the
+                // line end only before LF; elsewhere in an ignored value it is tolerated.
                 var end = index
-                while end < count, input[end] != UInt8(ascii: "\n"), input[end] != UInt8(ascii: "\r") { end += 1 }
+                while end < count, input[end] != UInt8(ascii: "\n") { end += 1 }
                 try countHeaderBytes(end - index)
                 index = end
                 guard index < count else { return nil }
                 try countHeaderByte()
                 headerOpen = true
-                state = input[index] == UInt8(ascii: "\r") ? .headerCR : .lineStart
+                state = .lineStart
             case .headersEndCR:
                 try countHeaderByte()
                 guard byte == UInt8(ascii: "\n") else { throw .invalidHeaderLine }
@@ -376,6 +389,159 @@ public struct ResponseParser: Sendable {
         }
         return nil
     }
+
+    // MARK: Whole-head fast path
+
+    /// Parses a status line and headers that lie entirely in `input` from `start`, returning the
+    /// index after the blank line. Returns nil, leaving the caller to run the byte-by-byte machine
+    /// from the same state, for anything unusual: an incomplete head, folds, interim responses,
+    /// limits reached, or any error (so every error is reported by one code path). The tests parse
+    /// every input both whole (this path) and split (the machine) and require the same result.
+    private mutating func parseWholeHead(_ input: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = input.baseAddress else { return nil }
+        let count = input.count
+        var lineStart = start
+        var isStatusLine = true
+        while lineStart < count {
+            guard let found = memchr(base + lineStart, 0x0A, count - lineStart) else { return nil }
+            let newline = base.distance(to: UnsafeRawPointer(found))
+            var lineEnd = newline
+            if lineEnd > lineStart, input[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            sectionBytes += newline + 1 - lineStart
+            guard sectionBytes <= limits.maxHeaderBytes else { return nil }
+            let line = UnsafeRawBufferPointer(rebasing: input[lineStart..<lineEnd])
+            if isStatusLine {
+                guard parseStatusLine(line) else { return nil }
+                isStatusLine = false
+            } else if line.isEmpty {
+                guard closeHeaderQuietly() else { return nil }
+                return newline + 1
+            } else {
+                guard parseHeaderLine(line) else { return nil }
+            }
+            lineStart = newline + 1
+        }
+        return nil
+    }
+
+    private mutating func parseStatusLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        // "HTTP/1.x DDD" and then the end, or a space and any reason phrase without a bare CR.
+        guard line.count >= 12 else { return false }
+        for offset in 0..<7 where line[offset] != Self.statusPrefix.utf8Start[offset] { return false }
+        let minor = line[7]
+        guard isDigit(minor), line[8] == UInt8(ascii: " ") else { return false }
+        var code = 0
+        for offset in 9..<12 {
+            guard isDigit(line[offset]) else { return false }
+            code = code * 10 + Int(line[offset] - UInt8(ascii: "0"))
+        }
+        // Interim responses and anything odd take the careful path.
+        guard code >= 200 else { return false }
+        if line.count > 12 {
+            guard line[12] == UInt8(ascii: " ") else { return false }
+            for offset in 13..<line.count where line[offset] == 0x0D { return false }
+        }
+        http10 = minor == UInt8(ascii: "0")
+        statusCode = code
+        return true
+    }
+
+    private mutating func parseHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        let first = line[0]
+        guard first != UInt8(ascii: " "), first != UInt8(ascii: "\t") else { return false }
+        guard closeHeaderQuietly() else { return false }
+        headerCount += 1
+        guard headerCount <= limits.maxHeaderCount else { return false }
+        var colon = 0
+        while colon < line.count, line[colon] != UInt8(ascii: ":") {
+            guard Self.tokenTable.utf8Start[Int(line[colon])] == UInt8(ascii: "t") else { return false }
+            colon += 1
+        }
+        guard colon > 0, colon < line.count else { return false }
+        tracked = Self.classify(UnsafeRawBufferPointer(rebasing: line[0..<colon]))
+        headerOpen = true
+        beginValue()
+        // The value of a header loadgen ignores is not read at all (a stray CR in it is tolerated,
+        // by the byte machine too).
+        guard tracked != .none else { return true }
+        let value = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
+        if let base = value.baseAddress, memchr(base, 0x0D, value.count) != nil { return false }
+        if applyCommonValue(value) { return true }
+        for byte in value {
+            do { try headerValueByte(byte) } catch { return false }
+        }
+        return true
+    }
+
+    /// The everyday values, read without the per-byte machine: a plain decimal Content-Length, and
+    /// a single `keep-alive`, `close` or `chunked` token. Anything else returns false.
+    private mutating func applyCommonValue(_ raw: UnsafeRawBufferPointer) -> Bool {
+        var start = 0
+        var end = raw.count
+        while start < end, raw[start] == UInt8(ascii: " ") || raw[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, raw[end - 1] == UInt8(ascii: " ") || raw[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        guard end > start else { return false }
+        let value = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+        switch tracked {
+        case .contentLength:
+            guard value.count <= 18 else { return false }
+            var length = 0
+            for byte in value {
+                guard isDigit(byte) else { return false }
+                length = length * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            lengthPhase = 1
+            lengthValue = length
+            return true
+        case .connection:
+            if Self.equalsLowercased(value, Self.keepAliveToken) {
+                connectionKeepAlive = true
+            } else if Self.equalsLowercased(value, Self.closeToken) {
+                connectionClose = true
+            } else {
+                return false
+            }
+            tokenLength = 0
+            return true
+        case .transferEncoding:
+            guard Self.equalsLowercased(value, Self.chunkedToken) else { return false }
+            lastCodingIsChunked = true
+            tokenLength = 0
+            return true
+        case .none:
+            return true
+        }
+    }
+
+    @inline(__always)
+    private static func equalsLowercased(_ bytes: UnsafeRawBufferPointer, _ expected: StaticString) -> Bool {
+        guard bytes.count == expected.utf8CodeUnitCount else { return false }
+        for offset in 0..<bytes.count where bytes[offset] | 0x20 != expected.utf8Start[offset] { return false }
+        return true
+    }
+
+    private mutating func closeHeaderQuietly() -> Bool {
+        do { try closeHeader() } catch { return false }
+        return true
+    }
+
+    private static func classify(_ name: UnsafeRawBufferPointer) -> Tracked {
+        func equals(_ expected: StaticString) -> Bool {
+            guard name.count == expected.utf8CodeUnitCount else { return false }
+            for offset in 0..<name.count where name[offset] | 0x20 != expected.utf8Start[offset] { return false }
+            return true
+        }
+        switch name.count {
+        case 14: return equals(contentLengthName) ? .contentLength : .none
+        case 17: return equals(transferEncodingName) ? .transferEncoding : .none
+        case 10: return equals(connectionName) ? .connection : .none
+        default: return .none
+        }
+    }
+
+    private static let statusPrefix: StaticString = "HTTP/1."
+    /// 't' at the index of every RFC 9110 token byte, '.' elsewhere: a table without lazy globals.
+    private static let tokenTable: StaticString = ".................................t.ttttt..tt.tt.tttttttttt.......tttttttttttttttttttttttttt...ttttttttttttttttttttttttttttt.t.t................................................................................................................................."
 
     @inline(__always)
     private mutating func countHeaderByte() throws(WireError) {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Finds `"prompt_tokens": N` and `"completion_tokens": N` in a response body delivered in pieces.
 ///
 /// A small state machine over bytes: no JSON tree, no buffering, so any split of the body (one
@@ -40,12 +42,41 @@ public struct UsageScanner: Sendable, Equatable {
             let byte = bytes[index]
             switch state {
             case .seeking:
-                // Fast path: skip to the next quote.
-                while index < count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
-                guard index < count else { return }
-                state = .matchingKey
-                key = 0
-                matched = 1
+                // Fast path: both keys contain the only underscore of `_tokens"`, and JSON has few
+                // underscores, so jump between them with memchr and look back for `"prompt` or
+                // `"completion`. The look-back stays within bytes this state has skipped: a key
+                // whose quote came earlier was already being matched by the byte machine.
+                guard let next = memchr(bytes.baseAddress! + index, Int32(UInt8(ascii: "_")), count - index) else {
+                    carryKeyPrefix(bytes, from: index)
+                    return
+                }
+                let underscore = bytes.baseAddress!.distance(to: UnsafeRawPointer(next))
+                let skipped = underscore - index
+                let isPrompt = skipped >= 7 && Self.matches(bytes, endingAt: underscore, Self.promptKey, length: 7)
+                let isCompletion = !isPrompt && skipped >= 11
+                    && Self.matches(bytes, endingAt: underscore, Self.completionKey, length: 11)
+                if isPrompt || isCompletion, let (value, end) = Self.completeValue(bytes, underscore: underscore) {
+                    // The whole `_tokens": 123,` is in this piece: read it without the byte machine.
+                    if isPrompt { promptTokens = value } else { completionTokens = value }
+                    index = end
+                    continue
+                }
+                if isPrompt {
+                    key = 1
+                    matched = 7
+                    state = .matchingKey
+                    index = underscore
+                    continue
+                }
+                if isCompletion {
+                    key = 2
+                    matched = 11
+                    state = .matchingKey
+                    index = underscore
+                    continue
+                }
+                index = underscore + 1
+                continue
             case .matchingKey:
                 matchKeyByte(byte)
             case .beforeColon:
@@ -106,6 +137,63 @@ public struct UsageScanner: Sendable, Equatable {
         } else {
             state = .seeking
         }
+    }
+
+    /// Reads `_tokens"`, optional spaces, `:`, optional spaces, digits and the byte after them, all
+    /// within `bytes`. Returns the value and the index of that following byte, or nil when the piece
+    /// ends first or the text is something else (the byte machine then decides).
+    @inline(__always)
+    private static func completeValue(_ bytes: UnsafeRawBufferPointer, underscore: Int) -> (Int, Int)? {
+        let suffix: StaticString = "_tokens\""
+        let count = bytes.count
+        var index = underscore
+        guard count - index > 8 else { return nil }
+        for offset in 0..<8 where bytes[index + offset] != suffix.utf8Start[offset] { return nil }
+        index += 8
+        while index < count, isSpace(bytes[index]) { index += 1 }
+        guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
+        index += 1
+        while index < count, isSpace(bytes[index]) { index += 1 }
+        let digitsStart = index
+        var value = 0
+        while index < count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            guard value < Int.max / 10 - 9 else { return nil }
+            value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        guard index > digitsStart, index < count else { return nil }
+        return (value, index)
+    }
+
+    /// The piece ends while seeking: if its tail is the start of a key (`"pro`, `"complet`, ...),
+    /// continue matching that key in the next piece, since the jump to `_` cannot look back there.
+    private mutating func carryKeyPrefix(_ bytes: UnsafeRawBufferPointer, from start: Int) {
+        let tailStart = max(start, bytes.count - 11)
+        var quote = bytes.count - 1
+        while quote >= tailStart, bytes[quote] != UInt8(ascii: "\"") { quote -= 1 }
+        guard quote >= tailStart else { return }
+        let length = bytes.count - quote
+        if length == 1 {
+            state = .matchingKey
+            key = 0
+            matched = 1
+        } else if length <= 7, Self.matches(bytes, endingAt: bytes.count, Self.promptKey, length: length) {
+            state = .matchingKey
+            key = 1
+            matched = length
+        } else if Self.matches(bytes, endingAt: bytes.count, Self.completionKey, length: length) {
+            state = .matchingKey
+            key = 2
+            matched = length
+        }
+    }
+
+    /// The first `length` bytes of `key` equal the bytes just before `end`.
+    @inline(__always)
+    private static func matches(_ bytes: UnsafeRawBufferPointer, endingAt end: Int, _ key: StaticString, length: Int) -> Bool {
+        let start = end - length
+        for offset in 0..<length where bytes[start + offset] != key.utf8Start[offset] { return false }
+        return true
     }
 
     @inline(__always)
