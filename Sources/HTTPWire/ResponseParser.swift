@@ -193,12 +193,12 @@ public struct ResponseParser: Sendable {
                 state = .statusVersion
                 // Fast path: a whole head in this input is parsed line by line with memchr and
                 // compared with memcmp-like loops instead of a state change per byte.
-                var fast = self
-                if let end = fast.parseWholeHead(input, from: index) {
-                    self = fast
+                let before = self
+                if let end = parseWholeHead(input, from: index) {
                     index = end
                     return try finishHead()
                 }
+                self = before
                 continue
             case .statusVersion:
                 try countHeaderByte()

@@ -72,9 +72,11 @@ public struct RunResult: Sendable {
     public var throughputOutput: Double { durationSeconds > 0 ? Double(completionTokens) / durationSeconds : 0 }
     /// Fraction of started requests that succeeded, 0...1.
     public var successRate: Double { requests > 0 ? Double(succeeded) / Double(requests) : 0 }
-    /// Client CPU microseconds (user + system) per successful request.
+    /// Client CPU microseconds (user + system) per request started, warmup included: the CPU time
+    /// covers the whole run, warmup too.
     public var clientCPUMicrosecondsPerRequest: Double {
-        succeeded > 0 ? Double(clientCPUUserMicroseconds + clientCPUSystemMicroseconds) / Double(succeeded) : 0
+        let started = requests + warmupRequests
+        return started > 0 ? Double(clientCPUUserMicroseconds + clientCPUSystemMicroseconds) / Double(started) : 0
     }
     /// True when every started request is accounted for by exactly one outcome.
     public var countsAddUp: Bool { requests == succeeded + failed }

@@ -102,7 +102,7 @@ public enum ValidationRunner {
             let runResult = try run.wait()
             var serverCost: Double?
             if let before = serverCPUBefore, let after = child?.cpuMicroseconds {
-                let served = runResult.succeeded + runResult.warmupRequests
+                let served = runResult.requests + runResult.warmupRequests
                 if served > 0 { serverCost = Double(after - before) / Double(served) }
             }
             let level = ValidationResult.Level(concurrency: concurrency, result: runResult, serverCPUMicrosecondsPerRequest: serverCost)
