@@ -68,6 +68,31 @@ struct RunCommandTests {
         #expect(!run.stderr.contains("Fatal error"))
     }
 
+    @Test("--body @FILE sends the file and a POST by default")
+    func bodyFromFile() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let path = NSTemporaryDirectory() + "loadgen-body-\(UUID().uuidString).json"
+        try #"{"model":"m","messages":[],"max_tokens":5}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url + "/v1/chat/completions", "-n", "10", "-c", "1", "--json", "--body", "@" + path])
+        #expect(run.status == 0)
+        #expect(try run.json()["completion_tokens"] as? Int == 50)
+        let missing = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url, "--body", "@/nonexistent/file"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot read '/nonexistent/file'"))
+    }
+
+    @Test("too few descriptors for the concurrency is a clear error, not a crash")
+    func descriptorLimit() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let shell = URL(fileURLWithPath: "/bin/sh")
+        let run = try CommandRunner.run(shell, ["-c", "ulimit -n 64 && exec \"$0\" run \"$1\" -c 500 -n 500", BuiltProducts.loadgen.path, server.url + "/health"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("file descriptors"))
+        #expect(run.stderr.contains("ulimit -n"))
+    }
+
     @Test("a closed port exits 1 saying the connection was refused")
     func closedPortExitsOne() throws {
         let port = ScriptedServer.closedPort()
