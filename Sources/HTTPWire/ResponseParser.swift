@@ -52,9 +52,11 @@ public struct ResponseParser: Sendable {
     }
 
     /// The tracked header whose value is being read.
-    private enum Tracked: UInt8 { case none, contentLength, transferEncoding, connection }
+    private enum Tracked: UInt8 { case none, contentLength, transferEncoding, connection, contentType }
 
     private static let contentLengthName: StaticString = "content-length"
+    private static let contentTypeName: StaticString = "content-type"
+    private static let eventStreamType: StaticString = "text/event-stream"
     private static let transferEncodingName: StaticString = "transfer-encoding"
     private static let connectionName: StaticString = "connection"
     private static let versionPrefix: StaticString = "HTTP/"
@@ -75,6 +77,8 @@ public struct ResponseParser: Sendable {
     public private(set) var isChunked = false
     public private(set) var headerCount = 0
     public private(set) var bodyBytesReceived = 0
+    /// The response is `Content-Type: text/event-stream` (Server-Sent Events), valid after the head.
+    public private(set) var isEventStream = false
 
     private var http10 = false
     private var sectionBytes = 0
@@ -274,7 +278,7 @@ public struct ResponseParser: Sendable {
                     headerCount += 1
                     guard headerCount <= limits.maxHeaderCount else { throw .tooManyHeaders(limit: limits.maxHeaderCount) }
                     nameLength = 0
-                    nameCandidates = 0b111
+                    nameCandidates = 0b1111
                     matchNameByte(byte)
                     state = .headerName
                 }
@@ -508,6 +512,12 @@ public struct ResponseParser: Sendable {
             lastCodingIsChunked = true
             tokenLength = 0
             return true
+        case .contentType:
+            // `text/event-stream` alone, or any type without parameters or spaces; else the machine.
+            for byte in value where byte == UInt8(ascii: ";") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { return false }
+            isEventStream = Self.equalsLowercased(value, Self.eventStreamType)
+            tokenLength = 0
+            return true
         case .none:
             return true
         }
@@ -535,6 +545,7 @@ public struct ResponseParser: Sendable {
         case 14: return equals(contentLengthName) ? .contentLength : .none
         case 17: return equals(transferEncodingName) ? .transferEncoding : .none
         case 10: return equals(connectionName) ? .connection : .none
+        case 12: return equals(contentTypeName) ? .contentType : .none
         default: return .none
         }
     }
@@ -569,6 +580,9 @@ public struct ResponseParser: Sendable {
         if nameCandidates & 4 != 0, !(nameLength < 10 && Self.connectionName.utf8Start[nameLength] == lower) {
             nameCandidates &= ~4
         }
+        if nameCandidates & 8 != 0, !(nameLength < 12 && Self.contentTypeName.utf8Start[nameLength] == lower) {
+            nameCandidates &= ~8
+        }
         nameLength += 1
     }
 
@@ -576,6 +590,7 @@ public struct ResponseParser: Sendable {
         if nameCandidates & 1 != 0, nameLength == 14 { return .contentLength }
         if nameCandidates & 2 != 0, nameLength == 17 { return .transferEncoding }
         if nameCandidates & 4 != 0, nameLength == 10 { return .connection }
+        if nameCandidates & 8 != 0, nameLength == 12 { return .contentType }
         return .none
     }
 
@@ -616,8 +631,8 @@ public struct ResponseParser: Sendable {
             } else {
                 throw .invalidContentLength
             }
-        case .transferEncoding, .connection:
-            if byte == UInt8(ascii: ",") {
+        case .transferEncoding, .connection, .contentType:
+            if byte == UInt8(ascii: ","), tracked != .contentType {
                 finishToken()
                 beginToken()
             } else if tokenInParameters {
@@ -629,7 +644,8 @@ public struct ResponseParser: Sendable {
             } else {
                 if tokenEnded { tokenMatches = 0 }
                 let lower = byte | 0x20
-                let first: StaticString = tracked == .transferEncoding ? Self.chunkedToken : Self.closeToken
+                let first: StaticString = tracked == .transferEncoding ? Self.chunkedToken
+                    : (tracked == .contentType ? Self.eventStreamType : Self.closeToken)
                 let second: StaticString = Self.keepAliveToken
                 if tokenMatches & 1 != 0, !(tokenLength < first.utf8CodeUnitCount && first.utf8Start[tokenLength] == lower) {
                     tokenMatches &= ~1
@@ -654,6 +670,9 @@ public struct ResponseParser: Sendable {
         guard tokenLength > 0 else { return }
         if tracked == .transferEncoding {
             lastCodingIsChunked = tokenMatches & 1 != 0 && tokenLength == 7
+        } else if tracked == .contentType {
+            // The media type before any parameters (`; charset=utf-8`); the last header wins.
+            isEventStream = tokenMatches & 1 != 0 && tokenLength == 17
         } else {
             if tokenMatches & 1 != 0, tokenLength == 5 { connectionClose = true }
             if tokenMatches & 2 != 0, tokenLength == 10 { connectionKeepAlive = true }
@@ -665,7 +684,7 @@ public struct ResponseParser: Sendable {
         guard headerOpen else { return }
         switch tracked {
         case .contentLength: try finishLengthValue()
-        case .transferEncoding, .connection: finishToken()
+        case .transferEncoding, .connection, .contentType: finishToken()
         case .none: break
         }
         tracked = .none

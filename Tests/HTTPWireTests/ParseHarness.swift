@@ -8,6 +8,7 @@ struct ParsedStream: Equatable {
         var contentLength: Int?
         var isChunked: Bool
         var body: [UInt8]
+        var isEventStream = false
     }
 
     var messages: [Message] = []
@@ -69,7 +70,8 @@ struct HarnessState {
 
     mutating func completeMessage() {
         stream.messages.append(.init(status: parser.statusCode, keepAlive: parser.keepAlive,
-                                     contentLength: parser.contentLength, isChunked: parser.isChunked, body: body))
+                                     contentLength: parser.contentLength, isChunked: parser.isChunked, body: body,
+                                     isEventStream: parser.isEventStream))
         body = []
         sawHead = false
     }

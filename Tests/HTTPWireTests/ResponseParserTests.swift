@@ -144,6 +144,20 @@ struct ResponseParserFramingTests {
         #expect(whole.bodyText == "z")
     }
 
+    @Test("Content-Type text/event-stream is recognised, parameters and case aside", arguments: [
+        ("Content-Type: text/event-stream", true),
+        ("content-type: Text/Event-Stream; charset=utf-8", true),
+        ("Content-Type: text/event-stream ;x=1", true),
+        ("Content-Type: application/json", false),
+        ("Content-Type: text/event-streams", false),
+        ("X-Content-Type: text/event-stream", false),
+    ])
+    func eventStream(header: String, expected: Bool) {
+        let (whole, mismatches) = expectSameAtEverySplit("HTTP/1.1 200 OK\r\n\(header)\r\nContent-Length: 0\r\n\r\n")
+        #expect(mismatches.isEmpty)
+        #expect(whole.messages.first?.isEventStream == expected)
+    }
+
     @Test("the parser stays a small fixed-size value")
     func smallState() {
         #expect(MemoryLayout<ResponseParser>.size <= 256)

@@ -12,16 +12,29 @@ struct OpenAIResponder {
     init(modelName: String) { self.modelName = Array(modelName.utf8) }
 
     /// Appends the full response to `request` (head already parsed, body in `body`) to `output`.
-    mutating func respond(to head: RequestHead, body: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+    /// When a completion asks for `"stream": true`, the streaming head is appended and the stream
+    /// returned for the caller to schedule; every other answer is appended whole and nil returned.
+    mutating func respond(to head: RequestHead, body: UnsafeRawBufferPointer, into output: inout [UInt8],
+                          timing: StreamTiming) -> SSEStream? {
         switch head.route {
         case .chatCompletions, .completions:
             let cacheable = head.keepAlive && !head.isHead
             if cacheable, head.route == cachedRoute, body.elementsEqual(cachedBody) {
                 output.append(contentsOf: cachedResponse)
-                return
+                return nil
             }
             let fields = RequestBodyFields(body)
             responseCounter &+= 1
+            if fields.stream, !head.isHead {
+                let promptTokens = body.count / 4
+                let prefill = UInt64(timing.prefillNanosecondsPerToken * Double(promptTokens))
+                SSEStream.appendHead(into: &output)
+                return SSEStream(id: responseCounter, chat: head.route == .chatCompletions,
+                                 model: fields.model.map { Array(body[$0]) } ?? modelName,
+                                 promptTokens: promptTokens, completionTokens: fields.maxTokens,
+                                 firstDueNanoseconds: timing.now &+ timing.ttftNanoseconds &+ prefill,
+                                 interTokenNanoseconds: timing.itlNanoseconds)
+            }
             let json = completionBody(chat: head.route == .chatCompletions, fields: fields, body: body)
             let start = output.count
             appendResponse(status: "200 OK", json: json, head: head, into: &output)
@@ -30,16 +43,20 @@ struct OpenAIResponder {
                 cachedBody = Array(body)
                 cachedResponse = Array(output[start...])
             }
+            return nil
         case .health:
             appendResponse(status: "200 OK", json: [], head: head, into: &output)
+            return nil
         case .models:
             var json: [UInt8] = []
             json.append(ascii: #"{"object":"list","data":[{"id":""#)
             json.append(contentsOf: modelName)
             json.append(ascii: #"","object":"model","created":0,"owned_by":"loadgen-echo-server"}]}"#)
             appendResponse(status: "200 OK", json: json, head: head, into: &output)
+            return nil
         case .notFound:
             appendResponse(status: "404 Not Found", json: Self.errorJSON("not found", code: 404), head: head, into: &output)
+            return nil
         }
     }
 
@@ -117,4 +134,12 @@ struct OpenAIResponder {
         json.append(ascii: "}")
         return json
     }
+}
+
+/// The stream delays in nanoseconds, and the time the request was read.
+struct StreamTiming {
+    var now: UInt64
+    var ttftNanoseconds: UInt64
+    var itlNanoseconds: UInt64
+    var prefillNanosecondsPerToken: Double
 }

@@ -11,6 +11,8 @@ final class ServerConnection {
     /// Close once `output` has been sent (after a 4xx refusal or `Connection: close`).
     var closeAfterWrite = false
     var watchingWritable = false
+    /// A streamed answer in progress; further requests wait in `input` until it ends.
+    var stream: SSEStream?
 
     init(fd: FileDescriptor) {
         self.fd = fd

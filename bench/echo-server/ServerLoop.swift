@@ -15,14 +15,26 @@ struct ServerLoop: ~Copyable {
     private var connections: [ServerConnection?] = []
     private var responder: OpenAIResponder
     private let readBuffer: UnsafeMutableRawBufferPointer
-    /// epoll data value that marks the listener.
+    /// epoll data values that mark the listener and the stream timer.
     private static let listenerToken = UInt64.max
+    private static let timerToken = UInt64.max - 1
+    /// Fires when the earliest stream token is due (nanosecond precision, unlike epoll_wait's ms).
+    private let timer: FileDescriptor
+    private var timers = TimerQueue()
+    private let timing: StreamTiming
 
     init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag) throws(SystemError) {
         let epoll = try Epoll(capacity: 1024)
         // EPOLLEXCLUSIVE would avoid waking every thread per connection; level-triggered accept
         // races are harmless (the losers get EAGAIN) and connections are long-lived.
         try epoll.add(listener.rawValue, events: Epoll.readable, data: Self.listenerToken)
+        let timerDescriptor = FileDescriptor(rawValue: CEpoll_timerfd_create())
+        guard timerDescriptor.rawValue >= 0 else { throw SystemError(call: "timerfd_create", errno: CEpoll_errno()) }
+        try epoll.add(timerDescriptor.rawValue, events: Epoll.readable, data: Self.timerToken)
+        timer = timerDescriptor
+        timing = StreamTiming(now: 0, ttftNanoseconds: UInt64(options.ttftMilliseconds * 1e6),
+                              itlNanoseconds: UInt64(options.itlMilliseconds * 1e6),
+                              prefillNanosecondsPerToken: options.prefillMicrosecondsPerToken * 1e3)
         self.epoll = epoll
         self.listener = listener
         self.options = options
@@ -36,6 +48,7 @@ struct ServerLoop: ~Copyable {
             if let connection { connection.fd.close() }
         }
         readBuffer.deallocate()
+        timer.close()
     }
 
     mutating func run() {
@@ -46,6 +59,10 @@ struct ServerLoop: ~Copyable {
                 let token = epoll.data(at: event)
                 if token == Self.listenerToken {
                     acceptAll()
+                } else if token == Self.timerToken {
+                    var expirations: UInt64 = 0
+                    _ = Glibc.read(timer.rawValue, &expirations, 8)
+                    sendDueTokens()
                 } else {
                     handle(fd: Int(token), flags: epoll.flags(at: event))
                 }
@@ -89,9 +106,14 @@ struct ServerLoop: ~Copyable {
     private mutating func readRequests(_ connection: ServerConnection, slot: Int) {
         switch connection.fd.read(into: readBuffer) {
         case .transferred(let count):
+            if connection.stream != nil {
+                // Requests behind a stream wait until it ends (responses stay in order).
+                connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+                return
+            }
             if connection.input.count == connection.inputStart {
                 // Fast path: nothing buffered, parse straight from the read buffer.
-                let consumed = answer(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), connection)
+                let consumed = answer(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), connection, slot: slot)
                 if consumed < count, !connection.closeAfterWrite {
                     connection.input.removeAll(keepingCapacity: true)
                     connection.inputStart = 0
@@ -100,7 +122,7 @@ struct ServerLoop: ~Copyable {
             } else {
                 connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
                 let consumed = connection.input.withUnsafeBytes { bytes in
-                    answer(UnsafeRawBufferPointer(rebasing: bytes[connection.inputStart...]), connection)
+                    answer(UnsafeRawBufferPointer(rebasing: bytes[connection.inputStart...]), connection, slot: slot)
                 }
                 connection.inputStart += consumed
                 if connection.inputStart == connection.input.count {
@@ -116,10 +138,53 @@ struct ServerLoop: ~Copyable {
         }
     }
 
+    /// Answers the requests buffered behind a stream that just ended.
+    private mutating func answerBuffered(_ connection: ServerConnection, slot: Int) {
+        guard connection.inputStart < connection.input.count else { return }
+        let consumed = connection.input.withUnsafeBytes { bytes in
+            answer(UnsafeRawBufferPointer(rebasing: bytes[connection.inputStart...]), connection, slot: slot)
+        }
+        connection.inputStart += consumed
+        if connection.inputStart == connection.input.count {
+            connection.input.removeAll(keepingCapacity: connection.input.capacity <= 65_536)
+            connection.inputStart = 0
+        }
+    }
+
+    /// Sends the stream tokens that are due, finishes streams, and re-arms the timer.
+    private mutating func sendDueTokens() {
+        let now = Clock.monotonicNanoseconds()
+        while let entry = timers.earliest, entry.dueNanoseconds <= now {
+            _ = timers.popEarliest()
+            guard entry.slot < connections.count, let connection = connections[entry.slot],
+                  var stream = connection.stream, stream.id == entry.streamID else { continue }
+            stream.appendDue(now: now, into: &connection.output)
+            if stream.isFinished {
+                connection.stream = nil
+                answerBuffered(connection, slot: entry.slot)
+            } else {
+                connection.stream = stream
+                timers.push(.init(dueNanoseconds: stream.nextDueNanoseconds, slot: entry.slot, streamID: stream.id))
+            }
+            flush(connection, slot: entry.slot)
+        }
+        armTimer(now: now)
+    }
+
+    private func armTimer(now: UInt64) {
+        guard let earliest = timers.earliest else {
+            _ = CEpoll_timerfd_settime(timer.rawValue, 0, 0)
+            return
+        }
+        // 0 would disarm; an overdue timer fires after 1 ns.
+        let delay = earliest.dueNanoseconds > now ? earliest.dueNanoseconds - now : 1
+        _ = CEpoll_timerfd_settime(timer.rawValue, delay, 0)
+    }
+
     /// Answers every complete request at the start of `bytes`; returns the bytes consumed.
-    private mutating func answer(_ bytes: UnsafeRawBufferPointer, _ connection: ServerConnection) -> Int {
+    private mutating func answer(_ bytes: UnsafeRawBufferPointer, _ connection: ServerConnection, slot: Int) -> Int {
         var consumed = 0
-        while consumed < bytes.count, !connection.closeAfterWrite {
+        while consumed < bytes.count, !connection.closeAfterWrite, connection.stream == nil {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[consumed...])
             let head: RequestHead?
             do {
@@ -132,9 +197,21 @@ struct ServerLoop: ~Copyable {
             }
             guard let head, rest.count >= head.headerBytes + head.contentLength else { break }
             let body = UnsafeRawBufferPointer(rebasing: rest[head.headerBytes..<(head.headerBytes + head.contentLength)])
-            responder.respond(to: head, body: body, into: &connection.output)
-            if !head.keepAlive { connection.closeAfterWrite = true }
+            var streamTiming = timing
+            streamTiming.now = Clock.monotonicNanoseconds()
             consumed += head.headerBytes + head.contentLength
+            if var stream = responder.respond(to: head, body: body, into: &connection.output, timing: streamTiming) {
+                if !head.keepAlive { connection.closeAfterWrite = true }
+                stream.appendDue(now: streamTiming.now, into: &connection.output)
+                if !stream.isFinished {
+                    connection.stream = stream
+                    let wasEarliest = timers.earliest?.dueNanoseconds ?? .max
+                    timers.push(.init(dueNanoseconds: stream.nextDueNanoseconds, slot: slot, streamID: stream.id))
+                    if stream.nextDueNanoseconds < wasEarliest { armTimer(now: streamTiming.now) }
+                }
+                continue
+            }
+            if !head.keepAlive { connection.closeAfterWrite = true }
         }
         return consumed
     }
@@ -164,7 +241,7 @@ struct ServerLoop: ~Copyable {
             connection.watchingWritable = false
             try? epoll.modify(connection.fd.rawValue, events: Epoll.readable, data: UInt64(slot))
         }
-        if connection.closeAfterWrite { close(slot) }
+        if connection.closeAfterWrite, connection.stream == nil { close(slot) }
     }
 
     private mutating func close(_ slot: Int) {

@@ -7,6 +7,11 @@ struct ServerOptions {
     var maxBodyBytes = 16 * 1024 * 1024
     var maxHeaderBytes = 64 * 1024
     var maxHeaderCount = 100
+    /// Streaming (`"stream": true`): delay before the first token, between tokens, and per prompt
+    /// token of simulated prefill, so TTFT can grow with the prompt.
+    var ttftMilliseconds = 0.0
+    var itlMilliseconds = 0.0
+    var prefillMicrosecondsPerToken = 0.0
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
@@ -19,9 +24,14 @@ struct ServerOptions {
       --threads N          event-loop threads (default 1)
       --model NAME         model id listed by GET /v1/models (default echo-model)
       --max-body-bytes N   request bodies above this get 413 (default 16777216)
+      --ttft-ms MS         streaming: first token after MS milliseconds (default 0)
+      --itl-ms MS          streaming: one token every MS milliseconds after that (default 0)
+      --prefill-us-per-token US  streaming: add US microseconds to the TTFT per prompt token
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
     body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
+    With "stream": true the answer is Server-Sent Events in OpenAI's chunk format, one token per
+    event (max_tokens events), then a usage event and data: [DONE]; delays run on timers.
     Anything else: 404. Malformed requests: 400, then close. SIGINT/SIGTERM stop it cleanly.
     """
 
@@ -51,11 +61,19 @@ struct ServerOptions {
             case "--max-body-bytes":
                 guard let bytes = Int(try value(flag)), bytes >= 0 else { throw .message("--max-body-bytes must be >= 0") }
                 options.maxBodyBytes = bytes
+            case "--ttft-ms": options.ttftMilliseconds = try milliseconds(try value(flag), flag)
+            case "--itl-ms": options.itlMilliseconds = try milliseconds(try value(flag), flag)
+            case "--prefill-us-per-token": options.prefillMicrosecondsPerToken = try milliseconds(try value(flag), flag)
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }
             index += 1
         }
         return options
+    }
+
+    private static func milliseconds(_ text: String, _ flag: String) throws(ParseError) -> Double {
+        guard let value = Double(text), value >= 0, value < 3_600_000 else { throw .message("\(flag) must be a number >= 0") }
+        return value
     }
 }
