@@ -139,8 +139,7 @@ struct ClientEventLoop: ~Copyable {
             slots[index].phase = .sending
             slots[index].writeOffset = 0
             slots[index].deadlineNanoseconds = now &+ requestTimeoutNanoseconds
-            slots[index].parser.reset()
-            slots[index].usage.reset()
+            slots[index].prepareForResponse()
             sendRequest(index)
         } else {
             connect(index, now: now)
@@ -198,8 +197,7 @@ struct ClientEventLoop: ~Copyable {
             return
         }
         slots[index].watchingWritable = true
-        slots[index].parser.reset()
-        slots[index].usage.reset()
+        slots[index].prepareForResponse()
         slots[index].writeOffset = 0
         switch Socket.startConnect(fd, to: address) {
         case .connected:
@@ -216,7 +214,10 @@ struct ClientEventLoop: ~Copyable {
         everConnected = true
         slots[index].retryDelayNanoseconds = 0
         slots[index].phase = .sending
+        // The timeout runs from the claim; latency and TTFT run from the send start (as in
+        // `vllm bench serve`'s definitions), so connection setup is not counted as server time.
         slots[index].deadlineNanoseconds = slots[index].requestStartNanoseconds &+ requestTimeoutNanoseconds
+        slots[index].requestStartNanoseconds = now
         sendRequest(index)
     }
 
@@ -306,13 +307,44 @@ struct ClientEventLoop: ~Copyable {
             case .needMoreInput, .headComplete:
                 if event == .needMoreInput { return }
             case .body(let range):
-                slots[index].usage.scan(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
+                slots[index].usage.scan(piece)
+                if slots[index].parser.isEventStream { scanEvents(index, piece) }
             case .messageComplete:
                 // Bytes after a complete response were never asked for (we do not pipeline): the
                 // connection's framing can no longer be trusted, so it is closed after this one.
                 let unsolicited = offset < bytes.count
                 complete(index, closeAfter: unsolicited)
                 return
+            }
+        }
+    }
+
+    /// Feeds streamed body bytes to the SSE framing; each event that carries text is a token event:
+    /// the first sets the TTFT, each later one adds an inter-token gap (as `vllm bench serve` times
+    /// chunks: events that arrive in one read share its timestamp).
+    private mutating func scanEvents(_ index: Int, _ piece: UnsafeRawBufferPointer) {
+        var offset = 0
+        while true {
+            switch slots[index].events.parse(piece, offset: &offset) {
+            case .needMoreInput:
+                return
+            case .data(let range):
+                slots[index].delta.scan(UnsafeRawBufferPointer(rebasing: piece[range]))
+            case .dataLineBreak:
+                continue
+            case .eventComplete:
+                if slots[index].delta.carriesText {
+                    let now = Clock.monotonicNanoseconds()
+                    if slots[index].tokenEvents == 0 {
+                        slots[index].firstTokenNanoseconds = now
+                    } else if !slots[index].isWarmup {
+                        result.interTokenLatency.record(nanoseconds: now &- slots[index].lastTokenNanoseconds)
+                    }
+                    slots[index].lastTokenNanoseconds = now
+                    slots[index].tokenEvents += 1
+                }
+                slots[index].delta.reset()
             }
         }
     }
@@ -348,11 +380,16 @@ struct ClientEventLoop: ~Copyable {
                 completedCount += 1
                 result.latency.record(nanoseconds: now &- slots[index].requestStartNanoseconds)
                 if let prompt = slots[index].usage.promptTokens { result.promptTokens &+= UInt64(prompt) }
+                let tokenEvents = slots[index].tokenEvents
                 if let completion = slots[index].usage.completionTokens {
                     result.completionTokens &+= UInt64(completion)
+                } else if tokenEvents > 0 {
+                    // No usage chunk: count the events that carried text, one token each.
+                    result.completionTokens &+= UInt64(tokenEvents)
                 } else if slots[index].usage.promptTokens == nil {
                     result.responsesWithoutUsage &+= 1
                 }
+                if tokenEvents > 0 { recordStreamTimes(index, now: now) }
             }
             if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
             publishProgress()
@@ -363,6 +400,19 @@ struct ClientEventLoop: ~Copyable {
         if closeAfter || requestUnfinished || !slots[index].parser.keepAlive { closeConnection(index) }
         slots[index].phase = .idle
         startNextRequest(index, now: now)
+    }
+
+    /// TTFT = first text event - send start; TPOT = (E2E - TTFT) / (output tokens - 1), with the
+    /// output tokens from the usage chunk when the server sent one (definitions of vLLM's
+    /// benchmark_serving).
+    private mutating func recordStreamTimes(_ index: Int, now: UInt64) {
+        result.streamedResponses &+= 1
+        let first = slots[index].firstTokenNanoseconds
+        result.timeToFirstToken.record(nanoseconds: first &- slots[index].requestStartNanoseconds)
+        let outputTokens = slots[index].usage.completionTokens ?? slots[index].tokenEvents
+        if outputTokens > 1 {
+            result.timePerOutputToken.record(nanoseconds: (now &- first) / UInt64(outputTokens - 1))
+        }
     }
 
     private mutating func fail(_ index: Int, _ failure: FailureClass, now: UInt64, errno: Int32 = 0) {

@@ -36,6 +36,22 @@ struct ConnectionSlot {
     var retryDelayNanoseconds: UInt64 = 0
     var parser = ResponseParser()
     var usage = UsageScanner()
+    // Streaming (text/event-stream) responses: SSE framing, whether the current event carries
+    // text, and the times of the first and latest token events.
+    var events = SSEParser()
+    var delta = ContentDeltaScanner()
+    var tokenEvents = 0
+    var firstTokenNanoseconds: UInt64 = 0
+    var lastTokenNanoseconds: UInt64 = 0
+
+    /// Forgets everything about the previous response before the next request.
+    mutating func prepareForResponse() {
+        parser.reset()
+        usage.reset()
+        events.reset()
+        delta.reset()
+        tokenEvents = 0
+    }
 
     var hasRequestInFlight: Bool {
         phase == .connecting || phase == .sending || phase == .awaitingResponse

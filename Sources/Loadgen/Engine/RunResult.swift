@@ -11,6 +11,14 @@ public struct RunResult: Sendable {
     public var durationSeconds: Double = 0
     /// Latency of successful requests, send start to last response byte.
     public var latency = LatencyHistogram()
+    /// Streaming responses only (text/event-stream), as `vllm bench serve` defines them:
+    /// time to the first event carrying text, the gaps between such events, and per request
+    /// (E2E - TTFT) / (output tokens - 1).
+    public var timeToFirstToken = LatencyHistogram()
+    public var interTokenLatency = LatencyHistogram()
+    public var timePerOutputToken = LatencyHistogram()
+    /// Successful streamed responses that carried at least one text event.
+    public var streamedResponses: UInt64 = 0
     /// Sums of the `usage` token counts found in successful responses.
     public var promptTokens: UInt64 = 0
     public var completionTokens: UInt64 = 0
@@ -46,6 +54,10 @@ public struct RunResult: Sendable {
         succeeded += other.succeeded
         failures.merge(other.failures)
         latency.merge(other.latency)
+        timeToFirstToken.merge(other.timeToFirstToken)
+        interTokenLatency.merge(other.interTokenLatency)
+        timePerOutputToken.merge(other.timePerOutputToken)
+        streamedResponses += other.streamedResponses
         promptTokens += other.promptTokens
         completionTokens += other.completionTokens
         responsesWithoutUsage += other.responsesWithoutUsage

@@ -7,7 +7,35 @@ public enum RunReport {
         let summary = LatencySummary(result.latency)
         var errors: [(String, JSONValue)] = []
         for row in result.failures.byClass { errors.append((row.failure.name, .uint(row.count))) }
+        var members = runMembers(result, summary: summary, errors: errors)
+        if result.streamedResponses > 0 {
+            members.append(("streamed_responses", .uint(result.streamedResponses)))
+            members.append(("ttft_ms", distribution(result.timeToFirstToken)))
+            members.append(("tpot_ms", distribution(result.timePerOutputToken)))
+            members.append(("itl_ms", distribution(result.interTokenLatency)))
+            members.append(("e2e_ms", distribution(result.latency)))
+        }
+        return .object(members)
+    }
+
+    /// mean, p50, p90, p95, p99 (and min, max) of a histogram, in milliseconds.
+    static func distribution(_ histogram: LatencyHistogram) -> JSONValue {
+        let summary = LatencySummary(histogram)
         return .object([
+            ("count", .uint(summary.count)),
+            ("mean", .number(summary.mean, decimals: 4)),
+            ("p50", .number(summary.p50, decimals: 4)),
+            ("p90", .number(summary.p90, decimals: 4)),
+            ("p95", .number(summary.p95, decimals: 4)),
+            ("p99", .number(summary.p99, decimals: 4)),
+            ("min", .number(summary.min, decimals: 4)),
+            ("max", .number(summary.max, decimals: 4)),
+        ])
+    }
+
+    private static func runMembers(_ result: RunResult, summary: LatencySummary,
+                                   errors: [(String, JSONValue)]) -> [(String, JSONValue)] {
+        [
             ("requests", .uint(result.requests)),
             ("succeeded", .uint(result.succeeded)),
             ("failed", .uint(result.failed)),
@@ -38,7 +66,7 @@ public enum RunReport {
             ("bytes_sent", .uint(result.bytesSent)),
             ("bytes_received", .uint(result.bytesReceived)),
             ("client_cpu_us_per_request", .number(result.clientCPUMicrosecondsPerRequest, decimals: 3)),
-        ])
+        ]
     }
 
     /// A readable summary of one run.
@@ -60,6 +88,15 @@ public enum RunReport {
         if result.latency.count > 0 {
             lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")
             lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")
+        }
+        if result.streamedResponses > 0 {
+            lines.append("  streaming    \(Format.grouped(result.streamedResponses)) responses    mean      p50      p90      p99  (ms)")
+            for (name, histogram) in [("TTFT", result.timeToFirstToken), ("TPOT", result.timePerOutputToken),
+                                      ("ITL", result.interTokenLatency), ("E2E", result.latency)] {
+                let row = LatencySummary(histogram)
+                lines.append("               " + Format.padRight(name, 20)
+                    + [row.mean, row.p50, row.p90, row.p99].map { Format.padLeft(ms($0), 9) }.joined())
+            }
         }
         lines.append("  connections  \(Format.grouped(result.connectionsOpened)) opened")
         if result.failed > 0 {
