@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <pthread.h>
 
@@ -191,6 +192,20 @@ int CEpoll_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_
 
 ssize_t CEpoll_send(int fd, const void *bytes, size_t count) {
     return send(fd, bytes, count, MSG_NOSIGNAL);
+}
+
+ssize_t CEpoll_send3(int fd, const void *a, size_t a_count, const void *b, size_t b_count,
+                     const void *c, size_t c_count) {
+    struct iovec pieces[3];
+    int count = 0;
+    if (a_count > 0) { pieces[count].iov_base = (void *)a; pieces[count].iov_len = a_count; count++; }
+    if (b_count > 0) { pieces[count].iov_base = (void *)b; pieces[count].iov_len = b_count; count++; }
+    if (c_count > 0) { pieces[count].iov_base = (void *)c; pieces[count].iov_len = c_count; count++; }
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = pieces;
+    message.msg_iovlen = (size_t)count;
+    return sendmsg(fd, &message, MSG_NOSIGNAL);
 }
 
 long CEpoll_raise_nofile(long wanted) {

@@ -1,13 +1,30 @@
+import Glibc
 import HTTPWire
 import Loadgen
 
 /// `loadgen run URL`: one load level against any HTTP/1.1 server.
 enum RunCommand {
     static let usage = """
-    usage: loadgen run URL [options]
+    usage: loadgen run URL [options]            any HTTP/1.1 endpoint, one request repeated
+           loadgen run [--base-url URL] [OpenAI options] [options]
 
-    Drives URL with a closed loop of keep-alive connections (each sends its next request as soon
-    as its response completes) and reports throughput, latency percentiles and errors by class.
+    Drives the server with a closed loop of keep-alive connections (each sends its next request as
+    soon as its response completes) and reports throughput, latency percentiles and errors by class.
+    Without a URL it runs an OpenAI workload: chat (or completion) requests of the given lengths,
+    each with a distinct prompt, checked as OpenAI answers; with --stream it also reports TTFT,
+    TPOT and ITL as vllm bench serve defines them.
+
+    OpenAI workload (no URL):
+          --base-url URL          server (default http://localhost:8000)
+          --model NAME            default: the first id from GET /v1/models
+          --completions           /v1/completions with a prompt (default /v1/chat/completions)
+          --input-tokens N|A:B    prompt length, fixed or uniform in [A, B] (default 500)
+          --max-tokens N|A:B      output length (alias --output-tokens; default 100)
+          --prompt unique|fixed   unique (default): a distinct request number leads every prompt,
+                                  so a prefix cache cannot serve it; fixed: the seeds' repeated text
+          --stream                stream: true, with stream_options.include_usage
+          --temperature T, --ignore-eos, --extra-body JSON, --seed N
+          (OPENAI_API_KEY, when set, is sent as Authorization: Bearer unless -H gives one)
 
     Load:
       -c, --concurrency N     connections, one request in flight each (default 10)
@@ -54,6 +71,18 @@ enum RunCommand {
         var drain = 10.0
         var json = false
         var quiet = false
+        var openAI: [String] = []
+        var baseURL = "http://localhost:8000"
+        var model: String?
+        var endpoint = OpenAIWorkload.Endpoint.chat
+        var inputTokens = TokenCount.fixed(500)
+        var outputTokens = TokenCount.fixed(100)
+        var prompt = OpenAIWorkload.PromptStyle.unique
+        var stream = false
+        var temperature: Double?
+        var ignoreEOS = false
+        var extraBody: String?
+        var seed: UInt64 = 0
         while let argument = cursor.next() {
             switch argument {
             case "-h", "--help": return nil
@@ -76,6 +105,54 @@ enum RunCommand {
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "--connect-timeout": connectTimeout = try cursor.seconds(for: argument)
             case "--drain": drain = try cursor.double(for: argument)
+            case "--base-url":
+                baseURL = try cursor.value(for: argument)
+                openAI.append(argument)
+            case "--model":
+                model = try cursor.value(for: argument)
+                openAI.append(argument)
+            case "--completions":
+                endpoint = .completions
+                openAI.append(argument)
+            case "--input-tokens":
+                let text = try cursor.value(for: argument)
+                guard let count = TokenCount(text, minimum: 1), count.upperBound <= 1_000_000 else {
+                    throw UsageError("--input-tokens must be N or A:B with 1 <= A <= B <= 1000000, got '\(text)'")
+                }
+                inputTokens = count
+                openAI.append(argument)
+            case "--max-tokens", "--output-tokens":
+                let text = try cursor.value(for: argument)
+                guard let count = TokenCount(text, minimum: 1) else {
+                    throw UsageError("\(argument) must be N or A:B with 1 <= A <= B, got '\(text)'")
+                }
+                outputTokens = count
+                openAI.append(argument)
+            case "--prompt":
+                let text = try cursor.value(for: argument)
+                switch text {
+                case "unique": prompt = .unique
+                case "fixed": prompt = .fixed
+                default: throw UsageError("--prompt must be unique or fixed, got '\(text)'")
+                }
+                openAI.append(argument)
+            case "--stream":
+                stream = true
+                openAI.append(argument)
+            case "--temperature":
+                temperature = try cursor.double(for: argument)
+                openAI.append(argument)
+            case "--ignore-eos":
+                ignoreEOS = true
+                openAI.append(argument)
+            case "--extra-body":
+                extraBody = try cursor.value(for: argument)
+                openAI.append(argument)
+            case "--seed":
+                let text = try cursor.value(for: argument)
+                guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer, got '\(text)'") }
+                seed = value
+                openAI.append(argument)
             case "--json": json = true
             case "--quiet", "-q": quiet = true
             default:
@@ -84,10 +161,31 @@ enum RunCommand {
                 url = argument
             }
         }
-        guard let url else { throw UsageError("run needs a URL, e.g. loadgen run http://127.0.0.1:8080/") }
         if requests != nil, duration != nil { throw UsageError("give --requests or --duration, not both") }
+        if url != nil, let first = openAI.first {
+            throw UsageError("\(first) is an OpenAI workload option: give --base-url instead of a URL")
+        }
         var plan: LoadPlan
-        do { plan = try LoadPlan(url: url) } catch { throw UsageError(error.description) }
+        do { plan = try LoadPlan(url: url ?? baseURL) } catch { throw UsageError(error.description) }
+        if url == nil {
+            if body != nil { throw UsageError("--body is for a URL run; an OpenAI workload builds its own bodies") }
+            var workload = OpenAIWorkload(model: model ?? "")
+            workload.endpoint = endpoint
+            workload.inputTokens = inputTokens
+            workload.outputTokens = outputTokens
+            workload.prompt = prompt
+            workload.stream = stream
+            workload.temperature = temperature
+            workload.ignoreEOS = ignoreEOS
+            workload.extraBody = extraBody
+            workload.seed = seed
+            do { try workload.validate() } catch { throw UsageError(error.description) }
+            plan.workload = workload
+            if !headers.contains(where: { $0.name.lowercased() == "authorization" }),
+               let key = getenv("OPENAI_API_KEY").map({ String(cString: $0) }), !key.isEmpty {
+                headers.append(HTTPHeader("Authorization", "Bearer \(key)"))
+            }
+        }
         plan.concurrency = concurrency
         plan.stop = requests.map { .requests($0) } ?? .duration(seconds: duration ?? 10)
         plan.warmupSeconds = warmup
@@ -102,6 +200,11 @@ enum RunCommand {
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
         return Options(plan: plan, json: json, quiet: quiet)
+    }
+
+    /// `/v1/models` under the base URL's path.
+    static func modelsPath(_ target: HTTPTarget) -> String {
+        (target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path) + "/v1/models"
     }
 
     static func parseHeader(_ text: String) throws(UsageError) -> HTTPHeader {
@@ -126,8 +229,23 @@ enum RunCommand {
             Terminal.error("loadgen run: \(error.message) (see loadgen run --help)")
             return 2
         }
+        var plan = options.plan
+        if let workload = plan.workload, workload.model.isEmpty {
+            // No --model: ask the server, as OpenAI clients do.
+            do {
+                let answer = try HTTPFetch.get(plan.target, path: modelsPath(plan.target), headers: plan.headers)
+                guard answer.status == 200, let id = HTTPFetch.firstModelID(in: answer.body) else {
+                    Terminal.error("loadgen run: \(plan.target.url)v1/models listed no model (HTTP \(answer.status)); give --model")
+                    return 1
+                }
+                plan.workload?.model = id
+            } catch {
+                Terminal.error("loadgen run: cannot list models: \(error); give --model or check --base-url")
+                return 1
+            }
+        }
         let run: LoadRun
-        do { run = try LoadRun.start(options.plan) } catch {
+        do { run = try LoadRun.start(plan) } catch {
             Terminal.error("loadgen run: \(error)")
             return 1
         }
@@ -154,12 +272,12 @@ enum RunCommand {
         if options.json {
             Terminal.out(RunReport.json(result).serialized())
         } else {
-            Terminal.out(RunReport.text(result, url: options.plan.target.url))
+            Terminal.out(RunReport.text(result, url: plan.target.url))
         }
         if let interruptedBy { return 128 + interruptedBy }
         if result.succeeded == 0, result.requests > 0, result.failures.connect == result.failed {
             let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
-            Terminal.error("loadgen run: could not connect to \(options.plan.target.hostHeader): \(reason)")
+            Terminal.error("loadgen run: could not connect to \(plan.target.hostHeader): \(reason)")
             return 1
         }
         return 0

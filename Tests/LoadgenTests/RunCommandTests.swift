@@ -57,7 +57,7 @@ struct RunCommandTests {
         ["run", "http://127.0.0.1:1/", "-c", "0"],
         ["run", "http://127.0.0.1:1/", "--bogus"],
         ["run", "http://127.0.0.1:1/", "-n", "5", "-d", "1s"],
-        ["run"],
+        ["run", "--input-tokens", "0"],
         ["frobnicate"],
         ["run", "http://127.0.0.1:1/", "-d", "soon"],
     ])

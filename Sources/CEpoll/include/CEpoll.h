@@ -90,6 +90,9 @@ int CEpoll_local_address(int fd, CEpoll_address *out);
 int CEpoll_accept(int fd);
 /// send() with MSG_NOSIGNAL, so a peer that has gone away is EPIPE, never SIGPIPE.
 ssize_t CEpoll_send(int fd, const void *bytes, size_t count);
+/// sendmsg() of up to three pieces with MSG_NOSIGNAL (a template, a patched field, the rest).
+ssize_t CEpoll_send3(int fd, const void *a, size_t a_count, const void *b, size_t b_count,
+                     const void *c, size_t c_count);
 
 // MARK: process
 

@@ -13,7 +13,12 @@ struct ClientEventLoop: ~Copyable {
     private let slots: UnsafeMutablePointer<ConnectionSlot>
     private let slotCount: Int
     private let readBuffer: UnsafeMutableRawBufferPointer
-    private let request: UnsafeRawBufferPointer
+    private let requests: RequestSet
+    /// This loop's number and the number of loops: request numbers are loop + loops * k, unique
+    /// across the run without any shared counter.
+    private let loopIndex: Int
+    private let loopCount: Int
+    private var sequence = 0
     private let address: SocketAddress
     private let requestTimeoutNanoseconds: UInt64
     private let connectTimeoutNanoseconds: UInt64
@@ -51,14 +56,16 @@ struct ClientEventLoop: ~Copyable {
     /// With a duration: requests still to start before the end may take effect.
     private var minimumRemaining: Int
 
-    init(connections: Int, quota: Int, minimumRequests: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
+    init(loop: Int, loops: Int, connections: Int, quota: Int, minimumRequests: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
          control: RunControl) throws(SystemError) {
         epoll = try Epoll(capacity: min(max(connections, 16), 4096))
         slotCount = connections
         slots = UnsafeMutablePointer<ConnectionSlot>.allocate(capacity: connections)
         slots.initialize(repeating: ConnectionSlot(), count: connections)
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferSize, alignment: 64)
-        request = plan.request.bytes
+        requests = plan.requests
+        loopIndex = loop
+        loopCount = loops
         address = plan.address
         requestTimeoutNanoseconds = plan.requestTimeoutNanoseconds
         connectTimeoutNanoseconds = plan.connectTimeoutNanoseconds
@@ -158,6 +165,7 @@ struct ClientEventLoop: ~Copyable {
         // Warmup requests are extra: a request count applies to the measured window.
         if quota != .max, !warmup { quota -= 1 }
         inFlight += 1
+        assignRequest(index)
         slots[index].isWarmup = warmup
         slots[index].requestStartNanoseconds = now
         if warmup {
@@ -171,6 +179,22 @@ struct ClientEventLoop: ~Copyable {
             }
         }
         return true
+    }
+
+    /// Picks the request's template and writes its number as 12 ASCII digits into the slot.
+    @inline(__always)
+    private mutating func assignRequest(_ index: Int) {
+        let number = loopIndex &+ loopCount &* sequence
+        sequence &+= 1
+        slots[index].template = requests.templates.count == 1 ? 0 : number % requests.templates.count
+        guard requests.templates[slots[index].template].counterOffset >= 0 else { return }
+        var value = number
+        withUnsafeMutableBytes(of: &slots[index].counterDigits) { digits in
+            for position in stride(from: OpenAIWorkload.counterWidth - 1, through: 0, by: -1) {
+                digits[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                value /= 10
+            }
+        }
     }
 
     private mutating func beginStopping(now: UInt64) {
@@ -249,8 +273,25 @@ struct ClientEventLoop: ~Copyable {
 
     private mutating func sendRequest(_ index: Int) {
         let offset = slots[index].writeOffset
-        let remaining = UnsafeRawBufferPointer(rebasing: request[offset...])
-        switch FileDescriptor(rawValue: slots[index].fd).send(remaining) {
+        let template = requests.templates[slots[index].template]
+        let request = template.bytes
+        let fd = FileDescriptor(rawValue: slots[index].fd)
+        let outcome: IOOutcome
+        if template.counterOffset < 0 {
+            outcome = fd.send(UnsafeRawBufferPointer(rebasing: request[offset...]))
+        } else {
+            // Template before the number, the number, the rest: one sendmsg, no copy.
+            let start = template.counterOffset
+            let end = start + OpenAIWorkload.counterWidth
+            outcome = withUnsafeBytes(of: slots[index].counterDigits) { digits in
+                let number = UnsafeRawBufferPointer(rebasing: digits[0..<OpenAIWorkload.counterWidth])
+                let head = UnsafeRawBufferPointer(rebasing: request[min(offset, start)..<start])
+                let middle = UnsafeRawBufferPointer(rebasing: number[min(max(offset - start, 0), number.count)...])
+                let tail = UnsafeRawBufferPointer(rebasing: request[max(offset, end)...])
+                return fd.send(head, middle, tail)
+            }
+        }
+        switch outcome {
         case .transferred(let count):
             result.bytesSent &+= UInt64(count)
             slots[index].writeOffset = offset + count
@@ -309,7 +350,12 @@ struct ClientEventLoop: ~Copyable {
             case .body(let range):
                 let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
                 slots[index].usage.scan(piece)
-                if slots[index].parser.isEventStream { scanEvents(index, piece) }
+                if slots[index].parser.isEventStream {
+                    scanEvents(index, piece)
+                } else if requests.validatesOpenAI {
+                    slots[index].json.feed(piece)
+                    slots[index].choices.scan(piece)
+                }
             case .messageComplete:
                 // Bytes after a complete response were never asked for (we do not pipeline): the
                 // connection's framing can no longer be trusted, so it is closed after this one.
@@ -375,7 +421,13 @@ struct ClientEventLoop: ~Copyable {
             if status >= 400 {
                 result.failures.add(.httpStatus(status))
                 failedCount += 1
+            } else if requests.validatesOpenAI, let failure = contentFailure(index) {
+                result.failures.add(failure)
+                failedCount += 1
             } else {
+                let template = requests.templates[slots[index].template]
+                result.requestedPromptTokens &+= UInt64(template.inputTokens)
+                result.requestedOutputTokens &+= UInt64(template.outputTokens)
                 result.succeeded &+= 1
                 completedCount += 1
                 result.latency.record(nanoseconds: now &- slots[index].requestStartNanoseconds)
@@ -400,6 +452,18 @@ struct ClientEventLoop: ~Copyable {
         if closeAfter || requestUnfinished || !slots[index].parser.keepAlive { closeConnection(index) }
         slots[index].phase = .idle
         startNextRequest(index, now: now)
+    }
+
+    /// Why a 2xx OpenAI answer is not a success, if it is not: a body that is not JSON, or one with
+    /// no choice, no text and no completion tokens.
+    private mutating func contentFailure(_ index: Int) -> FailureClass? {
+        if slots[index].parser.isEventStream {
+            let tokens = slots[index].usage.completionTokens ?? slots[index].tokenEvents
+            return tokens > 0 && slots[index].tokenEvents > 0 ? nil : .empty
+        }
+        guard slots[index].json.finish() else { return .invalidJSON }
+        guard slots[index].choices.hasChoice, (slots[index].usage.completionTokens ?? 1) > 0 else { return .empty }
+        return nil
     }
 
     /// TTFT = first text event - send start; TPOT = (E2E - TTFT) / (output tokens - 1), with the

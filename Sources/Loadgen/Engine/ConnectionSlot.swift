@@ -44,6 +44,13 @@ struct ConnectionSlot {
     var firstTokenNanoseconds: UInt64 = 0
     var lastTokenNanoseconds: UInt64 = 0
 
+    // OpenAI workloads: which template the request uses, its number (ASCII digits patched into the
+    // template), and the checks that make a 200 a success.
+    var template = 0
+    var counterDigits: (UInt64, UInt64) = (0, 0)
+    var json = JSONValidator()
+    var choices = ChoicesScanner()
+
     /// Forgets everything about the previous response before the next request.
     mutating func prepareForResponse() {
         parser.reset()
@@ -51,6 +58,8 @@ struct ConnectionSlot {
         events.reset()
         delta.reset()
         tokenEvents = 0
+        json = JSONValidator()
+        choices.reset()
     }
 
     var hasRequestInFlight: Bool {

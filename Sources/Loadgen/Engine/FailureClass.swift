@@ -10,10 +10,16 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     case malformedResponse
     /// A complete response with status >= 400.
     case httpStatus(Int)
+    /// OpenAI workloads: an HTTP 200 with no choice, no text and no completion tokens (the seeds'
+    /// client counted these as successes).
+    case empty
+    /// OpenAI workloads: an HTTP 200 whose body is not valid JSON.
+    case invalidJSON
     /// Still in flight when the run was stopped (Ctrl-C, or the drain time after a duration ran out).
     case cancelled
 
-    /// The key used in JSON and tables: `connect`, `timeout`, `closed`, `malformed`, `http_503`, `cancelled`.
+    /// The key used in JSON and tables: `connect`, `timeout`, `closed`, `malformed`, `http_503`,
+    /// `empty`, `invalid_json`, `cancelled`.
     public var name: String {
         switch self {
         case .connect: "connect"
@@ -21,6 +27,8 @@ public enum FailureClass: Sendable, Equatable, Hashable {
         case .connectionClosed: "closed"
         case .malformedResponse: "malformed"
         case .httpStatus(let code): "http_\(code)"
+        case .empty: "empty"
+        case .invalidJSON: "invalid_json"
         case .cancelled: "cancelled"
         }
     }

@@ -5,6 +5,8 @@ public struct FailureCounts: Sendable, Equatable {
     public var connectionClosed: UInt64 = 0
     public var malformedResponse: UInt64 = 0
     public var cancelled: UInt64 = 0
+    public var empty: UInt64 = 0
+    public var invalidJSON: UInt64 = 0
     /// Responses by status code, for codes >= 400 (index = code - 400, codes 400...999).
     var httpStatus: [UInt64] = Array(repeating: 0, count: 600)
 
@@ -18,6 +20,8 @@ public struct FailureCounts: Sendable, Equatable {
         case .connectionClosed: connectionClosed &+= 1
         case .malformedResponse: malformedResponse &+= 1
         case .cancelled: cancelled &+= 1
+        case .empty: empty &+= 1
+        case .invalidJSON: invalidJSON &+= 1
         case .httpStatus(let code):
             let index = min(max(code, 400), 999) - 400
             httpStatus[index] &+= 1
@@ -30,6 +34,8 @@ public struct FailureCounts: Sendable, Equatable {
         connectionClosed += other.connectionClosed
         malformedResponse += other.malformedResponse
         cancelled += other.cancelled
+        empty += other.empty
+        invalidJSON += other.invalidJSON
         for index in 0..<httpStatus.count { httpStatus[index] += other.httpStatus[index] }
     }
 
@@ -40,7 +46,8 @@ public struct FailureCounts: Sendable, Equatable {
     }
 
     public var total: UInt64 {
-        connect + timeout + connectionClosed + malformedResponse + cancelled + httpStatus.reduce(0, +)
+        connect + timeout + connectionClosed + malformedResponse + cancelled + empty + invalidJSON
+            + httpStatus.reduce(0, +)
     }
 
     /// Non-zero classes in a stable order, for reports.
@@ -51,6 +58,8 @@ public struct FailureCounts: Sendable, Equatable {
         if connectionClosed > 0 { rows.append((.connectionClosed, connectionClosed)) }
         if malformedResponse > 0 { rows.append((.malformedResponse, malformedResponse)) }
         for (index, count) in httpStatus.enumerated() where count > 0 { rows.append((.httpStatus(index + 400), count)) }
+        if empty > 0 { rows.append((.empty, empty)) }
+        if invalidJSON > 0 { rows.append((.invalidJSON, invalidJSON)) }
         if cancelled > 0 { rows.append((.cancelled, cancelled)) }
         return rows
     }

@@ -25,6 +25,9 @@ public struct LoadPlan: Sendable {
     /// Extra request headers, in order (Host, Content-Length and Connection are generated).
     public var headers: [HTTPHeader] = []
     public var body: [UInt8] = []
+    /// An OpenAI workload instead of `method`/`body`: its requests go to the endpoint's path under
+    /// the target's path, and successes must be valid OpenAI answers (see `FailureClass.empty`).
+    public var workload: OpenAIWorkload?
     /// Connections, each with one request in flight (closed loop).
     public var concurrency: Int = 1
     public var stop: StopCondition = .requests(1)
@@ -67,12 +70,19 @@ public struct LoadPlan: Sendable {
         guard drainSeconds >= 0 else { throw .invalidPlan("the drain time must be zero or positive") }
     }
 
-    /// The request every connection sends, serialized once.
-    func serializedRequest() throws(LoadgenError) -> [UInt8] {
+    /// The requests of the run, serialized once.
+    func requestTemplates() throws(LoadgenError) -> [RequestTemplate] {
+        if let workload {
+            var count: Int?
+            if case .requests(let requests) = stop { count = requests }
+            // A base URL may carry a path (a proxy prefix) in front of /v1/...
+            let base = target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path
+            return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count, pathPrefix: base)
+        }
         let request = HTTPRequest(method: method, target: target.path, host: target.hostHeader,
                                   headers: headers, body: body, keepAlive: true)
         do {
-            return try request.serialized()
+            return [RequestTemplate(bytes: try request.serialized(), counterOffset: nil, inputTokens: 0, outputTokens: 0)]
         } catch {
             throw .invalidRequest("a method, path or header contains a line break or NUL, or a header name is empty")
         }

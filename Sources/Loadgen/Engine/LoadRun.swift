@@ -54,8 +54,8 @@ public final class LoadRun: Sendable {
         } catch {
             throw .unresolvableHost(plan.target.host)
         }
-        let request = SharedBytes(try plan.serializedRequest())
-        let snapshot = LoadPlanSnapshot(plan: plan, request: request, address: address)
+        let requests = RequestSet(try plan.requestTemplates(), validatesOpenAI: plan.workload != nil)
+        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address)
         let loops = min(plan.threads, plan.concurrency)
         // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
         try ProcessResources.ensureDescriptors(plan.concurrency + loops + 64)
@@ -87,7 +87,7 @@ public final class LoadRun: Sendable {
                 let thread = try Thread {
                     if let affinity { Self.pin(loop: loop, of: loops, to: affinity) }
                     do throws(SystemError) {
-                        var eventLoop = try ClientEventLoop(connections: connectionCount, quota: quota, minimumRequests: minimum,
+                        var eventLoop = try ClientEventLoop(loop: loop, loops: loops, connections: connectionCount, quota: quota, minimumRequests: minimum,
                                                             plan: snapshot, progress: progress, control: control)
                         box.result = eventLoop.run()
                     } catch {

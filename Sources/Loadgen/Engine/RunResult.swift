@@ -22,6 +22,10 @@ public struct RunResult: Sendable {
     /// Sums of the `usage` token counts found in successful responses.
     public var promptTokens: UInt64 = 0
     public var completionTokens: UInt64 = 0
+    /// OpenAI workloads: the prompt and output tokens the successful requests asked for
+    /// (`promptTokens` and `completionTokens` are what the server reported).
+    public var requestedPromptTokens: UInt64 = 0
+    public var requestedOutputTokens: UInt64 = 0
     /// Successful responses that carried no `usage` object.
     public var responsesWithoutUsage: UInt64 = 0
     /// TCP connections established (keep-alive: equals concurrency unless the server closes them).
@@ -61,6 +65,8 @@ public struct RunResult: Sendable {
         promptTokens += other.promptTokens
         completionTokens += other.completionTokens
         responsesWithoutUsage += other.responsesWithoutUsage
+        requestedPromptTokens += other.requestedPromptTokens
+        requestedOutputTokens += other.requestedOutputTokens
         connectionsOpened += other.connectionsOpened
         warmupRequests += other.warmupRequests
         bytesSent += other.bytesSent

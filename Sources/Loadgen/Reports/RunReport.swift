@@ -47,6 +47,9 @@ public enum RunReport {
             ("throughput_output", .number(result.throughputOutput, decimals: 3)),
             ("prompt_tokens", .uint(result.promptTokens)),
             ("completion_tokens", .uint(result.completionTokens)),
+            ("output_tokens", .uint(result.completionTokens)),
+            ("requested_prompt_tokens", .uint(result.requestedPromptTokens)),
+            ("requested_output_tokens", .uint(result.requestedOutputTokens)),
             ("latency_ms", .object([
                 ("min", .number(summary.min, decimals: 4)),
                 ("mean", .number(summary.mean, decimals: 4)),
@@ -85,6 +88,13 @@ public enum RunReport {
             throughput += ", \(Format.grouped(result.throughputTotal)) tok/s total, \(Format.grouped(result.throughputOutput)) tok/s output"
         }
         lines.append(throughput)
+        if result.requestedOutputTokens > 0 {
+            let shortfall = result.requestedOutputTokens > result.completionTokens
+                ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) * 100 : 0
+            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested ~\(Format.grouped(result.requestedPromptTokens))), "
+                + "output \(Format.grouped(result.completionTokens)) (requested \(Format.grouped(result.requestedOutputTokens)), "
+                + "shortfall \(Format.fixed(shortfall, decimals: 1))%)")
+        }
         if result.latency.count > 0 {
             lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")
             lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")

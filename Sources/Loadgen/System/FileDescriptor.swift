@@ -42,6 +42,21 @@ package struct FileDescriptor: Hashable, Sendable {
         }
     }
 
+    /// Sends three pieces as one message (sendmsg with MSG_NOSIGNAL).
+    @inline(__always)
+    package func send(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
+                      _ third: UnsafeRawBufferPointer) -> IOOutcome {
+        while true {
+            let n = CEpoll_send3(rawValue, first.baseAddress, first.count, second.baseAddress, second.count,
+                                 third.baseAddress, third.count)
+            if n >= 0 { return .transferred(n) }
+            let code = CEpoll_errno()
+            if code == CEpoll_EINTR { continue }
+            if code == CEpoll_EAGAIN { return .wouldBlock }
+            return .failed(errno: code)
+        }
+    }
+
     /// Writes all of `bytes`, blocking-style (for the few non-hot descriptors such as stdout pipes).
     package func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         var offset = 0

@@ -18,6 +18,14 @@ final class ScriptedServer: @unchecked Sendable {
     private let behaviour: Behaviour
     private let stopFlag = NSLock()
     private var stopped = false
+    private var requests: [String] = []
+
+    /// Every chunk of bytes read from clients so far (one request each for small requests).
+    var received: [String] {
+        stopFlag.lock()
+        defer { stopFlag.unlock() }
+        return requests
+    }
     private var thread: Foundation.Thread?
 
     init(_ behaviour: Behaviour) throws {
@@ -74,6 +82,9 @@ final class ScriptedServer: @unchecked Sendable {
                     clients.removeAll { $0 == entry.fd }
                     continue
                 }
+                stopFlag.lock()
+                requests.append(String(decoding: buffer[0..<n], as: UTF8.self))
+                stopFlag.unlock()
                 if case .reply(let text, let shouldClose) = behaviour {
                     let bytes = Array(text.utf8)
                     _ = bytes.withUnsafeBytes { send(entry.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -1,0 +1,130 @@
+import CEpoll
+import Glibc
+import HTTPWire
+
+/// One blocking HTTP/1.1 request with a deadline, for the few requests made outside a load level:
+/// asking `/v1/models` for a model name, probing readiness. Never used on the hot path.
+public enum HTTPFetch {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
+        case connect(host: String, errno: Int32)
+        case timedOut(url: String)
+        case malformed(url: String, WireError)
+        case closed(url: String)
+
+        public var description: String {
+            switch self {
+            case .connect(let host, let errno): "cannot connect to \(host): \(SystemError.message(for: errno))"
+            case .timedOut(let url): "no complete answer from \(url) in time"
+            case .malformed(let url, let error): "malformed answer from \(url): \(error)"
+            case .closed(let url): "connection closed by \(url) before the answer completed"
+            }
+        }
+    }
+
+    /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`.
+    public static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
+                           timeoutSeconds: Double = 10) throws(FetchError) -> Response {
+        let url = "http://\(target.hostHeader)\(path)"
+        let deadline = Clock.monotonicNanoseconds() + UInt64(timeoutSeconds * 1e9)
+        let address: SocketAddress
+        do { address = try SocketAddress(host: target.host, port: target.port) } catch {
+            throw .connect(host: target.hostHeader, errno: CEpoll_EADDRNOTAVAIL)
+        }
+        let fd: FileDescriptor
+        do { fd = try Socket.makeTCP(family: address.family) } catch { throw .connect(host: target.hostHeader, errno: error.errno) }
+        defer { fd.close() }
+        switch Socket.startConnect(fd, to: address) {
+        case .connected: break
+        case .failed(let errno): throw .connect(host: target.hostHeader, errno: errno)
+        case .inProgress:
+            guard wait(fd, for: Int16(POLLOUT), until: deadline) else { throw .timedOut(url: url) }
+            let error = Socket.pendingError(fd)
+            guard error == 0 else { throw .connect(host: target.hostHeader, errno: error) }
+        }
+        let request: [UInt8]
+        do {
+            request = try HTTPRequest(method: "GET", target: path, host: target.hostHeader, headers: headers,
+                                      keepAlive: false).serialized()
+        } catch { throw .malformed(url: url, error) }
+        var sent = 0
+        while sent < request.count {
+            let outcome = request.withUnsafeBytes { fd.send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
+            switch outcome {
+            case .transferred(let count): sent += count
+            case .wouldBlock:
+                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { throw .timedOut(url: url) }
+            case .endOfFile, .failed: throw .closed(url: url)
+            }
+        }
+        var parser = ResponseParser()
+        var body: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            guard wait(fd, for: Int16(POLLIN), until: deadline) else { throw .timedOut(url: url) }
+            let outcome = buffer.withUnsafeMutableBytes { fd.read(into: $0) }
+            switch outcome {
+            case .transferred(let count):
+                var complete = false
+                var failure: WireError?
+                buffer.withUnsafeBytes { raw in
+                    let input = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                    var offset = 0
+                    parsing: while true {
+                        do {
+                            switch try parser.parse(input, offset: &offset) {
+                            case .needMoreInput: break parsing
+                            case .headComplete: continue
+                            case .body(let range): body.append(contentsOf: input[range])
+                            case .messageComplete:
+                                complete = true
+                                break parsing
+                            }
+                        } catch {
+                            failure = error as? WireError ?? .invalidStatusLine
+                            break parsing
+                        }
+                    }
+                }
+                if let failure { throw .malformed(url: url, failure) }
+                if complete { return Response(status: parser.statusCode, body: body) }
+            case .wouldBlock:
+                continue
+            case .endOfFile, .failed:
+                do {
+                    if try parser.inputEnded() { return Response(status: parser.statusCode, body: body) }
+                } catch {}
+                throw .closed(url: url)
+            }
+        }
+    }
+
+    private static func wait(_ fd: FileDescriptor, for events: Int16, until deadline: UInt64) -> Bool {
+        while true {
+            let now = Clock.monotonicNanoseconds()
+            guard now < deadline else { return false }
+            var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
+            let milliseconds = Int32(min((deadline - now) / 1_000_000 + 1, 1000))
+            let ready = poll(&entry, 1, milliseconds)
+            if ready > 0 { return true }
+        }
+    }
+
+    /// The first model id in an OpenAI `/v1/models` answer (`{"data":[{"id":"..."}]}`), or nil.
+    public static func firstModelID(in body: [UInt8]) -> String? {
+        guard let data = ByteSearch.firstIndex(of: Array("\"data\"".utf8), in: body),
+              let key = ByteSearch.firstIndex(of: Array("\"id\"".utf8), in: body, from: data + 6) else { return nil }
+        var index = key + 4
+        while index < body.count, body[index] == 0x20 || body[index] == 0x3A || body[index] == 0x09 || body[index] == 0x0A {
+            index += 1
+        }
+        guard index < body.count, body[index] == UInt8(ascii: "\"") else { return nil }
+        let start = index + 1
+        guard let end = body[start...].firstIndex(of: UInt8(ascii: "\"")), end > start else { return nil }
+        return String(decoding: body[start..<end], as: UTF8.self)
+    }
+}

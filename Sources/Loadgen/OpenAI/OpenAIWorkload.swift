@@ -1,0 +1,142 @@
+import HTTPWire
+
+/// An OpenAI-compatible request mix: endpoint, model, prompt and output lengths, sampling options.
+///
+/// Bodies are built once per distinct request shape before the run (never on the hot path). With
+/// `.unique` prompts every request still differs: each body carries a fixed-width request number at
+/// the start of its prompt, patched into the pre-serialized bytes as they are sent, so a prefix
+/// cache cannot serve one request from another's work (the seeds' fixed prompt could).
+public struct OpenAIWorkload: Sendable, Equatable {
+    public enum Endpoint: Sendable, Equatable {
+        /// `/v1/chat/completions` with `messages`.
+        case chat
+        /// `/v1/completions` with `prompt`.
+        case completions
+
+        var path: String { self == .chat ? "/v1/chat/completions" : "/v1/completions" }
+    }
+
+    public enum PromptStyle: Sendable, Equatable {
+        /// A distinct request number leads every prompt (default).
+        case unique
+        /// The seeds' prompt: "Explain in detail: " repeated input_tokens / 4 times.
+        case fixed
+    }
+
+    public var endpoint: Endpoint = .chat
+    public var model: String
+    public var inputTokens: TokenCount = .fixed(500)
+    public var outputTokens: TokenCount = .fixed(100)
+    public var prompt: PromptStyle = .unique
+    public var temperature: Double?
+    /// vLLM's `ignore_eos`, so the server generates exactly max_tokens.
+    public var ignoreEOS = false
+    /// `stream: true` with `stream_options: {include_usage: true}`.
+    public var stream = false
+    /// A JSON object whose members are added to every body (after loadgen's, so they win in
+    /// servers that take the last of duplicate keys, as Python's json does).
+    public var extraBody: String?
+    public var seed: UInt64 = 0
+
+    public init(model: String) { self.model = model }
+
+    /// Checks what can be wrong before a run: the extra body must be a JSON object.
+    public func validate() throws(LoadgenError) {
+        if let extraBody { _ = try Self.objectMembers(extraBody) }
+        guard !model.contains("\u{0}") else { throw .invalidPlan("--model contains a NUL byte") }
+    }
+
+    /// Width of the request number in unique prompts: room for a trillion requests.
+    static let counterWidth = 12
+
+    /// Distinct request shapes: one for fixed lengths, else up to 1,024 drawn with the seed.
+    func templates(host: String, headers: [HTTPHeader], requestCount: Int?, pathPrefix: String = "") throws(LoadgenError) -> [RequestTemplate] {
+        var generator = SeededGenerator(seed: seed)
+        let shapes = inputTokens.isFixed && outputTokens.isFixed ? 1 : min(requestCount ?? 1024, 1024)
+        var templates: [RequestTemplate] = []
+        templates.reserveCapacity(shapes)
+        for _ in 0..<shapes {
+            let input = inputTokens.draw(&generator)
+            let output = outputTokens.draw(&generator)
+            templates.append(try template(host: host, headers: headers, inputTokens: input, outputTokens: output,
+                                          pathPrefix: pathPrefix))
+        }
+        return templates
+    }
+
+    func template(host: String, headers: [HTTPHeader], inputTokens: Int, outputTokens: Int,
+                  pathPrefix: String = "") throws(LoadgenError) -> RequestTemplate {
+        let promptText: String
+        var counterMarker: String?
+        switch prompt {
+        case .fixed:
+            promptText = String(repeating: "Explain in detail: ", count: inputTokens / 4)
+        case .unique:
+            // The marker is replaced by each request's number as it is sent.
+            let marker = String(repeating: "#", count: Self.counterWidth)
+            counterMarker = marker
+            promptText = Self.uniquePrompt(marker: marker, inputTokens: inputTokens)
+        }
+        var body = "{\"model\":" + JSONValue.string(model).serialized()
+        switch endpoint {
+        case .chat: body += ",\"messages\":[{\"role\":\"user\",\"content\":" + JSONValue.string(promptText).serialized() + "}]"
+        case .completions: body += ",\"prompt\":" + JSONValue.string(promptText).serialized()
+        }
+        body += ",\"max_tokens\":\(outputTokens)"
+        if let temperature { body += ",\"temperature\":" + JSONValue.number(temperature).serialized() }
+        if ignoreEOS { body += ",\"ignore_eos\":true" }
+        if stream { body += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" }
+        if let extraBody {
+            let inner = try Self.objectMembers(extraBody)
+            if !inner.isEmpty { body += "," + inner }
+        }
+        body += "}"
+        var allHeaders = headers
+        if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+            allHeaders.append(HTTPHeader("Content-Type", "application/json"))
+        }
+        let request = HTTPRequest(method: "POST", target: pathPrefix + endpoint.path, host: host, headers: allHeaders,
+                                  body: Array(body.utf8))
+        let bytes: [UInt8]
+        do { bytes = try request.serialized() } catch { throw .invalidRequest("a header contains a line break or NUL") }
+        var counterOffset: Int?
+        if let counterMarker {
+            counterOffset = ByteSearch.firstIndex(of: Array(counterMarker.utf8), in: bytes)
+        }
+        return RequestTemplate(bytes: bytes, counterOffset: counterOffset, inputTokens: inputTokens, outputTokens: outputTokens)
+    }
+
+    /// "[req ############] " then filler words up to ~4 characters per token (the seeds' rule).
+    static func uniquePrompt(marker: String, inputTokens: Int) -> String {
+        let lead = "[req \(marker)] "
+        let target = max(inputTokens * 4, lead.count)
+        let words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "and", "then", "explains", "why"]
+        var text = lead
+        var index = 0
+        while text.count < target {
+            text += words[index % words.count] + " "
+            index += 1
+        }
+        return String(text.prefix(target))
+    }
+
+    /// The members of a JSON object's text, without its braces; refuses anything but an object.
+    static func objectMembers(_ text: String) throws(LoadgenError) -> String {
+        let trimmed = text.trimmingCharacters()
+        guard trimmed.hasPrefix("{"), trimmed.hasSuffix("}") else {
+            throw .invalidPlan("--extra-body must be a JSON object like '{\"top_p\":0.9}'")
+        }
+        var validator = JSONValidator()
+        Array(trimmed.utf8).withUnsafeBytes { validator.feed($0) }
+        guard validator.finish() else { throw .invalidPlan("--extra-body is not valid JSON: \(text)") }
+        return String(trimmed.dropFirst().dropLast()).trimmingCharacters()
+    }
+}
+
+/// One pre-serialized request, with where its request number goes (unique prompts).
+struct RequestTemplate: Sendable, Equatable {
+    var bytes: [UInt8]
+    var counterOffset: Int?
+    var inputTokens: Int
+    var outputTokens: Int
+}

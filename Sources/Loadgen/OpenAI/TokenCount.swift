@@ -1,0 +1,56 @@
+/// A token count that is fixed (`500`) or drawn uniformly per request from a range (`500:2000`).
+public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
+    case fixed(Int)
+    case uniform(ClosedRange<Int>)
+
+    /// Parses `N` or `A:B` (A <= B, all >= `minimum`).
+    public init?(_ text: String, minimum: Int = 0) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 1, let value = Int(parts[0]), value >= minimum {
+            self = .fixed(value)
+        } else if parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low >= minimum, low <= high {
+            self = low == high ? .fixed(low) : .uniform(low...high)
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .fixed(let value): String(value)
+        case .uniform(let range): "\(range.lowerBound):\(range.upperBound)"
+        }
+    }
+
+    /// The largest count it can give.
+    public var upperBound: Int {
+        switch self {
+        case .fixed(let value): value
+        case .uniform(let range): range.upperBound
+        }
+    }
+
+    var isFixed: Bool { if case .fixed = self { true } else { false } }
+
+    func draw(_ generator: inout SeededGenerator) -> Int {
+        switch self {
+        case .fixed(let value): value
+        case .uniform(let range): Int.random(in: range, using: &generator)
+        }
+    }
+}
+
+/// SplitMix64: a small, fast, seedable generator, so `--seed` reproduces a workload exactly.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
