@@ -42,28 +42,67 @@ struct UsageScannerTests {
         #expect(scan(body, pieces: [at]).completionTokens == 1234)
     }
 
-    @Test("streamed chunks: null usage first, the final usage chunk wins")
-    func streamingChunks() {
-        let body = """
+    static let streamingBody = """
         data: {"choices":[{"delta":{"content":"a"}}],"usage":null}
 
         data: {"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":1}}
 
-        data: {"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":3}}
+        data: {"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":3,"prompt_tokens_details":null}}
 
         data: [DONE]
 
         """
-        let scanner = scan(body)
-        #expect(scanner.promptTokens == 10)
-        #expect(scanner.completionTokens == 3)
+
+    static let spacedBody = "{\"prompt_tokens\" :\n\t 5 , \"completion_tokens\"\r\n:7}"
+
+    @Test("streamed chunks: null usage first, the final usage chunk wins, at every split")
+    func streamingChunks() {
+        #expect(scan(Self.streamingBody).promptTokens == 10)
+        #expect(scan(Self.streamingBody).completionTokens == 3)
+        let count = Self.streamingBody.utf8.count
+        for cut in 0...count {
+            let scanner = scan(Self.streamingBody, pieces: [cut])
+            #expect(scanner.promptTokens == 10 && scanner.completionTokens == 3, "split at \(cut)")
+        }
+        let oneByOne = scan(Self.streamingBody, pieces: Array(0..<count))
+        #expect(oneByOne.promptTokens == 10)
+        #expect(oneByOne.completionTokens == 3)
     }
 
-    @Test("whitespace and newlines around the colon are allowed")
+    @Test("whitespace and newlines around the colon are allowed, at every split")
     func whitespace() {
-        let scanner = scan("{\"prompt_tokens\" :\n\t 5 , \"completion_tokens\"\r\n:7}")
-        #expect(scanner.promptTokens == 5)
-        #expect(scanner.completionTokens == 7)
+        for cut in 0...Self.spacedBody.utf8.count {
+            let scanner = scan(Self.spacedBody, pieces: [cut])
+            #expect(scanner.promptTokens == 5 && scanner.completionTokens == 7, "split at \(cut)")
+        }
+    }
+
+    @Test("random bodies in random pieces agree with a whole-body reference scan")
+    func agreesWithReference() {
+        // Fragments chosen to hit the fast path's look-back, the carry of a key prefix across
+        // pieces, look-alike keys, values that are not counts, and quotes that restart a match.
+        let fragments = [
+            #""prompt_tokens""#, #""completion_tokens""#, #""prompt_tokens_details""#, #""prompt"#,
+            #""completion"#, #"_tokens""#, "_", #"""#, ":", " ", "\n", "\t", "\r", "null", "x", "{", "}",
+            ",", #""p"#, #""c"#, "p", "prompt_tokens", "0", "7", "42", "1234", "99999", "-3",
+        ]
+        var generator = SplitMix64(seed: 11)
+        for trial in 0..<4_000 {
+            var body = ""
+            for _ in 0..<Int.random(in: 1...40, using: &generator) {
+                body += fragments[Int.random(in: 0..<fragments.count, using: &generator)]
+            }
+            let bytes = Array(body.utf8)
+            let expected = referenceScan(bytes)
+            var cuts = (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                Int.random(in: 0...bytes.count, using: &generator)
+            }
+            cuts.sort()
+            if trial % 8 == 0 { cuts = Array(0..<bytes.count) }
+            let scanner = scan(body, pieces: cuts)
+            #expect(scanner.promptTokens == expected.prompt && scanner.completionTokens == expected.completion,
+                    "\(body.debugDescription) cut at \(cuts)")
+        }
     }
 
     @Test("no usage, null values and look-alike keys leave the counts unset")
@@ -84,4 +123,35 @@ struct UsageScannerTests {
         #expect(scanner.promptTokens == nil)
         #expect(scanner == UsageScanner())
     }
+}
+
+/// The definition the scanner implements, over the whole body at once: at every occurrence of a
+/// quoted key, optional whitespace, a colon, optional whitespace, then digits ended by another byte.
+/// As in JSON, the quote that closes a key cannot also open the next one (`"prompt_tokens"prompt_tokens":1`
+/// holds one key, followed by junk).
+private func referenceScan(_ bytes: [UInt8]) -> (prompt: Int?, completion: Int?) {
+    let prompt = Array(#""prompt_tokens""#.utf8), completion = Array(#""completion_tokens""#.utf8)
+    let spaces: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+    var result: (prompt: Int?, completion: Int?) = (nil, nil)
+    var closingQuote = -1
+    for start in bytes.indices where start != closingQuote {
+        for (key, isPrompt) in [(prompt, true), (completion, false)]
+        where bytes[start...].starts(with: key) {
+            closingQuote = start + key.count - 1
+            var index = start + key.count
+            while index < bytes.count, spaces.contains(bytes[index]) { index += 1 }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { continue }
+            index += 1
+            while index < bytes.count, spaces.contains(bytes[index]) { index += 1 }
+            var value = 0, digits = 0
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                digits += 1
+                index += 1
+            }
+            guard digits > 0, index < bytes.count else { continue }
+            if isPrompt { result.prompt = value } else { result.completion = value }
+        }
+    }
+    return result
 }

@@ -3,8 +3,13 @@
 /// Values are recorded in nanoseconds and bucketed at 1 µs resolution: below 256 µs every
 /// microsecond has its own counter; above, each power-of-two range is split into 128 linear
 /// sub-buckets, so a bucket is never wider than 1/128 of its lower bound. Reporting a bucket's
-/// midpoint bounds the relative error of any percentile by 1/256 (0.39%). The top range ends past
-/// 19 hours (2^36 µs); larger values land in the top bucket, while min, max, mean and stdev stay exact.
+/// midpoint bounds the error of any percentile by the larger of 0.5 µs and 1/256 (0.39%) of the
+/// exact value, so the relative bound holds from 128 µs up. The top range ends past 19 hours
+/// (2^36 µs); larger values land in the top bucket, while min, max, mean and stdev stay exact.
+///
+/// Count, sum and sum of squares are integers (the squares in `UInt128`), so `merge` is exact:
+/// merging per-thread histograms gives a value `==` to one histogram that saw every value, and the
+/// stdev does not lose its digits to cancellation when the spread is tiny beside the mean.
 ///
 /// Storage is one fixed array of 3,840 counters (30 KiB) allocated at init; `record` only
 /// increments, so it is safe on the hot path. One histogram per event loop, merged at the end.
@@ -21,8 +26,10 @@ public struct LatencyHistogram: Sendable, Equatable {
     public private(set) var count: UInt64 = 0
     private var minimum: UInt64 = .max
     private var maximum: UInt64 = 0
+    /// Wraps only past 584 years of summed latency.
     private var sum: UInt64 = 0
-    private var sumOfSquares: Double = 0
+    /// A square of a UInt64 always fits; the sum wraps only past ~10^13 values of one hour each.
+    private var sumOfSquares: UInt128 = 0
 
     public init() {
         counts = Array(repeating: 0, count: Self.counterCount)
@@ -54,8 +61,7 @@ public struct LatencyHistogram: Sendable, Equatable {
         if nanoseconds < minimum { minimum = nanoseconds }
         if nanoseconds > maximum { maximum = nanoseconds }
         sum &+= nanoseconds
-        let value = Double(nanoseconds)
-        sumOfSquares += value * value
+        sumOfSquares &+= UInt128(nanoseconds) &* UInt128(nanoseconds)
     }
 
     /// Adds every value of `other` (exact: counters, extremes and sums combine).
@@ -68,18 +74,24 @@ public struct LatencyHistogram: Sendable, Equatable {
         minimum = min(minimum, other.minimum)
         maximum = max(maximum, other.maximum)
         sum &+= other.sum
-        sumOfSquares += other.sumOfSquares
+        sumOfSquares &+= other.sumOfSquares
     }
 
     public var minNanoseconds: UInt64 { count == 0 ? 0 : minimum }
     public var maxNanoseconds: UInt64 { maximum }
     public var meanNanoseconds: Double { count == 0 ? 0 : Double(sum) / Double(count) }
 
-    /// Population standard deviation (the spread of the recorded values themselves).
+    /// Population standard deviation (divides by n: the spread of the recorded values themselves,
+    /// not an estimate for a wider population).
     public var stdevNanoseconds: Double {
         guard count >= 2 else { return 0 }
-        let mean = meanNanoseconds
-        return max(sumOfSquares / Double(count) - mean * mean, 0).squareRoot()
+        // n·variance = Σx² − (Σx)²/n, done in integers so that nothing cancels in floating point;
+        // Cauchy-Schwarz keeps Σx² ≥ (Σx)²/n, and UInt64.max² fits in a UInt128.
+        let n = UInt128(count)
+        let (quotient, remainder) = (UInt128(sum) * UInt128(sum)).quotientAndRemainder(dividingBy: n)
+        guard sumOfSquares >= quotient else { return 0 }  // only if the sums wrapped
+        let scaledVariance = Double(sumOfSquares - quotient) - Double(remainder) / Double(n)
+        return (max(scaledVariance, 0) / Double(n)).squareRoot()
     }
 
     /// The value at percentile `p` (0...100) in nanoseconds: the midpoint of the bucket holding the
@@ -89,7 +101,7 @@ public struct LatencyHistogram: Sendable, Equatable {
         guard count > 0 else { return 0 }
         if p <= 0 { return minimum }
         if p >= 100 { return maximum }
-        let rank = max(UInt64((p / 100 * Double(count)).rounded(.up)), 1)
+        let rank = max(Self.nearestRank(percentile: p, count: count), 1)
         var seen: UInt64 = 0
         for index in 0..<Self.counterCount {
             seen &+= counts[index]
@@ -102,10 +114,22 @@ public struct LatencyHistogram: Sendable, Equatable {
         return maximum
     }
 
-    /// A compact, lossless text form for result files:
-    /// `v1:COUNT:MIN:MAX:SUM:SUMSQ_BITS:INDEX=N,INDEX=N,...` with only the non-zero counters.
+    /// ceil(p% of count), the nearest-rank definition. p arrives as a decimal the binary Double
+    /// cannot hold (99.9 × 1000 computes as 999.0000000000001), so a product within a billionth of an
+    /// integer is taken as that integer; otherwise p99.9 of 1000 values would be the maximum.
+    static func nearestRank(percentile p: Double, count: UInt64) -> UInt64 {
+        let exact = p / 100 * Double(count)
+        let nearest = exact.rounded()
+        if abs(exact - nearest) <= 1e-9 * max(nearest, 1) { return UInt64(nearest) }
+        return UInt64(exact.rounded(.up))
+    }
+
+    /// A compact, lossless text form for result files, all decimal:
+    /// `v2:COUNT:MIN:MAX:SUM:SUM_OF_SQUARES:INDEX=N,INDEX=N,...` with only the non-zero counters
+    /// (INDEX is the counter's position, see `index(microseconds:)`). v1 held the sum of squares as
+    /// Double bits and is refused rather than guessed at.
     public func encoded() -> String {
-        var text = "v1:\(count):\(minNanoseconds):\(maximum):\(sum):\(String(sumOfSquares.bitPattern, radix: 16)):"
+        var text = "v2:\(count):\(minNanoseconds):\(maximum):\(sum):\(sumOfSquares):"
         var first = true
         for index in 0..<Self.counterCount where counts[index] != 0 {
             if !first { text += "," }
@@ -118,18 +142,24 @@ public struct LatencyHistogram: Sendable, Equatable {
     /// Decodes `encoded()`; nil for anything malformed or inconsistent.
     public init?(encoded: String) {
         let fields = encoded.split(separator: ":", omittingEmptySubsequences: false)
-        guard fields.count == 7, fields[0] == "v1",
+        guard fields.count == 7, fields[0] == "v2",
               let count = UInt64(fields[1]), let minimum = UInt64(fields[2]), let maximum = UInt64(fields[3]),
-              let sum = UInt64(fields[4]), let squareBits = UInt64(fields[5], radix: 16) else { return nil }
+              let sum = UInt64(fields[4]), let sumOfSquares = UInt128(fields[5]) else { return nil }
         self.init()
         var total: UInt64 = 0
+        var previous = -1
         if !fields[6].isEmpty {
-            for pair in fields[6].split(separator: ",") {
-                let parts = pair.split(separator: "=")
+            for pair in fields[6].split(separator: ",", omittingEmptySubsequences: false) {
+                let parts = pair.split(separator: "=", omittingEmptySubsequences: false)
+                // Indices strictly increase and counts are non-zero, as `encoded()` writes them, so a
+                // repeated index cannot overwrite a counter while still adding to the total.
                 guard parts.count == 2, let index = Int(parts[0]), let value = UInt64(parts[1]),
-                      index >= 0, index < Self.counterCount else { return nil }
+                      index > previous, index < Self.counterCount, value > 0 else { return nil }
+                let (sum, overflow) = total.addingReportingOverflow(value)
+                guard !overflow else { return nil }
                 counts[index] = value
-                total &+= value
+                total = sum
+                previous = index
             }
         }
         guard total == count else { return nil }
@@ -137,7 +167,7 @@ public struct LatencyHistogram: Sendable, Equatable {
         self.minimum = count == 0 ? .max : minimum
         self.maximum = maximum
         self.sum = sum
-        sumOfSquares = Double(bitPattern: squareBits)
+        self.sumOfSquares = sumOfSquares
     }
 }
 
