@@ -80,6 +80,16 @@ int CEpoll_timerfd_settime(int fd, uint64_t initial_ns, uint64_t interval_ns) {
     return timerfd_settime(fd, 0, &spec, NULL);
 }
 
+int CEpoll_timerfd_settime_absolute(int fd, uint64_t monotonic_ns) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    // A zero it_value would disarm the timer instead of firing it.
+    if (monotonic_ns == 0) monotonic_ns = 1;
+    spec.it_value.tv_sec = (time_t)(monotonic_ns / 1000000000ull);
+    spec.it_value.tv_nsec = (long)(monotonic_ns % 1000000000ull);
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}
+
 int CEpoll_address_parse(const char *host, uint16_t port, CEpoll_address *out) {
     memset(out, 0, sizeof *out);
     struct sockaddr_in v4;

@@ -9,7 +9,8 @@ enum RunCommand {
            loadgen run [--base-url URL] [OpenAI options] [options]
 
     Drives the server with a closed loop of keep-alive connections (each sends its next request as
-    soon as its response completes) and reports throughput, latency percentiles and errors by class.
+    soon as its response completes), or with --rate an open loop (requests sent on a fixed schedule
+    whatever the server does), and reports throughput, latency percentiles and errors by class.
     Without a URL it runs an OpenAI workload: chat (or completion) requests of the given lengths,
     each with a distinct prompt, checked as OpenAI answers; with --stream it also reports TTFT,
     TPOT and ITL as vllm bench serve defines them.
@@ -23,7 +24,10 @@ enum RunCommand {
           --prompt unique|fixed   unique (default): a distinct request number leads every prompt,
                                   so a prefix cache cannot serve it; fixed: the seeds' repeated text
           --stream                stream: true, with stream_options.include_usage
-          --temperature T, --ignore-eos, --extra-body JSON, --seed N
+          --temperature T, --ignore-eos, --extra-body JSON
+          --images N              N image_url parts per chat request (vision)
+          --image-url URL         image to send, repeatable (default: the seeds' three URLs)
+          --image-file PATH       image file sent as a base64 data: URL, repeatable
           (OPENAI_API_KEY, when set, is sent as Authorization: Bearer unless -H gives one)
 
     Load:
@@ -32,6 +36,13 @@ enum RunCommand {
       -d, --duration TIME     start requests for TIME (30, 30s, 500ms, 2m; default 10s)
           --warmup TIME       run this long first and discard it (default 0)
       -t, --threads N         event-loop threads (default: online CPUs, at most N connections)
+          --rate R            open loop: R requests/s on a schedule fixed in advance; latency
+                              counts from each request's scheduled time (coordinated omission
+                              corrected) and the client's own send lag is reported apart
+          --arrival KIND      constant, poisson (default) or gamma gaps between requests
+          --burstiness K      gamma shape (implies --arrival gamma): < 1 bursty, 1 = Poisson
+          --max-concurrency N open loop: cap on requests in flight (default 1000; same as -c)
+          --seed N            lengths, images and arrival times are a function of it (default 0)
     Request:
       -m, --method METHOD     default GET, or POST when --body is given
       -H, --header 'K: V'     extra header, repeatable
@@ -40,7 +51,9 @@ enum RunCommand {
           --timeout TIME      per-request timeout (default 300s, as in the seeds)
           --connect-timeout TIME  (default 10s)
           --drain TIME        after --duration, how long in-flight requests may finish (default 10s)
+          --max-response-bytes N  a bigger response fails as too_large (default 64M; K, M, G suffixes)
     Output:
+          --slo ttft=MS,tpot=MS,e2e=MS  goodput: requests/s meeting every objective given
           --json              one JSON object on stdout instead of the summary
           --quiet             no progress line
       -h, --help
@@ -83,10 +96,44 @@ enum RunCommand {
         var ignoreEOS = false
         var extraBody: String?
         var seed: UInt64 = 0
+        var concurrencyGiven = false
+        var rate: Double?
+        var arrival: String?
+        var burstiness: Double?
+        var maxResponseBytes = 64 << 20
+        var objectives: ServiceLevelObjectives?
+        var images = 0
+        var imageURLs: [String] = []
         while let argument = cursor.next() {
             switch argument {
             case "-h", "--help": return nil
-            case "-c", "--concurrency": concurrency = try cursor.int(for: argument, in: 1...1_000_000)
+            case "-c", "--concurrency", "--max-concurrency":
+                concurrency = try cursor.int(for: argument, in: 1...1_000_000)
+                concurrencyGiven = true
+            case "--rate": rate = try cursor.double(for: argument, minimum: 0.000_001)
+            case "--arrival":
+                let text = try cursor.value(for: argument)
+                guard ["constant", "poisson", "gamma"].contains(text) else {
+                    throw UsageError("--arrival must be constant, poisson or gamma, got '\(text)'")
+                }
+                arrival = text
+            case "--burstiness": burstiness = try cursor.double(for: argument, minimum: 0.000_001)
+            case "--max-response-bytes": maxResponseBytes = try parseByteCount(try cursor.value(for: argument), flag: argument)
+            case "--slo": objectives = try parseObjectives(try cursor.value(for: argument))
+            case "--images":
+                images = try cursor.int(for: argument, in: 0...64)
+                openAI.append(argument)
+            case "--image-url":
+                imageURLs.append(try cursor.value(for: argument))
+                openAI.append(argument)
+            case "--image-file":
+                let path = try cursor.value(for: argument)
+                do { imageURLs.append(try OpenAIWorkload.dataURL(image: try FileInput.read(path), fileName: path)) } catch let error as UsageError {
+                    throw error
+                } catch {
+                    throw UsageError("\(error)")
+                }
+                openAI.append(argument)
             case "-n", "--requests": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
             case "-d", "--duration": duration = try cursor.seconds(for: argument)
             case "--warmup": warmup = try cursor.seconds(for: argument)
@@ -152,7 +199,6 @@ enum RunCommand {
                 let text = try cursor.value(for: argument)
                 guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer, got '\(text)'") }
                 seed = value
-                openAI.append(argument)
             case "--json": json = true
             case "--quiet", "-q": quiet = true
             default:
@@ -162,6 +208,16 @@ enum RunCommand {
             }
         }
         if requests != nil, duration != nil { throw UsageError("give --requests or --duration, not both") }
+        if rate == nil, arrival != nil || burstiness != nil {
+            throw UsageError("--arrival and --burstiness shape an open loop: give --rate too")
+        }
+        if arrival == "constant" || arrival == "poisson", let burstiness, burstiness != 1 {
+            throw UsageError("--burstiness applies to --arrival gamma (poisson is burstiness 1)")
+        }
+        if objectives?.tpotMilliseconds != nil, url != nil || !stream {
+            throw UsageError("--slo tpot= needs an OpenAI workload with --stream: TPOT is measured on streamed responses")
+        }
+        if images == 0, !imageURLs.isEmpty { throw UsageError("--image-url and --image-file need --images N") }
         if url != nil, let first = openAI.first {
             throw UsageError("\(first) is an OpenAI workload option: give --base-url instead of a URL")
         }
@@ -179,6 +235,8 @@ enum RunCommand {
             workload.ignoreEOS = ignoreEOS
             workload.extraBody = extraBody
             workload.seed = seed
+            workload.imagesPerRequest = images
+            if !imageURLs.isEmpty { workload.imageURLs = imageURLs }
             do { try workload.validate() } catch { throw UsageError(error.description) }
             plan.workload = workload
             if !headers.contains(where: { $0.name.lowercased() == "authorization" }),
@@ -187,6 +245,21 @@ enum RunCommand {
             }
         }
         plan.concurrency = concurrency
+        if let rate {
+            let process: OpenLoopArrivals.Process
+            switch arrival {
+            case "constant": process = .constant
+            case "gamma": process = .gamma(shape: burstiness ?? 1)
+            case nil where burstiness != nil: process = .gamma(shape: burstiness!)
+            default: process = .poisson
+            }
+            plan.arrivals = OpenLoopArrivals(rate: rate, process: process, seed: seed)
+            // Connections open only as the schedule needs them, so a high cap costs nothing idle.
+            if !concurrencyGiven { plan.concurrency = 1000 }
+        }
+        plan.objectives = objectives
+        plan.maxResponseBytes = maxResponseBytes
+        do { try plan.validate() } catch { throw UsageError(error.description) }
         plan.stop = requests.map { .requests($0) } ?? .duration(seconds: duration ?? 10)
         plan.warmupSeconds = warmup
         if let threads { plan.threads = threads }
@@ -200,6 +273,40 @@ enum RunCommand {
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
         return Options(plan: plan, json: json, quiet: quiet)
+    }
+
+    /// "65536", "64K", "64M", "1G" (binary multiples).
+    static func parseByteCount(_ text: String, flag: String) throws(UsageError) -> Int {
+        var digits = Substring(text)
+        var scale = 1
+        if let last = digits.last, let shift = ["K": 10, "k": 10, "M": 20, "m": 20, "G": 30, "g": 30][last] {
+            scale = 1 << shift
+            digits = digits.dropLast()
+        }
+        guard let number = Int(digits), number >= 1, number <= (1 << 40) / scale else {
+            throw UsageError("\(flag) must be a byte count like 65536, 512K, 64M or 1G, got '\(text)'")
+        }
+        return number * scale
+    }
+
+    /// "ttft=500,tpot=50,e2e=10000" in milliseconds (an "ms" suffix is allowed).
+    static func parseObjectives(_ text: String) throws(UsageError) -> ServiceLevelObjectives {
+        var objectives = ServiceLevelObjectives()
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            let valueText = pair.count == 2 ? (pair[1].hasSuffix("ms") ? pair[1].dropLast(2) : pair[1]) : ""
+            guard pair.count == 2, let value = Double(valueText), value > 0, value.isFinite else {
+                throw UsageError("--slo must look like ttft=500,tpot=50,e2e=10000 (milliseconds), got '\(text)'")
+            }
+            switch pair[0] {
+            case "ttft": objectives.ttftMilliseconds = value
+            case "tpot": objectives.tpotMilliseconds = value
+            case "e2e": objectives.e2eMilliseconds = value
+            default: throw UsageError("--slo knows ttft, tpot and e2e, got '\(pair[0])'")
+            }
+        }
+        guard !objectives.isEmpty else { throw UsageError("--slo needs at least one of ttft=, tpot=, e2e=") }
+        return objectives
     }
 
     /// `/v1/models` under the base URL's path.

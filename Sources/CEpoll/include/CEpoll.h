@@ -43,6 +43,8 @@ int CEpoll_eventfd(void);
 int CEpoll_timerfd_create(void);
 /// Arms a one-shot (interval 0) or periodic timer, relative, in nanoseconds. 0 disarms.
 int CEpoll_timerfd_settime(int fd, uint64_t initial_ns, uint64_t interval_ns);
+/// Arms a one-shot timer for an absolute CLOCK_MONOTONIC time in nanoseconds (a past time fires at once).
+int CEpoll_timerfd_settime_absolute(int fd, uint64_t monotonic_ns);
 
 // MARK: sockets
 

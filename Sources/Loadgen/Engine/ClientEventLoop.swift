@@ -1,7 +1,9 @@
 import CEpoll
 import HTTPWire
 
-/// One thread's event loop: an epoll instance and the connections it owns, driven closed-loop.
+/// One thread's event loop: an epoll instance and the connections it owns, driven closed-loop
+/// (each connection sends its next request when its response is complete) or open-loop (requests
+/// start at the times of an `ArrivalSchedule`, on whichever connection is free).
 ///
 /// The per-request path is: one `send` of the pre-serialized request, usually one `read` of the
 /// whole response, one clock read at completion (which is also the next request's start time).
@@ -27,6 +29,26 @@ struct ClientEventLoop: ~Copyable {
     private let durationNanoseconds: UInt64?
     private let control: RunControl
     private let progress: LoopProgress
+    private let objectives: ObjectiveLimits
+    private let maxResponseBytes: Int
+
+    // Open loop only: this loop's share of the schedule, the slots free to take the next arrival
+    // (a stack, so a recently used slot with an open connection is reused first), the timer that
+    // wakes the loop at the next send time, and whether the schedule has run past its end.
+    private let arrivals: OpenLoopArrivals?
+    private var schedule: ArrivalSchedule?
+    private let freeSlots: UnsafeMutablePointer<Int32>
+    private var freeCount = 0
+    private var timer: DeadlineTimer?
+    private var scheduleExhausted = false
+    /// The measured window of the schedule starts here; the last measured send was at `lastSend`.
+    private var scheduleOriginNanoseconds: UInt64 = 0
+    private var lastSendNanoseconds: UInt64 = 0
+    /// Connect failures while no connection of this loop has ever worked.
+    private var connectFailuresBeforeAnySuccess = 0
+    /// One error response body being kept as the example for its status (-1: none).
+    private var exampleSlot = -1
+    private var exampleBody: [UInt8] = []
 
     /// Requests this loop may still start (its share of a request count, or unlimited).
     private var quota: Int
@@ -52,13 +74,30 @@ struct ClientEventLoop: ~Copyable {
     /// How often timeouts and backoffs are checked.
     private static let sweepInterval: UInt64 = 20_000_000
     private static let readBufferSize = 64 * 1024
+    /// epoll data of the deadline timer (slot indices are small).
+    private static let timerToken = UInt64.max
+    /// Bytes of an error body kept as the example for its status.
+    static let exampleBodyLimit = 200
 
     /// With a duration: requests still to start before the end may take effect.
     private var minimumRemaining: Int
 
     init(loop: Int, loops: Int, connections: Int, quota: Int, minimumRequests: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
          control: RunControl) throws(SystemError) {
-        epoll = try Epoll(capacity: min(max(connections, 16), 4096))
+        // Everything that can throw comes first: a noncopyable value cannot be left half-built.
+        let poll = try Epoll(capacity: min(max(connections, 16), 4096))
+        var deadline: DeadlineTimer?
+        if plan.arrivals != nil {
+            let made = try DeadlineTimer()
+            do {
+                try poll.add(made.descriptor.rawValue, events: Epoll.readable, data: Self.timerToken)
+            } catch {
+                made.close()
+                throw error
+            }
+            deadline = made
+        }
+        epoll = poll
         slotCount = connections
         slots = UnsafeMutablePointer<ConnectionSlot>.allocate(capacity: connections)
         slots.initialize(repeating: ConnectionSlot(), count: connections)
@@ -76,6 +115,11 @@ struct ClientEventLoop: ~Copyable {
         minimumRemaining = minimumRequests
         self.progress = progress
         self.control = control
+        objectives = plan.objectives
+        maxResponseBytes = plan.maxResponseBytes
+        arrivals = plan.arrivals
+        freeSlots = UnsafeMutablePointer<Int32>.allocate(capacity: max(connections, 1))
+        timer = deadline
     }
 
     deinit {
@@ -84,7 +128,9 @@ struct ClientEventLoop: ~Copyable {
         }
         slots.deinitialize(count: slotCount)
         slots.deallocate()
+        freeSlots.deallocate()
         readBuffer.deallocate()
+        timer?.close()
     }
 
     /// Runs until every request of the quota (or of the duration) has ended in an outcome.
@@ -95,9 +141,17 @@ struct ClientEventLoop: ~Copyable {
         if let durationNanoseconds { endNanoseconds = warmupEndNanoseconds + durationNanoseconds }
         progress.measuring.store(warmupNanoseconds == 0, ordering: .relaxed)
         nextSweepNanoseconds = now + Self.sweepInterval
-        for index in 0..<slotCount { startNextRequest(index, now: now) }
+        if let arrivals {
+            schedule = ArrivalSchedule(arrivals, origin: now, loop: loopIndex, loops: loopCount)
+            scheduleOriginNanoseconds = warmupEndNanoseconds
+            for index in stride(from: slotCount - 1, through: 0, by: -1) { releaseSlot(index) }
+            startDueArrivals(now: now)
+        } else {
+            for index in 0..<slotCount { startNextRequest(index, now: now) }
+        }
 
-        while inFlight > 0 || (backoffCount > 0 && !stopping && quota > 0) {
+        while inFlight > 0 || (schedule == nil && backoffCount > 0 && !stopping && quota > 0)
+                || (schedule != nil && !stopping && !scheduleExhausted) {
             let waitMilliseconds = nextWaitMilliseconds()
             let ready: Int
             do {
@@ -108,10 +162,16 @@ struct ClientEventLoop: ~Copyable {
                 break
             }
             for event in 0..<ready {
-                handle(slot: Int(truncatingIfNeeded: epoll.data(at: event)), flags: epoll.flags(at: event))
+                let data = epoll.data(at: event)
+                if data == Self.timerToken {
+                    timer?.acknowledge()
+                    continue
+                }
+                handle(slot: Int(truncatingIfNeeded: data), flags: epoll.flags(at: event))
             }
             let now = Clock.monotonicNanoseconds()
             if now >= nextSweepNanoseconds { sweep(now: now) }
+            if schedule != nil { startDueArrivals(now: now) }
             if control.cancelled.load(ordering: .relaxed) {
                 cancelAll()
                 break
@@ -122,13 +182,22 @@ struct ClientEventLoop: ~Copyable {
             ? Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9 : 0
         result.firstSendNanoseconds = firstSendNanoseconds
         result.lastCompletionNanoseconds = lastCompletionNanoseconds
+        if let arrivals {
+            result.requestedRate = arrivals.rate
+            // The window the schedule was meant to fill: the duration, or up to the last send.
+            if let durationNanoseconds {
+                result.scheduleWindowNanoseconds = durationNanoseconds
+            } else if lastSendNanoseconds > scheduleOriginNanoseconds {
+                result.scheduleWindowNanoseconds = lastSendNanoseconds - scheduleOriginNanoseconds
+            }
+        }
         return result
     }
 
     private func nextWaitMilliseconds() -> Int32 {
         let now = Clock.monotonicNanoseconds()
         var until = nextSweepNanoseconds
-        if !stopping, minimumRemaining <= 0, endNanoseconds < until { until = endNanoseconds }
+        if schedule == nil, !stopping, minimumRemaining <= 0, endNanoseconds < until { until = endNanoseconds }
         if until <= now { return 0 }
         return Int32(min((until - now + 999_999) / 1_000_000, 1000))
     }
@@ -142,6 +211,11 @@ struct ClientEventLoop: ~Copyable {
             slots[index].phase = .finished
             return
         }
+        dispatch(index, now: now)
+    }
+
+    /// Sends the claimed request on the slot's connection, or connects first.
+    private mutating func dispatch(_ index: Int, now: UInt64) {
         if slots[index].fd >= 0 {
             slots[index].phase = .sending
             slots[index].writeOffset = 0
@@ -197,6 +271,73 @@ struct ClientEventLoop: ~Copyable {
         }
     }
 
+    // MARK: Open loop
+
+    /// Starts every arrival whose time has come, while a slot is free; then arms the timer for the
+    /// next one. Arrivals that find no free slot wait (their latency keeps counting from their
+    /// scheduled time) until a request ends and frees one.
+    private mutating func startDueArrivals(now: UInt64) {
+        guard var schedule else { return }
+        defer { self.schedule = schedule }
+        while !stopping, !scheduleExhausted {
+            let due = schedule.next
+            if quota == 0 || (due >= endNanoseconds && minimumRemaining <= 0) {
+                scheduleExhausted = true
+                return
+            }
+            guard freeCount > 0 else { return }
+            if due > now {
+                timer?.arm(at: due)
+                return
+            }
+            freeCount -= 1
+            let index = Int(freeSlots[freeCount])
+            schedule.advance()
+            startScheduled(index, scheduledAt: due, now: now)
+        }
+    }
+
+    /// Claims a scheduled request for a free slot. Its latency (and TTFT) count from `scheduledAt`;
+    /// how late it starts is the send lag.
+    private mutating func startScheduled(_ index: Int, scheduledAt: UInt64, now: UInt64) {
+        let warmup = scheduledAt < warmupEndNanoseconds
+        if quota != .max, !warmup { quota -= 1 }
+        inFlight += 1
+        assignRequest(index)
+        slots[index].isWarmup = warmup
+        slots[index].requestStartNanoseconds = scheduledAt
+        if warmup {
+            result.warmupRequests &+= 1
+        } else {
+            result.requests &+= 1
+            minimumRemaining -= 1
+            result.sendLag.record(nanoseconds: now &- scheduledAt)
+            lastSendNanoseconds = now
+            if now < firstSendNanoseconds {
+                firstSendNanoseconds = now
+                progress.measuring.store(true, ordering: .relaxed)
+            }
+        }
+        dispatch(index, now: now)
+    }
+
+    /// Puts an open-loop slot back on the free stack.
+    private mutating func releaseSlot(_ index: Int) {
+        slots[index].phase = .idle
+        freeSlots[freeCount] = Int32(truncatingIfNeeded: index)
+        freeCount += 1
+    }
+
+    /// A request ended on this slot: closed loop starts the next one on it; open loop frees it for
+    /// the next arrival.
+    private mutating func requestEnded(_ index: Int, now: UInt64) {
+        if schedule == nil {
+            startNextRequest(index, now: now)
+        } else {
+            releaseSlot(index)
+        }
+    }
+
     private mutating func beginStopping(now: UInt64) {
         guard !stopping else { return }
         stopping = true
@@ -241,7 +382,8 @@ struct ClientEventLoop: ~Copyable {
         // The timeout runs from the claim; latency and TTFT run from the send start (as in
         // `vllm bench serve`'s definitions), so connection setup is not counted as server time.
         slots[index].deadlineNanoseconds = slots[index].requestStartNanoseconds &+ requestTimeoutNanoseconds
-        slots[index].requestStartNanoseconds = now
+        // Open loop keeps the scheduled time: waiting for a connection is time the user waits too.
+        if schedule == nil { slots[index].requestStartNanoseconds = now }
         sendRequest(index)
     }
 
@@ -323,6 +465,11 @@ struct ClientEventLoop: ~Copyable {
         switch fd.read(into: readBuffer) {
         case .transferred(let count):
             result.bytesReceived &+= UInt64(count)
+            slots[index].responseBytes &+= count
+            if slots[index].responseBytes > maxResponseBytes {
+                fail(index, .responseTooLarge, now: Clock.monotonicNanoseconds())
+                return
+            }
             parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
         case .wouldBlock:
             return
@@ -345,10 +492,13 @@ struct ClientEventLoop: ~Copyable {
                 return
             }
             switch event {
-            case .needMoreInput, .headComplete:
-                if event == .needMoreInput { return }
+            case .needMoreInput:
+                return
+            case .headComplete:
+                if slots[index].parser.statusCode >= 400 { considerExample(index) }
             case .body(let range):
                 let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
+                if index == exampleSlot { keepExample(piece) }
                 slots[index].usage.scan(piece)
                 if slots[index].parser.isEventStream {
                     scanEvents(index, piece)
@@ -395,6 +545,31 @@ struct ClientEventLoop: ~Copyable {
         }
     }
 
+    // MARK: Error examples
+
+    /// Starts keeping this error response's body as the example for its status, if that status has
+    /// none yet and no other example is being kept. Error path only: the allocation is once per status.
+    private mutating func considerExample(_ index: Int) {
+        guard exampleSlot < 0, !slots[index].isWarmup,
+              !result.errorExamples.contains(where: { $0.status == slots[index].parser.statusCode }) else { return }
+        exampleSlot = index
+        exampleBody.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func keepExample(_ piece: UnsafeRawBufferPointer) {
+        let room = Self.exampleBodyLimit - exampleBody.count
+        if room > 0 { exampleBody.append(contentsOf: piece.prefix(room)) }
+    }
+
+    /// The response on `index` ended: its example is stored when it completed, dropped otherwise.
+    private mutating func finishExample(_ index: Int, completed: Bool) {
+        guard index == exampleSlot else { return }
+        exampleSlot = -1
+        if completed {
+            result.errorExamples.append(HTTPErrorExample(status: slots[index].parser.statusCode, body: exampleBody))
+        }
+    }
+
     private mutating func peerClosed(_ index: Int) {
         guard slots[index].hasRequestInFlight else {
             closeConnection(index)
@@ -417,6 +592,7 @@ struct ClientEventLoop: ~Copyable {
         let now = Clock.monotonicNanoseconds()
         inFlight -= 1
         let status = slots[index].parser.statusCode
+        if index == exampleSlot { finishExample(index, completed: true) }
         if !slots[index].isWarmup {
             if status >= 400 {
                 result.failures.add(.httpStatus(status))
@@ -441,7 +617,11 @@ struct ClientEventLoop: ~Copyable {
                 } else if slots[index].usage.promptTokens == nil {
                     result.responsesWithoutUsage &+= 1
                 }
-                if tokenEvents > 0 { recordStreamTimes(index, now: now) }
+                let e2e = now &- slots[index].requestStartNanoseconds
+                var ttft = e2e
+                var tpot: UInt64?
+                if tokenEvents > 0 { (ttft, tpot) = recordStreamTimes(index, now: now) }
+                if objectives.enabled, objectives.met(ttft: ttft, tpot: tpot, e2e: e2e) { result.goodRequests &+= 1 }
             }
             if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
             publishProgress()
@@ -451,7 +631,7 @@ struct ClientEventLoop: ~Copyable {
         let requestUnfinished = slots[index].phase == .sending
         if closeAfter || requestUnfinished || !slots[index].parser.keepAlive { closeConnection(index) }
         slots[index].phase = .idle
-        startNextRequest(index, now: now)
+        requestEnded(index, now: now)
     }
 
     /// Why a 2xx OpenAI answer is not a success, if it is not: a body that is not JSON, or one with
@@ -469,18 +649,24 @@ struct ClientEventLoop: ~Copyable {
     /// TTFT = first text event - send start; TPOT = (E2E - TTFT) / (output tokens - 1), with the
     /// output tokens from the usage chunk when the server sent one (definitions of vLLM's
     /// benchmark_serving).
-    private mutating func recordStreamTimes(_ index: Int, now: UInt64) {
+    /// Returns the TTFT and TPOT (0 for a single token, which has no gap), for the goodput check.
+    private mutating func recordStreamTimes(_ index: Int, now: UInt64) -> (ttft: UInt64, tpot: UInt64) {
         result.streamedResponses &+= 1
         let first = slots[index].firstTokenNanoseconds
-        result.timeToFirstToken.record(nanoseconds: first &- slots[index].requestStartNanoseconds)
+        let ttft = first &- slots[index].requestStartNanoseconds
+        result.timeToFirstToken.record(nanoseconds: ttft)
         let outputTokens = slots[index].usage.completionTokens ?? slots[index].tokenEvents
+        var tpot: UInt64 = 0
         if outputTokens > 1 {
-            result.timePerOutputToken.record(nanoseconds: (now &- first) / UInt64(outputTokens - 1))
+            tpot = (now &- first) / UInt64(outputTokens - 1)
+            result.timePerOutputToken.record(nanoseconds: tpot)
         }
+        return (ttft, tpot)
     }
 
     private mutating func fail(_ index: Int, _ failure: FailureClass, now: UInt64, errno: Int32 = 0) {
         inFlight -= 1
+        if index == exampleSlot { finishExample(index, completed: false) }
         if !slots[index].isWarmup {
             result.failures.add(failure)
             failedCount += 1
@@ -498,11 +684,18 @@ struct ClientEventLoop: ~Copyable {
             slots[index].retryAtNanoseconds = now &+ delay
             slots[index].phase = .backoff
             backoffCount += 1
-            if !everConnected && allSlotsFailedToConnect { stopping = true }
+            if !everConnected {
+                connectFailuresBeforeAnySuccess += 1
+                // Open loop: idle slots never tried would keep the closed-loop rule from firing, so
+                // a server that refused every one of the first attempts ends the run too.
+                if allSlotsFailedToConnect || (schedule != nil && connectFailuresBeforeAnySuccess >= min(slotCount, 8)) {
+                    stopping = true
+                }
+            }
             return
         }
         slots[index].phase = .idle
-        startNextRequest(index, now: now)
+        requestEnded(index, now: now)
     }
 
     private var allSlotsFailedToConnect: Bool {
@@ -529,8 +722,16 @@ struct ClientEventLoop: ~Copyable {
     /// Times out requests and connects, retries backed-off connections, and ends the drain.
     private mutating func sweep(now: UInt64) {
         nextSweepNanoseconds = now + Self.sweepInterval
-        if !stopping, now >= endNanoseconds, minimumRemaining <= 0 { beginStopping(now: now) }
-        let drainOver = stopping && durationNanoseconds != nil && now >= endNanoseconds &+ drainNanoseconds
+        let drainOver: Bool
+        if schedule == nil {
+            if !stopping, now >= endNanoseconds, minimumRemaining <= 0 { beginStopping(now: now) }
+            drainOver = stopping && durationNanoseconds != nil && now >= endNanoseconds &+ drainNanoseconds
+        } else {
+            // Open loop: arrivals scheduled before the end may still be waiting for a free
+            // connection; they start until the drain is over, then nothing more does.
+            drainOver = durationNanoseconds != nil && now >= endNanoseconds &+ drainNanoseconds
+            if drainOver { stopping = true }
+        }
         for index in 0..<slotCount {
             switch slots[index].phase {
             case .connecting:
@@ -552,7 +753,7 @@ struct ClientEventLoop: ~Copyable {
                 } else if now >= slots[index].retryAtNanoseconds {
                     slots[index].phase = .idle
                     backoffCount -= 1
-                    startNextRequest(index, now: now)
+                    requestEnded(index, now: now)
                 }
             case .idle, .finished:
                 break
@@ -562,6 +763,7 @@ struct ClientEventLoop: ~Copyable {
 
     private mutating func cancel(_ index: Int) {
         inFlight -= 1
+        if index == exampleSlot { finishExample(index, completed: false) }
         if !slots[index].isWarmup {
             result.failures.add(.cancelled)
             failedCount += 1

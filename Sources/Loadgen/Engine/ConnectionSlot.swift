@@ -34,6 +34,8 @@ struct ConnectionSlot {
     var deadlineNanoseconds: UInt64 = 0
     var retryAtNanoseconds: UInt64 = 0
     var retryDelayNanoseconds: UInt64 = 0
+    /// Bytes read for the response in flight, against `--max-response-bytes`.
+    var responseBytes = 0
     var parser = ResponseParser()
     var usage = UsageScanner()
     // Streaming (text/event-stream) responses: SSE framing, whether the current event carries
@@ -54,6 +56,7 @@ struct ConnectionSlot {
     /// Forgets everything about the previous response before the next request.
     mutating func prepareForResponse() {
         parser.reset()
+        responseBytes = 0
         usage.reset()
         events.reset()
         delta.reset()

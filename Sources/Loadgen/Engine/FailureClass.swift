@@ -15,11 +15,13 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     case empty
     /// OpenAI workloads: an HTTP 200 whose body is not valid JSON.
     case invalidJSON
+    /// The response grew past `LoadPlan.maxResponseBytes`; the connection was closed.
+    case responseTooLarge
     /// Still in flight when the run was stopped (Ctrl-C, or the drain time after a duration ran out).
     case cancelled
 
     /// The key used in JSON and tables: `connect`, `timeout`, `closed`, `malformed`, `http_503`,
-    /// `empty`, `invalid_json`, `cancelled`.
+    /// `empty`, `invalid_json`, `too_large`, `cancelled`.
     public var name: String {
         switch self {
         case .connect: "connect"
@@ -29,6 +31,7 @@ public enum FailureClass: Sendable, Equatable, Hashable {
         case .httpStatus(let code): "http_\(code)"
         case .empty: "empty"
         case .invalidJSON: "invalid_json"
+        case .responseTooLarge: "too_large"
         case .cancelled: "cancelled"
         }
     }

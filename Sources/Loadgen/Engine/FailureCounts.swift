@@ -7,6 +7,7 @@ public struct FailureCounts: Sendable, Equatable {
     public var cancelled: UInt64 = 0
     public var empty: UInt64 = 0
     public var invalidJSON: UInt64 = 0
+    public var responseTooLarge: UInt64 = 0
     /// Responses by status code, for codes >= 400 (index = code - 400, codes 400...999).
     var httpStatus: [UInt64] = Array(repeating: 0, count: 600)
 
@@ -22,6 +23,7 @@ public struct FailureCounts: Sendable, Equatable {
         case .cancelled: cancelled &+= 1
         case .empty: empty &+= 1
         case .invalidJSON: invalidJSON &+= 1
+        case .responseTooLarge: responseTooLarge &+= 1
         case .httpStatus(let code):
             let index = min(max(code, 400), 999) - 400
             httpStatus[index] &+= 1
@@ -36,6 +38,7 @@ public struct FailureCounts: Sendable, Equatable {
         cancelled += other.cancelled
         empty += other.empty
         invalidJSON += other.invalidJSON
+        responseTooLarge += other.responseTooLarge
         for index in 0..<httpStatus.count { httpStatus[index] += other.httpStatus[index] }
     }
 
@@ -46,7 +49,7 @@ public struct FailureCounts: Sendable, Equatable {
     }
 
     public var total: UInt64 {
-        connect + timeout + connectionClosed + malformedResponse + cancelled + empty + invalidJSON
+        connect + timeout + connectionClosed + malformedResponse + cancelled + empty + invalidJSON + responseTooLarge
             + httpStatus.reduce(0, +)
     }
 
@@ -60,6 +63,7 @@ public struct FailureCounts: Sendable, Equatable {
         for (index, count) in httpStatus.enumerated() where count > 0 { rows.append((.httpStatus(index + 400), count)) }
         if empty > 0 { rows.append((.empty, empty)) }
         if invalidJSON > 0 { rows.append((.invalidJSON, invalidJSON)) }
+        if responseTooLarge > 0 { rows.append((.responseTooLarge, responseTooLarge)) }
         if cancelled > 0 { rows.append((.cancelled, cancelled)) }
         return rows
     }

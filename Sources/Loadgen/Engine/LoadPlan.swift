@@ -28,8 +28,16 @@ public struct LoadPlan: Sendable {
     /// An OpenAI workload instead of `method`/`body`: its requests go to the endpoint's path under
     /// the target's path, and successes must be valid OpenAI answers (see `FailureClass.empty`).
     public var workload: OpenAIWorkload?
-    /// Connections, each with one request in flight (closed loop).
+    /// Connections, each with one request in flight. Closed loop: every connection sends its next
+    /// request as soon as its response is complete. Open loop: the cap on requests in flight.
     public var concurrency: Int = 1
+    /// Open loop: requests start on this schedule instead of when a response completes (nil:
+    /// closed loop). Latency then counts from each request's scheduled time.
+    public var arrivals: OpenLoopArrivals?
+    /// Targets for goodput (`RunResult.goodputRequestsPerSecond`); nil counts no good requests.
+    public var objectives: ServiceLevelObjectives?
+    /// A response larger than this fails as `responseTooLarge` and its connection is closed.
+    public var maxResponseBytes: Int = 64 * 1024 * 1024
     public var stop: StopCondition = .requests(1)
     /// With `.duration`: keep starting requests after the end until at least this many have started
     /// in the measured window (validation never measures fewer than the seed's 1,000).
@@ -68,6 +76,9 @@ public struct LoadPlan: Sendable {
         guard connectTimeoutSeconds > 0 else { throw .invalidPlan("the connect timeout must be positive") }
         guard minimumRequests >= 0 else { throw .invalidPlan("the minimum request count must be zero or positive") }
         guard drainSeconds >= 0 else { throw .invalidPlan("the drain time must be zero or positive") }
+        guard maxResponseBytes >= 1 else { throw .invalidPlan("the response size limit must be at least 1 byte") }
+        try arrivals?.validate()
+        try objectives?.validate()
     }
 
     /// The requests of the run, serialized once.

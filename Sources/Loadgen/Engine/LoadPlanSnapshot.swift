@@ -7,6 +7,9 @@ struct LoadPlanSnapshot: Sendable {
     let drainNanoseconds: UInt64
     let warmupNanoseconds: UInt64
     let durationNanoseconds: UInt64?
+    let arrivals: OpenLoopArrivals?
+    let objectives: ObjectiveLimits
+    let maxResponseBytes: Int
 
     init(plan: LoadPlan, requests: RequestSet, address: SocketAddress) {
         self.requests = requests
@@ -15,6 +18,9 @@ struct LoadPlanSnapshot: Sendable {
         connectTimeoutNanoseconds = Self.nanoseconds(plan.connectTimeoutSeconds)
         drainNanoseconds = Self.nanoseconds(plan.drainSeconds)
         warmupNanoseconds = Self.nanoseconds(plan.warmupSeconds)
+        arrivals = plan.arrivals
+        objectives = ObjectiveLimits(plan.objectives)
+        maxResponseBytes = plan.maxResponseBytes
         if case .duration(let seconds) = plan.stop {
             durationNanoseconds = Self.nanoseconds(seconds)
         } else {

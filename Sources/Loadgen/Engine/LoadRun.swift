@@ -161,6 +161,7 @@ public final class LoadRun: Sendable {
             merged.clientCPUUserMicroseconds = endCPU.user - startCPU.user
             merged.clientCPUSystemMicroseconds = endCPU.system - startCPU.system
             merged.concurrency = plan.concurrency
+            merged.objectives = plan.objectives
             merged.threads = results.count
             stored = merged
             return merged

@@ -17,6 +17,15 @@ public struct RunResult: Sendable {
     public var timeToFirstToken = LatencyHistogram()
     public var interTokenLatency = LatencyHistogram()
     public var timePerOutputToken = LatencyHistogram()
+    /// Open loop: how late each measured request started against its scheduled time (the
+    /// client's own delay, plus waiting for a free connection under the concurrency cap).
+    public var sendLag = LatencyHistogram()
+    /// Open loop: the rate asked for (requests/s), 0 in closed loop.
+    public var requestedRate: Double = 0
+    /// Successful requests that met every objective of `LoadPlan.objectives`.
+    public var goodRequests: UInt64 = 0
+    /// The first 200 bytes of one error response body per status (>= 400), for the error summary.
+    public var errorExamples: [HTTPErrorExample] = []
     /// Successful streamed responses that carried at least one text event.
     public var streamedResponses: UInt64 = 0
     /// Sums of the `usage` token counts found in successful responses.
@@ -40,12 +49,16 @@ public struct RunResult: Sendable {
     /// CPU time this process spent during the run, in microseconds.
     public var clientCPUUserMicroseconds: UInt64 = 0
     public var clientCPUSystemMicroseconds: UInt64 = 0
+    /// The plan's objectives (nil: none, and `goodRequests` stays 0).
+    public var objectives: ServiceLevelObjectives?
     /// The plan's concurrency and threads, for reports.
     public var concurrency: Int = 0
     public var threads: Int = 0
     /// Monotonic clock readings bounding the measured window, for merging loops.
     package var firstSendNanoseconds: UInt64 = .max
     package var lastCompletionNanoseconds: UInt64 = 0
+    /// Open loop: the span the measured schedule covered (the duration, or up to the last send).
+    package var scheduleWindowNanoseconds: UInt64 = 0
 
     public init() {}
 
@@ -61,6 +74,14 @@ public struct RunResult: Sendable {
         timeToFirstToken.merge(other.timeToFirstToken)
         interTokenLatency.merge(other.interTokenLatency)
         timePerOutputToken.merge(other.timePerOutputToken)
+        sendLag.merge(other.sendLag)
+        requestedRate = max(requestedRate, other.requestedRate)
+        goodRequests += other.goodRequests
+        for example in other.errorExamples where !errorExamples.contains(where: { $0.status == example.status }) {
+            errorExamples.append(example)
+        }
+        errorExamples.sort { $0.status < $1.status }
+        scheduleWindowNanoseconds = max(scheduleWindowNanoseconds, other.scheduleWindowNanoseconds)
         streamedResponses += other.streamedResponses
         promptTokens += other.promptTokens
         completionTokens += other.completionTokens
@@ -85,6 +106,12 @@ public struct RunResult: Sendable {
     /// Prompt plus completion tokens per second.
     public var throughputTotal: Double {
         durationSeconds > 0 ? Double(promptTokens + completionTokens) / durationSeconds : 0
+    }
+    /// Successful requests meeting every objective, per second of wall-clock duration.
+    public var goodputRequestsPerSecond: Double { durationSeconds > 0 ? Double(goodRequests) / durationSeconds : 0 }
+    /// Open loop: requests started per second of the schedule's window (compare `requestedRate`).
+    public var achievedRate: Double {
+        scheduleWindowNanoseconds > 0 ? Double(requests) / (Double(scheduleWindowNanoseconds) / 1e9) : 0
     }
     /// Completion tokens per second.
     public var throughputOutput: Double { durationSeconds > 0 ? Double(completionTokens) / durationSeconds : 0 }

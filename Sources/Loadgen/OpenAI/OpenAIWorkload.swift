@@ -37,13 +37,41 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// servers that take the last of duplicate keys, as Python's json does).
     public var extraBody: String?
     public var seed: UInt64 = 0
+    /// Vision (chat only): this many `image_url` content parts follow the text of every request,
+    /// taken in turn from `imageURLs` (request k starts at image k * imagesPerRequest).
+    public var imagesPerRequest = 0
+    /// http(s) URLs or `data:` URLs (see `dataURL(image:fileName:)`); default: the seeds' three.
+    public var imageURLs: [String] = OpenAIWorkload.seedImageURLs
+
+    /// The images of the seeds' unified benchmark (`TEST_IMAGES`).
+    public static let seedImageURLs = [
+        "https://images.unsplash.com/photo-1514888286974-6c03e2ca1dba?w=1280",
+        "https://images.unsplash.com/photo-1506905925346-21bda4d32df4?w=1280",
+        "https://images.unsplash.com/photo-1504674900247-0877df9cc836?w=1280",
+    ]
 
     public init(model: String) { self.model = model }
+
+    /// An image file's bytes as a `data:` URL, its type taken from the file name's extension.
+    public static func dataURL(image: [UInt8], fileName: String) throws(LoadgenError) -> String {
+        let lower = fileName.lowercased()
+        let types = [(".png", "image/png"), (".jpg", "image/jpeg"), (".jpeg", "image/jpeg"),
+                     (".gif", "image/gif"), (".webp", "image/webp")]
+        guard let type = types.first(where: { lower.hasSuffix($0.0) })?.1 else {
+            throw .invalidPlan("cannot tell the image type of '\(fileName)': name it .png, .jpg, .jpeg, .gif or .webp")
+        }
+        return "data:\(type);base64," + Base64.encode(image)
+    }
 
     /// Checks what can be wrong before a run: the extra body must be a JSON object.
     public func validate() throws(LoadgenError) {
         if let extraBody { _ = try Self.objectMembers(extraBody) }
         guard !model.contains("\u{0}") else { throw .invalidPlan("--model contains a NUL byte") }
+        guard imagesPerRequest >= 0 else { throw .invalidPlan("the image count must be zero or positive") }
+        if imagesPerRequest > 0 {
+            guard endpoint == .chat else { throw .invalidPlan("images need chat requests: --images cannot be used with --completions") }
+            guard !imageURLs.isEmpty else { throw .invalidPlan("--images needs at least one --image-url or --image-file") }
+        }
     }
 
     /// Width of the request number in unique prompts: room for a trillion requests.
@@ -52,20 +80,27 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// Distinct request shapes: one for fixed lengths, else up to 1,024 drawn with the seed.
     func templates(host: String, headers: [HTTPHeader], requestCount: Int?, pathPrefix: String = "") throws(LoadgenError) -> [RequestTemplate] {
         var generator = SeededGenerator(seed: seed)
-        let shapes = inputTokens.isFixed && outputTokens.isFixed ? 1 : min(requestCount ?? 1024, 1024)
+        var shapes = inputTokens.isFixed && outputTokens.isFixed ? 1 : min(requestCount ?? 1024, 1024)
+        // Enough templates for every starting image, so the images cycle across requests.
+        if imagesPerRequest > 0 {
+            shapes = max(shapes, imageURLs.count)
+            // Large data: URLs are copied into every template; keep all of them under ~256 MiB.
+            let averageURL = imageURLs.reduce(0) { $0 + $1.utf8.count } / imageURLs.count
+            shapes = max(1, min(shapes, (256 << 20) / max(averageURL * imagesPerRequest, 1)))
+        }
         var templates: [RequestTemplate] = []
         templates.reserveCapacity(shapes)
-        for _ in 0..<shapes {
+        for shape in 0..<shapes {
             let input = inputTokens.draw(&generator)
             let output = outputTokens.draw(&generator)
             templates.append(try template(host: host, headers: headers, inputTokens: input, outputTokens: output,
-                                          pathPrefix: pathPrefix))
+                                          pathPrefix: pathPrefix, firstImage: shape * imagesPerRequest))
         }
         return templates
     }
 
     func template(host: String, headers: [HTTPHeader], inputTokens: Int, outputTokens: Int,
-                  pathPrefix: String = "") throws(LoadgenError) -> RequestTemplate {
+                  pathPrefix: String = "", firstImage: Int = 0) throws(LoadgenError) -> RequestTemplate {
         let promptText: String
         var counterMarker: String?
         switch prompt {
@@ -79,6 +114,14 @@ public struct OpenAIWorkload: Sendable, Equatable {
         }
         var body = "{\"model\":" + JSONValue.string(model).serialized()
         switch endpoint {
+        case .chat where imagesPerRequest > 0:
+            // The seeds' shape: a text part, then one image_url part per image.
+            body += ",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":" + JSONValue.string(promptText).serialized() + "}"
+            for image in 0..<imagesPerRequest {
+                let url = imageURLs[(firstImage + image) % imageURLs.count]
+                body += ",{\"type\":\"image_url\",\"image_url\":{\"url\":" + JSONValue.string(url).serialized() + "}}"
+            }
+            body += "]}]"
         case .chat: body += ",\"messages\":[{\"role\":\"user\",\"content\":" + JSONValue.string(promptText).serialized() + "}]"
         case .completions: body += ",\"prompt\":" + JSONValue.string(promptText).serialized()
         }

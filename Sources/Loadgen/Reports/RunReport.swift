@@ -8,6 +8,23 @@ public enum RunReport {
         var errors: [(String, JSONValue)] = []
         for row in result.failures.byClass { errors.append((row.failure.name, .uint(row.count))) }
         var members = runMembers(result, summary: summary, errors: errors)
+        members.append(("goodput_rps", .number(result.goodputRequestsPerSecond, decimals: 3)))
+        members.append(("good_requests", .uint(result.goodRequests)))
+        if let objectives = result.objectives {
+            var slo: [(String, JSONValue)] = []
+            if let value = objectives.ttftMilliseconds { slo.append(("ttft_ms", .number(value))) }
+            if let value = objectives.tpotMilliseconds { slo.append(("tpot_ms", .number(value))) }
+            if let value = objectives.e2eMilliseconds { slo.append(("e2e_ms", .number(value))) }
+            members.append(("slo", .object(slo)))
+        }
+        if result.requestedRate > 0 {
+            members.append(("requested_rate", .number(result.requestedRate, decimals: 3)))
+            members.append(("achieved_rate", .number(result.achievedRate, decimals: 3)))
+            members.append(("send_lag_ms", distribution(result.sendLag)))
+        }
+        if !result.errorExamples.isEmpty {
+            members.append(("error_examples", .object(result.errorExamples.map { ("http_\($0.status)", .string($0.printableBody)) })))
+        }
         if result.streamedResponses > 0 {
             members.append(("streamed_responses", .uint(result.streamedResponses)))
             members.append(("ttft_ms", distribution(result.timeToFirstToken)))
@@ -72,14 +89,28 @@ public enum RunReport {
         ]
     }
 
+    /// "ttft <= 500 ms, e2e <= 2000 ms".
+    static func objectiveText(_ objectives: ServiceLevelObjectives) -> String {
+        var parts: [String] = []
+        if let value = objectives.ttftMilliseconds { parts.append("ttft <= \(Format.fixed(value, decimals: 3, trimZeros: true)) ms") }
+        if let value = objectives.tpotMilliseconds { parts.append("tpot <= \(Format.fixed(value, decimals: 3, trimZeros: true)) ms") }
+        if let value = objectives.e2eMilliseconds { parts.append("e2e <= \(Format.fixed(value, decimals: 3, trimZeros: true)) ms") }
+        return parts.joined(separator: ", ")
+    }
+
     /// A readable summary of one run.
     public static func text(_ result: RunResult, url: String) -> String {
         let summary = LatencySummary(result.latency)
         func ms(_ value: Double) -> String { Format.fixed(value, decimals: value < 10 ? 3 : 2) }
         var lines: [String] = []
         lines.append("loadgen run \(url)")
-        lines.append("  concurrency \(result.concurrency), threads \(result.threads), "
-            + "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (first send to last completion)")
+        if result.requestedRate > 0 {
+            lines.append("  open loop at \(Format.fixed(result.requestedRate, decimals: 1)) req/s, at most \(result.concurrency) in flight, threads \(result.threads), "
+                + "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (first send to last completion)")
+        } else {
+            lines.append("  concurrency \(result.concurrency), threads \(result.threads), "
+                + "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (first send to last completion)")
+        }
         lines.append("")
         let rate = result.requests > 0 ? Format.fixed(result.successRate * 100, decimals: 2) : "0.00"
         lines.append("  requests     \(Format.grouped(result.requests)) started, \(Format.grouped(result.succeeded)) succeeded (\(rate)%), \(Format.grouped(result.failed)) failed")
@@ -88,6 +119,16 @@ public enum RunReport {
             throughput += ", \(Format.grouped(result.throughputTotal)) tok/s total, \(Format.grouped(result.throughputOutput)) tok/s output"
         }
         lines.append(throughput)
+        if result.requestedRate > 0 {
+            let lag = LatencySummary(result.sendLag)
+            lines.append("  arrivals     requested \(Format.fixed(result.requestedRate, decimals: 1)) req/s, achieved \(Format.fixed(result.achievedRate, decimals: 1)) req/s; "
+                + "send lag ms p50 \(ms(lag.p50))  p99 \(ms(lag.p99))  max \(ms(lag.max))")
+            lines.append("               (latency counts from each request's scheduled send time)")
+        }
+        if let objectives = result.objectives, !objectives.isEmpty {
+            lines.append("  goodput      \(Format.fixed(result.goodputRequestsPerSecond, decimals: 1)) req/s: \(Format.grouped(result.goodRequests)) of \(Format.grouped(result.requests)) requests met "
+                + objectiveText(objectives))
+        }
         if result.requestedOutputTokens > 0 {
             let shortfall = result.requestedOutputTokens > result.completionTokens
                 ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) * 100 : 0
@@ -117,6 +158,9 @@ public enum RunReport {
             }
             if let errno = result.firstConnectErrno {
                 lines.append("               first connect error: \(SystemError.message(for: errno))")
+            }
+            for example in result.errorExamples {
+                lines.append("               http_\(example.status) body: \(example.printableBody)")
             }
         }
         if result.warmupRequests > 0 {

@@ -1,0 +1,33 @@
+import CEpoll
+import Glibc
+
+/// A timerfd on CLOCK_MONOTONIC that fires once at an absolute time: an event loop registers it
+/// with epoll to wake at a scheduled send time with microsecond precision (epoll_wait's own
+/// timeout is in whole milliseconds, far too coarse for thousands of arrivals per second).
+package struct DeadlineTimer {
+    package let descriptor: FileDescriptor
+    /// The time it is armed for, so re-arming for the same time costs no syscall.
+    private var armedFor: UInt64 = 0
+
+    package init() throws(SystemError) {
+        descriptor = FileDescriptor(rawValue: try syscall("timerfd_create") { CEpoll_timerfd_create() })
+    }
+
+    package func close() { descriptor.close() }
+
+    /// Fires at `monotonicNanoseconds` (at once if that has passed).
+    package mutating func arm(at monotonicNanoseconds: UInt64) {
+        guard monotonicNanoseconds != armedFor else { return }
+        // Only EINVAL/EBADF are possible here, both programming errors; the loop's periodic sweep
+        // still wakes it, so a failure would make sends late, never lost.
+        _ = CEpoll_timerfd_settime_absolute(descriptor.rawValue, monotonicNanoseconds)
+        armedFor = monotonicNanoseconds
+    }
+
+    /// Consumes the expiry so the descriptor stops being readable.
+    package mutating func acknowledge() {
+        var expirations: UInt64 = 0
+        _ = Glibc.read(descriptor.rawValue, &expirations, 8)
+        armedFor = 0
+    }
+}
