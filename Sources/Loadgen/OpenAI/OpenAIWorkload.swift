@@ -150,17 +150,20 @@ public struct OpenAIWorkload: Sendable, Equatable {
     }
 
     /// "[req ############] " then filler words up to ~4 characters per token (the seeds' rule).
+    /// Built as bytes: a 128,000-token prompt is half a megabyte, and String.count is O(n).
     static func uniquePrompt(marker: String, inputTokens: Int) -> String {
-        let lead = "[req \(marker)] "
+        let lead = Array("[req \(marker)] ".utf8)
         let target = max(inputTokens * 4, lead.count)
         let words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "and", "then", "explains", "why"]
+            .map { Array(($0 + " ").utf8) }
         var text = lead
+        text.reserveCapacity(target + 16)
         var index = 0
         while text.count < target {
-            text += words[index % words.count] + " "
+            text += words[index % words.count]
             index += 1
         }
-        return String(text.prefix(target))
+        return String(decoding: text.prefix(target), as: UTF8.self)
     }
 
     /// The members of a JSON object's text, without its braces; refuses anything but an object.
