@@ -140,4 +140,58 @@ struct VisionAndLimitsTests {
         let json = RunReport.json(result).serialized()
         #expect(json.contains(#""error_examples":{"http_503":"{\"error\""#))
     }
+
+    @Test("100,000-token prompts at concurrency 100 all succeed, with every prompt byte sent")
+    func hundredThousandTokenPrompts() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        var plan = try LoadPlan(url: server.url)
+        var workload = OpenAIWorkload(model: "echo-model")
+        workload.inputTokens = .fixed(100_000)
+        workload.outputTokens = .fixed(8)
+        plan.workload = workload
+        plan.concurrency = 100
+        plan.threads = 2
+        plan.stop = .requests(200)
+        plan.requestTimeoutSeconds = 60
+        let result = try LoadRun.run(plan)
+        #expect(result.succeeded == 200, "errors: \(result.failures.byClass)")
+        #expect(result.bytesSent > 200 * 400_000, "each request carries its ~400 KB prompt")
+        // echo-server reports body bytes / 4 as prompt tokens.
+        #expect(result.promptTokens >= 200 * 100_000)
+        #expect(result.completionTokens == 200 * 8)
+    }
+
+    @Test("a 2 MB answer and a 1 MB stream event are read in full, usage found after them")
+    func largeResponsesAndEvents() throws {
+        let content = String(repeating: "word ", count: 400_000)
+        let answer = #"{"choices":[{"message":{"content":""# + content + #""}}],"usage":{"prompt_tokens":3,"completion_tokens":400000}}"#
+        let plain = try ScriptedServer(.reply("HTTP/1.1 200 OK\r\nContent-Length: \(answer.utf8.count)\r\n\r\n" + answer, close: false))
+        defer { plain.stop() }
+        var plan = try LoadPlan(url: plain.url)
+        plan.workload = OpenAIWorkload(model: "m")
+        plan.stop = .requests(5)
+        plan.threads = 1
+        plan.requestTimeoutSeconds = 20
+        let result = try LoadRun.run(plan)
+        #expect(result.succeeded == 5, "errors: \(result.failures.byClass)")
+        #expect(result.completionTokens == 5 * 400_000)
+
+        let event = #"data: {"choices":[{"delta":{"content":""# + String(repeating: "x", count: 1_000_000) + "\"}}]}\n\n"
+        let usage = #"data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}"# + "\n\ndata: [DONE]\n\n"
+        let stream = event + usage
+        let streaming = try ScriptedServer(.reply("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: \(stream.utf8.count)\r\n\r\n" + stream, close: false))
+        defer { streaming.stop() }
+        var streamPlan = try LoadPlan(url: streaming.url)
+        var workload = OpenAIWorkload(model: "m")
+        workload.stream = true
+        streamPlan.workload = workload
+        streamPlan.stop = .requests(3)
+        streamPlan.threads = 1
+        streamPlan.requestTimeoutSeconds = 20
+        let streamed = try LoadRun.run(streamPlan)
+        #expect(streamed.succeeded == 3, "errors: \(streamed.failures.byClass)")
+        #expect(streamed.streamedResponses == 3)
+        #expect(streamed.timeToFirstToken.count == 3)
+    }
 }

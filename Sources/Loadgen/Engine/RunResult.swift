@@ -109,9 +109,11 @@ public struct RunResult: Sendable {
     }
     /// Successful requests meeting every objective, per second of wall-clock duration.
     public var goodputRequestsPerSecond: Double { durationSeconds > 0 ? Double(goodRequests) / durationSeconds : 0 }
-    /// Open loop: requests started per second of the schedule's window (compare `requestedRate`).
+    /// Requests started per second: open loop, over the schedule's window (compare
+    /// `requestedRate`); closed loop, over the duration.
     public var achievedRate: Double {
-        scheduleWindowNanoseconds > 0 ? Double(requests) / (Double(scheduleWindowNanoseconds) / 1e9) : 0
+        if scheduleWindowNanoseconds > 0 { return Double(requests) / (Double(scheduleWindowNanoseconds) / 1e9) }
+        return requestedRate == 0 && durationSeconds > 0 ? Double(requests) / durationSeconds : 0
     }
     /// Completion tokens per second.
     public var throughputOutput: Double { durationSeconds > 0 ? Double(completionTokens) / durationSeconds : 0 }

@@ -17,9 +17,10 @@ public enum RunReport {
             if let value = objectives.e2eMilliseconds { slo.append(("e2e_ms", .number(value))) }
             members.append(("slo", .object(slo)))
         }
+        // Closed loop has no requested rate; its achieved rate is requests started per second.
+        members.append(("achieved_rate", .number(result.achievedRate, decimals: 3)))
         if result.requestedRate > 0 {
             members.append(("requested_rate", .number(result.requestedRate, decimals: 3)))
-            members.append(("achieved_rate", .number(result.achievedRate, decimals: 3)))
             members.append(("send_lag_ms", distribution(result.sendLag)))
         }
         if !result.errorExamples.isEmpty {
@@ -141,12 +142,12 @@ public enum RunReport {
             lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")
         }
         if result.streamedResponses > 0 {
-            lines.append("  streaming    \(Format.grouped(result.streamedResponses)) responses    mean      p50      p90      p99  (ms)")
+            lines.append("  streaming    \(Format.grouped(result.streamedResponses)) responses    mean      p50      p90      p95      p99  (ms)")
             for (name, histogram) in [("TTFT", result.timeToFirstToken), ("TPOT", result.timePerOutputToken),
                                       ("ITL", result.interTokenLatency), ("E2E", result.latency)] {
                 let row = LatencySummary(histogram)
                 lines.append("               " + Format.padRight(name, 20)
-                    + [row.mean, row.p50, row.p90, row.p99].map { Format.padLeft(ms($0), 9) }.joined())
+                    + [row.mean, row.p50, row.p90, row.p95, row.p99].map { Format.padLeft(ms($0), 9) }.joined())
             }
         }
         lines.append("  connections  \(Format.grouped(result.connectionsOpened)) opened")
