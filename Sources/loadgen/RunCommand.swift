@@ -16,19 +16,10 @@ enum RunCommand {
     TPOT and ITL as vllm bench serve defines them.
 
     OpenAI workload (no URL):
-          --base-url URL          server (default http://localhost:8000)
-          --model NAME            default: the first id from GET /v1/models
-          --completions           /v1/completions with a prompt (default /v1/chat/completions)
           --input-tokens N|A:B    prompt length, fixed or uniform in [A, B] (default 500)
           --max-tokens N|A:B      output length (alias --output-tokens; default 100)
-          --prompt unique|fixed   unique (default): a distinct request number leads every prompt,
-                                  so a prefix cache cannot serve it; fixed: the seeds' repeated text
-          --stream                stream: true, with stream_options.include_usage
-          --temperature T, --ignore-eos, --extra-body JSON
           --images N              N image_url parts per chat request (vision)
-          --image-url URL         image to send, repeatable (default: the seeds' three URLs)
-          --image-file PATH       image file sent as a base64 data: URL, repeatable
-          (OPENAI_API_KEY, when set, is sent as Authorization: Bearer unless -H gives one)
+    \(OpenAIOptions.help)
 
     Load:
       -c, --concurrency N     connections, one request in flight each (default 10)
@@ -42,8 +33,7 @@ enum RunCommand {
           --arrival KIND      constant, poisson (default) or gamma gaps between requests
           --burstiness K      gamma shape (implies --arrival gamma): < 1 bursty, 1 = Poisson
           --max-concurrency N open loop: cap on requests in flight (default 1000; same as -c)
-          --seed N            lengths, images and arrival times are a function of it (default 0)
-    Request:
+    Request (URL runs):
       -m, --method METHOD     default GET, or POST when --body is given
       -H, --header 'K: V'     extra header, repeatable
           --body TEXT|@FILE   request body, inline or read from FILE
@@ -77,63 +67,26 @@ enum RunCommand {
         var warmup = 0.0
         var threads: Int?
         var method: String?
-        var headers: [HTTPHeader] = []
         var body: [UInt8]?
         var timeout = 300.0
         var connectTimeout = 10.0
         var drain = 10.0
         var json = false
         var quiet = false
-        var openAI: [String] = []
-        var baseURL = "http://localhost:8000"
-        var model: String?
-        var endpoint = OpenAIWorkload.Endpoint.chat
-        var inputTokens = TokenCount.fixed(500)
-        var outputTokens = TokenCount.fixed(100)
-        var prompt = OpenAIWorkload.PromptStyle.unique
-        var stream = false
-        var temperature: Double?
-        var ignoreEOS = false
-        var extraBody: String?
-        var seed: UInt64 = 0
+        var openAI = OpenAIOptions()
         var concurrencyGiven = false
         var rate: Double?
         var arrival: String?
         var burstiness: Double?
         var maxResponseBytes = 64 << 20
         var objectives: ServiceLevelObjectives?
-        var images = 0
-        var imageURLs: [String] = []
         while let argument = cursor.next() {
+            if try openAI.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "-c", "--concurrency", "--max-concurrency":
                 concurrency = try cursor.int(for: argument, in: 1...1_000_000)
                 concurrencyGiven = true
-            case "--rate": rate = try cursor.double(for: argument, minimum: 0.000_001)
-            case "--arrival":
-                let text = try cursor.value(for: argument)
-                guard ["constant", "poisson", "gamma"].contains(text) else {
-                    throw UsageError("--arrival must be constant, poisson or gamma, got '\(text)'")
-                }
-                arrival = text
-            case "--burstiness": burstiness = try cursor.double(for: argument, minimum: 0.000_001)
-            case "--max-response-bytes": maxResponseBytes = try parseByteCount(try cursor.value(for: argument), flag: argument)
-            case "--slo": objectives = try parseObjectives(try cursor.value(for: argument))
-            case "--images":
-                images = try cursor.int(for: argument, in: 0...64)
-                openAI.append(argument)
-            case "--image-url":
-                imageURLs.append(try cursor.value(for: argument))
-                openAI.append(argument)
-            case "--image-file":
-                let path = try cursor.value(for: argument)
-                do { imageURLs.append(try OpenAIWorkload.dataURL(image: try FileInput.read(path), fileName: path)) } catch let error as UsageError {
-                    throw error
-                } catch {
-                    throw UsageError("\(error)")
-                }
-                openAI.append(argument)
             case "-n", "--requests": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
             case "-d", "--duration": duration = try cursor.seconds(for: argument)
             case "--warmup": warmup = try cursor.seconds(for: argument)
@@ -144,61 +97,22 @@ enum RunCommand {
                     throw UsageError("--method must be an upper-case HTTP method like GET or POST, got '\(value)'")
                 }
                 method = value
-            case "-H", "--header":
-                headers.append(try parseHeader(try cursor.value(for: argument)))
             case "--body":
                 let value = try cursor.value(for: argument)
                 body = value.hasPrefix("@") ? try FileInput.read(String(value.dropFirst())) : Array(value.utf8)
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "--connect-timeout": connectTimeout = try cursor.seconds(for: argument)
             case "--drain": drain = try cursor.double(for: argument)
-            case "--base-url":
-                baseURL = try cursor.value(for: argument)
-                openAI.append(argument)
-            case "--model":
-                model = try cursor.value(for: argument)
-                openAI.append(argument)
-            case "--completions":
-                endpoint = .completions
-                openAI.append(argument)
-            case "--input-tokens":
+            case "--rate": rate = try cursor.double(for: argument, minimum: 0.000_001)
+            case "--arrival":
                 let text = try cursor.value(for: argument)
-                guard let count = TokenCount(text, minimum: 1), count.upperBound <= 1_000_000 else {
-                    throw UsageError("--input-tokens must be N or A:B with 1 <= A <= B <= 1000000, got '\(text)'")
+                guard ["constant", "poisson", "gamma"].contains(text) else {
+                    throw UsageError("--arrival must be constant, poisson or gamma, got '\(text)'")
                 }
-                inputTokens = count
-                openAI.append(argument)
-            case "--max-tokens", "--output-tokens":
-                let text = try cursor.value(for: argument)
-                guard let count = TokenCount(text, minimum: 1) else {
-                    throw UsageError("\(argument) must be N or A:B with 1 <= A <= B, got '\(text)'")
-                }
-                outputTokens = count
-                openAI.append(argument)
-            case "--prompt":
-                let text = try cursor.value(for: argument)
-                switch text {
-                case "unique": prompt = .unique
-                case "fixed": prompt = .fixed
-                default: throw UsageError("--prompt must be unique or fixed, got '\(text)'")
-                }
-                openAI.append(argument)
-            case "--stream":
-                stream = true
-                openAI.append(argument)
-            case "--temperature":
-                temperature = try cursor.double(for: argument)
-                openAI.append(argument)
-            case "--ignore-eos":
-                ignoreEOS = true
-                openAI.append(argument)
-            case "--extra-body":
-                extraBody = try cursor.value(for: argument)
-                openAI.append(argument)
-            case "--seed":
-                let text = try cursor.value(for: argument)
-                guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer, got '\(text)'") }
-                seed = value
+                arrival = text
+            case "--burstiness": burstiness = try cursor.double(for: argument, minimum: 0.000_001)
+            case "--max-response-bytes": maxResponseBytes = try parseByteCount(try cursor.value(for: argument), flag: argument)
+            case "--slo": objectives = try parseObjectives(try cursor.value(for: argument))
             case "--json": json = true
             case "--quiet", "-q": quiet = true
             default:
@@ -208,41 +122,26 @@ enum RunCommand {
             }
         }
         if requests != nil, duration != nil { throw UsageError("give --requests or --duration, not both") }
+        if url != nil, let first = openAI.given.first {
+            throw UsageError("\(first) is an OpenAI workload option: give --base-url instead of a URL")
+        }
         if rate == nil, arrival != nil || burstiness != nil {
             throw UsageError("--arrival and --burstiness shape an open loop: give --rate too")
         }
         if arrival == "constant" || arrival == "poisson", let burstiness, burstiness != 1 {
             throw UsageError("--burstiness applies to --arrival gamma (poisson is burstiness 1)")
         }
-        if objectives?.tpotMilliseconds != nil, url != nil || !stream {
+        if objectives?.tpotMilliseconds != nil, url != nil || !openAI.stream {
             throw UsageError("--slo tpot= needs an OpenAI workload with --stream: TPOT is measured on streamed responses")
         }
-        if images == 0, !imageURLs.isEmpty { throw UsageError("--image-url and --image-file need --images N") }
-        if url != nil, let first = openAI.first {
-            throw UsageError("\(first) is an OpenAI workload option: give --base-url instead of a URL")
-        }
+        if openAI.images == 0, !openAI.imageURLs.isEmpty { throw UsageError("--image-url and --image-file need --images N") }
         var plan: LoadPlan
-        do { plan = try LoadPlan(url: url ?? baseURL) } catch { throw UsageError(error.description) }
+        do { plan = try LoadPlan(url: url ?? openAI.baseURL) } catch { throw UsageError(error.description) }
+        var headers = openAI.headers
         if url == nil {
             if body != nil { throw UsageError("--body is for a URL run; an OpenAI workload builds its own bodies") }
-            var workload = OpenAIWorkload(model: model ?? "")
-            workload.endpoint = endpoint
-            workload.inputTokens = inputTokens
-            workload.outputTokens = outputTokens
-            workload.prompt = prompt
-            workload.stream = stream
-            workload.temperature = temperature
-            workload.ignoreEOS = ignoreEOS
-            workload.extraBody = extraBody
-            workload.seed = seed
-            workload.imagesPerRequest = images
-            if !imageURLs.isEmpty { workload.imageURLs = imageURLs }
-            do { try workload.validate() } catch { throw UsageError(error.description) }
-            plan.workload = workload
-            if !headers.contains(where: { $0.name.lowercased() == "authorization" }),
-               let key = getenv("OPENAI_API_KEY").map({ String(cString: $0) }), !key.isEmpty {
-                headers.append(HTTPHeader("Authorization", "Bearer \(key)"))
-            }
+            plan.workload = try openAI.workload()
+            headers = openAI.requestHeaders
         }
         plan.concurrency = concurrency
         if let rate {
@@ -253,13 +152,12 @@ enum RunCommand {
             case nil where burstiness != nil: process = .gamma(shape: burstiness!)
             default: process = .poisson
             }
-            plan.arrivals = OpenLoopArrivals(rate: rate, process: process, seed: seed)
+            plan.arrivals = OpenLoopArrivals(rate: rate, process: process, seed: openAI.seed)
             // Connections open only as the schedule needs them, so a high cap costs nothing idle.
             if !concurrencyGiven { plan.concurrency = 1000 }
         }
         plan.objectives = objectives
         plan.maxResponseBytes = maxResponseBytes
-        do { try plan.validate() } catch { throw UsageError(error.description) }
         plan.stop = requests.map { .requests($0) } ?? .duration(seconds: duration ?? 10)
         plan.warmupSeconds = warmup
         if let threads { plan.threads = threads }
@@ -272,6 +170,7 @@ enum RunCommand {
         plan.requestTimeoutSeconds = timeout
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
+        do { try plan.validate() } catch { throw UsageError(error.description) }
         return Options(plan: plan, json: json, quiet: quiet)
     }
 
@@ -309,21 +208,6 @@ enum RunCommand {
         return objectives
     }
 
-    /// `/v1/models` under the base URL's path.
-    static func modelsPath(_ target: HTTPTarget) -> String {
-        (target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path) + "/v1/models"
-    }
-
-    static func parseHeader(_ text: String) throws(UsageError) -> HTTPHeader {
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
-            throw UsageError("--header must look like 'Name: value', got '\(text)'")
-        }
-        let name = String(text[..<colon]).trimmingSpaces()
-        let value = String(text[text.index(after: colon)...]).trimmingSpaces()
-        guard !name.isEmpty, !name.contains(" ") else { throw UsageError("--header name is empty or has spaces in '\(text)'") }
-        return HTTPHeader(name, value)
-    }
-
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         let options: Options
         do {
@@ -339,15 +223,10 @@ enum RunCommand {
         var plan = options.plan
         if let workload = plan.workload, workload.model.isEmpty {
             // No --model: ask the server, as OpenAI clients do.
-            do {
-                let answer = try HTTPFetch.get(plan.target, path: modelsPath(plan.target), headers: plan.headers)
-                guard answer.status == 200, let id = HTTPFetch.firstModelID(in: answer.body) else {
-                    Terminal.error("loadgen run: \(plan.target.url)v1/models listed no model (HTTP \(answer.status)); give --model")
-                    return 1
-                }
-                plan.workload?.model = id
-            } catch {
-                Terminal.error("loadgen run: cannot list models: \(error); give --model or check --base-url")
+            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers) {
+            case .success(let id): plan.workload?.model = id
+            case .failure(let error):
+                Terminal.error("loadgen run: \(error.message)")
                 return 1
             }
         }
