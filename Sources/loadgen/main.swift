@@ -12,6 +12,8 @@ A native load generator for HTTP/1.1 and OpenAI-compatible LLM servers.
 Commands:
   run URL      drive one URL at a fixed concurrency and report throughput and latency
   validate     prove the client is not the bottleneck: sweep the bundled echo server
+  bench        the unified progressive benchmark (WARMUP, BASELINE, SCALING, STRESS, SATURATION)
+  latency      sequential latency: N requests one at a time, avg/p50/p90/p99/min/max
   version      print the version
 
 Run 'loadgen COMMAND --help' for the options of a command.
@@ -37,6 +39,10 @@ case "run":
     exit(RunCommand.main(rest, signals: signals))
 case "validate":
     exit(ValidateCommand.main(rest, signals: signals))
+case "bench":
+    exit(BenchCommand.main(rest, signals: signals))
+case "latency":
+    exit(LatencyCommand.main(rest, signals: signals))
 case "version", "--version":
     Terminal.out("loadgen \(Loadgen.version)")
     exit(0)

@@ -31,6 +31,8 @@ struct ClientEventLoop: ~Copyable {
     private let progress: LoopProgress
     private let objectives: ObjectiveLimits
     private let maxResponseBytes: Int
+    private let keepsSamples: Bool
+    private var samples: [UInt64] = []
 
     // Open loop only: this loop's share of the schedule, the slots free to take the next arrival
     // (a stack, so a recently used slot with an open connection is reused first), the timer that
@@ -117,6 +119,8 @@ struct ClientEventLoop: ~Copyable {
         self.control = control
         objectives = plan.objectives
         maxResponseBytes = plan.maxResponseBytes
+        keepsSamples = plan.keepsLatencySamples
+        if keepsSamples, quota != .max { samples.reserveCapacity(quota) }
         arrivals = plan.arrivals
         freeSlots = UnsafeMutablePointer<Int32>.allocate(capacity: max(connections, 1))
         timer = deadline
@@ -182,6 +186,7 @@ struct ClientEventLoop: ~Copyable {
             ? Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9 : 0
         result.firstSendNanoseconds = firstSendNanoseconds
         result.lastCompletionNanoseconds = lastCompletionNanoseconds
+        result.latencySamples = samples
         if let arrivals {
             result.requestedRate = arrivals.rate
             // The window the schedule was meant to fill: the duration, or up to the last send.
@@ -618,6 +623,7 @@ struct ClientEventLoop: ~Copyable {
                     result.responsesWithoutUsage &+= 1
                 }
                 let e2e = now &- slots[index].requestStartNanoseconds
+                if keepsSamples { samples.append(e2e) }
                 var ttft = e2e
                 var tpot: UInt64?
                 if tokenEvents > 0 { (ttft, tpot) = recordStreamTimes(index, now: now) }

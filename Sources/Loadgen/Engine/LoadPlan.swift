@@ -36,6 +36,10 @@ public struct LoadPlan: Sendable {
     public var arrivals: OpenLoopArrivals?
     /// Targets for goodput (`RunResult.goodputRequestsPerSecond`); nil counts no good requests.
     public var objectives: ServiceLevelObjectives?
+    /// Keep every successful request's latency (`RunResult.latencySamples`), for exact percentiles
+    /// of small tests. With a request count the storage is reserved up front; with a duration it
+    /// grows as it fills (an occasional allocation), so leave it off for long, fast runs.
+    public var keepsLatencySamples = false
     /// A response larger than this fails as `responseTooLarge` and its connection is closed.
     public var maxResponseBytes: Int = 64 * 1024 * 1024
     public var stop: StopCondition = .requests(1)

@@ -10,6 +10,7 @@ struct LoadPlanSnapshot: Sendable {
     let arrivals: OpenLoopArrivals?
     let objectives: ObjectiveLimits
     let maxResponseBytes: Int
+    let keepsLatencySamples: Bool
 
     init(plan: LoadPlan, requests: RequestSet, address: SocketAddress) {
         self.requests = requests
@@ -21,6 +22,7 @@ struct LoadPlanSnapshot: Sendable {
         arrivals = plan.arrivals
         objectives = ObjectiveLimits(plan.objectives)
         maxResponseBytes = plan.maxResponseBytes
+        keepsLatencySamples = plan.keepsLatencySamples
         if case .duration(let seconds) = plan.stop {
             durationNanoseconds = Self.nanoseconds(seconds)
         } else {

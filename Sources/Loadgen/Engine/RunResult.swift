@@ -17,6 +17,9 @@ public struct RunResult: Sendable {
     public var timeToFirstToken = LatencyHistogram()
     public var interTokenLatency = LatencyHistogram()
     public var timePerOutputToken = LatencyHistogram()
+    /// With `LoadPlan.keepsLatencySamples`: every successful request's latency in nanoseconds, in
+    /// completion order per thread (sort before taking percentiles; see `Percentile`).
+    public var latencySamples: [UInt64] = []
     /// Open loop: how late each measured request started against its scheduled time (the
     /// client's own delay, plus waiting for a free connection under the concurrency cap).
     public var sendLag = LatencyHistogram()
@@ -75,6 +78,7 @@ public struct RunResult: Sendable {
         interTokenLatency.merge(other.interTokenLatency)
         timePerOutputToken.merge(other.timePerOutputToken)
         sendLag.merge(other.sendLag)
+        latencySamples += other.latencySamples
         requestedRate = max(requestedRate, other.requestedRate)
         goodRequests += other.goodRequests
         for example in other.errorExamples where !errorExamples.contains(where: { $0.status == example.status }) {

@@ -40,6 +40,9 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// Vision (chat only): this many `image_url` content parts follow the text of every request,
     /// taken in turn from `imageURLs` (request k starts at image k * imagesPerRequest).
     public var imagesPerRequest = 0
+    /// With a value above `imagesPerRequest`: requests cycle through every count in between
+    /// (the paper's multi-image test sends 3 to 5 images per request).
+    public var maxImagesPerRequest: Int?
     /// http(s) URLs or `data:` URLs (see `dataURL(image:fileName:)`); default: the seeds' three.
     public var imageURLs: [String] = OpenAIWorkload.seedImageURLs
 
@@ -68,6 +71,9 @@ public struct OpenAIWorkload: Sendable, Equatable {
         if let extraBody { _ = try Self.objectMembers(extraBody) }
         guard !model.contains("\u{0}") else { throw .invalidPlan("--model contains a NUL byte") }
         guard imagesPerRequest >= 0 else { throw .invalidPlan("the image count must be zero or positive") }
+        if let maxImagesPerRequest, maxImagesPerRequest < imagesPerRequest {
+            throw .invalidPlan("the largest image count is below the smallest")
+        }
         if imagesPerRequest > 0 {
             guard endpoint == .chat else { throw .invalidPlan("images need chat requests: --images cannot be used with --completions") }
             guard !imageURLs.isEmpty else { throw .invalidPlan("--images needs at least one --image-url or --image-file") }
@@ -82,25 +88,30 @@ public struct OpenAIWorkload: Sendable, Equatable {
         var generator = SeededGenerator(seed: seed)
         var shapes = inputTokens.isFixed && outputTokens.isFixed ? 1 : min(requestCount ?? 1024, 1024)
         // Enough templates for every starting image, so the images cycle across requests.
+        let imageCounts = imagesPerRequest > 0 ? max((maxImagesPerRequest ?? imagesPerRequest) - imagesPerRequest + 1, 1) : 1
         if imagesPerRequest > 0 {
-            shapes = max(shapes, imageURLs.count)
+            shapes = max(shapes, imageURLs.count * imageCounts)
             // Large data: URLs are copied into every template; keep all of them under ~256 MiB.
             let averageURL = imageURLs.reduce(0) { $0 + $1.utf8.count } / imageURLs.count
-            shapes = max(1, min(shapes, (256 << 20) / max(averageURL * imagesPerRequest, 1)))
+            shapes = max(1, min(shapes, (256 << 20) / max(averageURL * (imagesPerRequest + imageCounts - 1), 1)))
         }
         var templates: [RequestTemplate] = []
         templates.reserveCapacity(shapes)
+        var firstImage = 0
         for shape in 0..<shapes {
             let input = inputTokens.draw(&generator)
             let output = outputTokens.draw(&generator)
+            let images = imagesPerRequest + shape % imageCounts
             templates.append(try template(host: host, headers: headers, inputTokens: input, outputTokens: output,
-                                          pathPrefix: pathPrefix, firstImage: shape * imagesPerRequest))
+                                          pathPrefix: pathPrefix, firstImage: firstImage, images: images))
+            firstImage += images
         }
         return templates
     }
 
     func template(host: String, headers: [HTTPHeader], inputTokens: Int, outputTokens: Int,
-                  pathPrefix: String = "", firstImage: Int = 0) throws(LoadgenError) -> RequestTemplate {
+                  pathPrefix: String = "", firstImage: Int = 0, images: Int? = nil) throws(LoadgenError) -> RequestTemplate {
+        let imageCount = images ?? imagesPerRequest
         let promptText: String
         var counterMarker: String?
         switch prompt {
@@ -114,10 +125,10 @@ public struct OpenAIWorkload: Sendable, Equatable {
         }
         var body = "{\"model\":" + JSONValue.string(model).serialized()
         switch endpoint {
-        case .chat where imagesPerRequest > 0:
+        case .chat where imageCount > 0:
             // The seeds' shape: a text part, then one image_url part per image.
             body += ",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":" + JSONValue.string(promptText).serialized() + "}"
-            for image in 0..<imagesPerRequest {
+            for image in 0..<imageCount {
                 let url = imageURLs[(firstImage + image) % imageURLs.count]
                 body += ",{\"type\":\"image_url\",\"image_url\":{\"url\":" + JSONValue.string(url).serialized() + "}}"
             }

@@ -25,4 +25,21 @@ public enum ResultFiles {
         try TextFile.writeAtomically(ValidationReport.markdown(result, throughputChart: throughput, latencyChart: latency), to: base + ".md")
         return (base + ".json", base + ".md")
     }
+
+    /// Writes unified_*.json, unified_*.md and its two SVG charts into `directory`; the stem is
+    /// fixed by the benchmark's start time, so saving again (after each test) replaces the files.
+    public static func writeBench(_ bench: BenchResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
+        try TextFile.makeDirectory(directory)
+        let stem = "unified_" + timestamp(bench.startedAtWallSeconds)
+        let dir = directory.hasSuffix("/") ? directory : directory + "/"
+        let throughput = stem + "_throughput.svg"
+        let latency = stem + "_latency.svg"
+        if !bench.levelResults.isEmpty {
+            try TextFile.writeAtomically(BenchReport.throughputChart(bench).render(), to: dir + throughput)
+            try TextFile.writeAtomically(BenchReport.latencyChart(bench).render(), to: dir + latency)
+        }
+        try TextFile.writeAtomically(BenchReport.json(bench).serialized(pretty: true) + "\n", to: dir + stem + ".json")
+        try TextFile.writeAtomically(BenchReport.markdown(bench, throughputChart: throughput, latencyChart: latency), to: dir + stem + ".md")
+        return (dir + stem + ".json", dir + stem + ".md")
+    }
 }

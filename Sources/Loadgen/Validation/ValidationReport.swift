@@ -16,20 +16,7 @@ public enum ValidationReport {
                 Format.fixed(level.result.successRate * 100, decimals: 1) + "%",
             ])
         }
-        return markdownTable(header: header, rows: rows)
-    }
-
-    /// A Markdown table with right-aligned number columns, padded for the terminal too.
-    static func markdownTable(header: [String], rows: [[String]]) -> String {
-        var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            "| " + cells.enumerated().map { Format.padLeft($0.element, widths[$0.offset]) }.joined(separator: " | ") + " |"
-        }
-        var lines = [line(header)]
-        lines.append("|" + widths.map { String(repeating: "-", count: $0 + 1) + ":" }.joined(separator: "|") + "|")
-        for row in rows { lines.append(line(row)) }
-        return lines.joined(separator: "\n")
+        return MarkdownTable.render(header: header, rows: rows)
     }
 
     /// The seed's verdict form: the client's peak against a target workload, with the headroom.
@@ -65,7 +52,7 @@ public enum ValidationReport {
              Format.grouped(level.result.connectionsOpened),
              Format.grouped(level.result.requests)]
         }
-        return markdownTable(header: header, rows: rows)
+        return MarkdownTable.render(header: header, rows: rows)
     }
 
     /// How the run was set up, one line per fact.
@@ -199,7 +186,7 @@ public enum ValidationReport {
         lines.append("")
         lines.append("## Test Environment")
         lines.append("")
-        lines.append(markdownTable(header: ["Component", "Specification"], rows: [
+        lines.append(MarkdownTable.render(header: ["Component", "Specification"], rows: [
             ["CPU", result.environment.cpuModel],
             ["Cores", String(result.environment.cores)],
             ["Kernel", result.environment.kernel],

@@ -1,0 +1,31 @@
+/// The phases of the progressive benchmark, in order (seed `unified_benchmark.py`, paper 5.1).
+public enum BenchPhase: String, Sendable, Equatable, CaseIterable {
+    /// One request to wake the model; recorded, labelled, excluded from comparisons.
+    case warmup = "WARMUP"
+    /// Concurrency 1: its p99 is the DEGRADED reference for SCALING.
+    case baseline = "BASELINE"
+    /// Rising concurrency; stops early on SATURATED or FAILING.
+    case scaling = "SCALING"
+    /// Edge cases: long output, long context, vision.
+    case stress = "STRESS"
+    /// Extreme concurrency, to find the breaking point.
+    case saturation = "SATURATION"
+}
+
+/// A test's classification (paper Table 7), with phase-relative rules: see `BenchStatusRule`.
+public enum BenchStatus: String, Sendable, Equatable {
+    case ok = "OK"
+    case degraded = "DEGRADED"
+    case saturated = "SATURATED"
+    case failing = "FAILING"
+
+    /// The legend printed in reports.
+    public var meaning: String {
+        switch self {
+        case .ok: "normal operation: success >= 95%, latency acceptable"
+        case .degraded: "p99 > 2x the baseline p99 (SCALING only): the expected latency cost of concurrency"
+        case .saturated: "total tokens/s < 1.05x the previous level's (SCALING, SATURATION): throughput plateau"
+        case .failing: "success < 95%: requests are failing, reduce load"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// A whole benchmark: configuration, environment, every test's result, and the summary.
+public struct BenchResult: Sendable {
+    public var config: BenchConfig
+    public var environment: EnvironmentInfo
+    public var results: [BenchTestResult] = []
+    /// False when the run was interrupted (the results so far are kept).
+    public var complete = false
+    public var interruptedBySignal: Int32?
+    /// Why the benchmark stopped early without a signal (the server cannot be reached).
+    public var abortReason: String?
+    public var startedAtWallSeconds: Double
+    public var endedAtWallSeconds: Double = 0
+
+    public init(config: BenchConfig, environment: EnvironmentInfo, startedAtWallSeconds: Double) {
+        self.config = config
+        self.environment = environment
+        self.startedAtWallSeconds = startedAtWallSeconds
+    }
+
+    /// The levels that sweep concurrency: SCALING then SATURATION.
+    public var levelResults: [BenchTestResult] {
+        results.filter { $0.test.phase == .scaling || $0.test.phase == .saturation }
+    }
+
+    /// The level with the highest total tokens/s.
+    public var peak: BenchTestResult? {
+        levelResults.max { $0.throughputTotal < $1.throughputTotal }
+    }
+
+    /// The first SATURATED level.
+    public var saturationPoint: BenchTestResult? {
+        levelResults.first { $0.status == .saturated }
+    }
+
+    /// The BASELINE p99 in seconds, the DEGRADED reference.
+    public var baselineP99: Double? {
+        results.first { $0.test.phase == .baseline }.map(\.latencyP99)
+    }
+}

@@ -1,0 +1,133 @@
+/// Runs `loadgen bench`: the phases in order, each test a closed-loop level on loadgen's engine.
+public enum BenchRunner {
+    /// Progress while a test runs (about four times a second).
+    public struct Progress: Sendable {
+        public var phase: BenchPhase
+        public var test: String
+        public var completed: Int
+        public var failed: Int
+        public var total: Int
+        public var elapsedSeconds: Double
+        /// Seconds since the benchmark started.
+        public var benchElapsedSeconds: Double
+        /// Seconds of cooldown left (0 while a test runs).
+        public var coolingDownSeconds: Double
+    }
+
+    /// Runs every phase. A signal on `signals` ends the current test (its in-flight requests are
+    /// cancelled and it is kept, marked interrupted) and the benchmark, with `complete` false.
+    /// `onTest` sees each result as it is made, so a caller can save partial results.
+    public static func run(_ config: BenchConfig, signals: SignalWatcher?,
+                           onProgress: (Progress) -> Void = { _ in },
+                           onTest: (BenchResult) -> Void = { _ in }) throws(LoadgenError) -> BenchResult {
+        try config.validate()
+        let started = Clock.monotonicNanoseconds()
+        var bench = BenchResult(config: config, environment: .current(), startedAtWallSeconds: Clock.wallSeconds())
+        func benchElapsed() -> Double { Double(Clock.monotonicNanoseconds() - started) / 1e9 }
+
+        phases: for (phaseIndex, phase) in BenchPhase.allCases.enumerated() {
+            let tests = config.tests(of: phase)
+            if tests.isEmpty { continue }
+            // Cooldown between measurement phases (none after the warmup, as in the paper).
+            if phaseIndex > 1, config.cooldownSeconds > 0 {
+                if let signal = coolDown(config.cooldownSeconds, phase: phase, signals: signals, onProgress: onProgress, benchElapsed: benchElapsed) {
+                    bench.interruptedBySignal = signal
+                    break phases
+                }
+            }
+            var previousThroughput: Double?
+            for test in tests {
+                let startedWall = Clock.wallSeconds()
+                let (run, signal) = try runTest(test, config: config, signals: signals) { completed, failed, elapsed in
+                    onProgress(Progress(phase: phase, test: test.name, completed: completed, failed: failed, total: test.requests,
+                                        elapsedSeconds: elapsed, benchElapsedSeconds: benchElapsed(), coolingDownSeconds: 0))
+                }
+                var result = BenchTestResult(test: test, run: run, status: .ok, statusReason: "", startedAtWallSeconds: startedWall)
+                let (status, reason) = BenchStatusRule.classify(
+                    phase: phase, successRate: result.successRate, p99Seconds: result.latencyP99,
+                    baselineP99Seconds: phase == .scaling ? bench.baselineP99 : nil,
+                    throughputTotal: result.throughputTotal, previousThroughputTotal: previousThroughput)
+                result.status = status
+                result.statusReason = reason
+                result.interrupted = signal != nil
+                bench.results.append(result)
+                bench.endedAtWallSeconds = Clock.wallSeconds()
+                onTest(bench)
+                if let signal {
+                    bench.interruptedBySignal = signal
+                    break phases
+                }
+                if phase == .warmup, run.requests > 0, run.succeeded == 0, run.failures.connect == run.failed {
+                    // Nothing answers: every later test would only repeat the connect errors.
+                    let reason = run.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+                    bench.abortReason = "cannot connect to \(config.target.hostHeader): \(reason)"
+                    break phases
+                }
+                previousThroughput = result.throughputTotal
+                if phase == .scaling, status == .saturated || status == .failing { break }
+            }
+        }
+        bench.complete = bench.interruptedBySignal == nil && bench.abortReason == nil
+        bench.endedAtWallSeconds = Clock.wallSeconds()
+        return bench
+    }
+
+    /// One test: exactly `requests` requests at `concurrency`, exact latencies kept.
+    static func runTest(_ test: BenchTest, config: BenchConfig, signals: SignalWatcher?,
+                        progress: (Int, Int, Double) -> Void) throws(LoadgenError) -> (RunResult, Int32?) {
+        var plan = LoadPlan(target: config.target)
+        var workload = config.workload
+        workload.inputTokens = .fixed(test.inputTokens)
+        workload.outputTokens = .fixed(test.outputTokens)
+        if let images = test.images {
+            workload.imagesPerRequest = images.lowerBound
+            workload.maxImagesPerRequest = images.upperBound
+        } else {
+            workload.imagesPerRequest = 0
+            workload.maxImagesPerRequest = nil
+        }
+        plan.workload = workload
+        plan.headers = config.headers
+        plan.concurrency = test.concurrency
+        plan.stop = .requests(test.requests)
+        plan.threads = max(1, min(config.threads, test.concurrency))
+        plan.requestTimeoutSeconds = config.requestTimeoutSeconds
+        plan.keepsLatencySamples = true
+        let run = try LoadRun.start(plan)
+        var interruptedBy: Int32?
+        while !run.isFinished {
+            var signal: Int32?
+            if let signals {
+                signal = run.waitForCompletion(milliseconds: 250, signals: signals)
+            } else {
+                _ = ProcessResources.sleep(milliseconds: 250)
+            }
+            if let signal, interruptedBy == nil {
+                interruptedBy = signal
+                run.cancel()
+            }
+            let now = run.progress
+            progress(now.completed, now.failed, run.elapsedSeconds)
+        }
+        return (try run.wait(), interruptedBy)
+    }
+
+    /// Sleeps `seconds`, reporting progress; returns a signal if one ended it early.
+    private static func coolDown(_ seconds: Double, phase: BenchPhase, signals: SignalWatcher?,
+                                 onProgress: (Progress) -> Void, benchElapsed: () -> Double) -> Int32? {
+        let end = Clock.monotonicNanoseconds() + UInt64(seconds * 1e9)
+        while true {
+            let now = Clock.monotonicNanoseconds()
+            if now >= end { return nil }
+            let left = Double(end - now) / 1e9
+            onProgress(Progress(phase: phase, test: "cooldown", completed: 0, failed: 0, total: 0, elapsedSeconds: 0,
+                                benchElapsedSeconds: benchElapsed(), coolingDownSeconds: left))
+            let wait = Int32(min(left * 1000, 250).rounded(.up))
+            if let signals {
+                if let signal = signals.wait(milliseconds: wait) { return signal }
+            } else {
+                _ = ProcessResources.sleep(milliseconds: Int(wait))
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import HTTPWire
+
+/// The sequential latency benchmark of seed 004: N requests one after another at given lengths,
+/// after some warmup requests whose results are discarded.
+public struct LatencyBenchmark: Sendable {
+    public var target: HTTPTarget
+    public var workload: OpenAIWorkload
+    public var headers: [HTTPHeader] = []
+    public var requests = 10
+    public var warmupRequests = 1
+    public var requestTimeoutSeconds = 300.0
+
+    public init(target: HTTPTarget, workload: OpenAIWorkload) {
+        self.target = target
+        self.workload = workload
+    }
+
+    /// What the sequential run measured.
+    public struct Result: Sendable {
+        public var run: RunResult
+        public var warmup: RunResult?
+        /// Successful latencies in seconds, ascending.
+        public var latenciesSeconds: [Double]
+        public var interruptedBySignal: Int32?
+        public var startedAtWallSeconds: Double
+
+        public var averageMilliseconds: Double {
+            latenciesSeconds.isEmpty ? 0 : latenciesSeconds.reduce(0, +) / Double(latenciesSeconds.count) * 1000
+        }
+        public func percentileMilliseconds(_ p: Double) -> Double { Percentile.linear(latenciesSeconds, p) * 1000 }
+        public var minimumMilliseconds: Double { (latenciesSeconds.first ?? 0) * 1000 }
+        public var maximumMilliseconds: Double { (latenciesSeconds.last ?? 0) * 1000 }
+    }
+
+    public func validate() throws(LoadgenError) {
+        guard requests >= 1 else { throw .invalidPlan("the request count must be at least 1") }
+        guard warmupRequests >= 0 else { throw .invalidPlan("the warmup request count must be zero or positive") }
+        try workload.validate()
+    }
+
+    /// Runs the warmup, then the measured requests, at concurrency 1. A signal stops it, keeping
+    /// the requests that completed.
+    public func run(signals: SignalWatcher?) throws(LoadgenError) -> Result {
+        try validate()
+        let started = Clock.wallSeconds()
+        var plan = LoadPlan(target: target)
+        plan.workload = workload
+        plan.headers = headers
+        plan.concurrency = 1
+        plan.threads = 1
+        plan.requestTimeoutSeconds = requestTimeoutSeconds
+        plan.keepsLatencySamples = true
+        var warmup: RunResult?
+        if warmupRequests > 0 {
+            var warmupPlan = plan
+            warmupPlan.stop = .requests(warmupRequests)
+            let (result, signal) = try Self.drive(warmupPlan, signals: signals)
+            warmup = result
+            if let signal {
+                return Result(run: RunResult(), warmup: warmup, latenciesSeconds: [], interruptedBySignal: signal, startedAtWallSeconds: started)
+            }
+        }
+        plan.stop = .requests(requests)
+        let (result, signal) = try Self.drive(plan, signals: signals)
+        return Result(run: result, warmup: warmup, latenciesSeconds: result.latencySamples.map { Double($0) / 1e9 }.sorted(),
+                      interruptedBySignal: signal, startedAtWallSeconds: started)
+    }
+
+    private static func drive(_ plan: LoadPlan, signals: SignalWatcher?) throws(LoadgenError) -> (RunResult, Int32?) {
+        let run = try LoadRun.start(plan)
+        var interruptedBy: Int32?
+        while !run.isFinished {
+            if let signals, let signal = run.waitForCompletion(milliseconds: 250, signals: signals), interruptedBy == nil {
+                interruptedBy = signal
+                run.cancel()
+            } else if signals == nil {
+                _ = ProcessResources.sleep(milliseconds: 50)
+            }
+        }
+        return (try run.wait(), interruptedBy)
+    }
+
+    /// The saved form: settings, the seed's six figures in ms, and the streaming metrics.
+    public static func json(_ benchmark: LatencyBenchmark, _ result: Result) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("config", .object([
+                ("base_url", .string(benchmark.target.url)),
+                ("model", .string(benchmark.workload.model)),
+                ("requests", .int(Int64(benchmark.requests))),
+                ("warmup_requests", .int(Int64(benchmark.warmupRequests))),
+                ("input_tokens", .string(benchmark.workload.inputTokens.description)),
+                ("output_tokens", .string(benchmark.workload.outputTokens.description)),
+                ("stream", .bool(benchmark.workload.stream)),
+            ])),
+            ("environment", EnvironmentInfo.current().json),
+            ("successful", .uint(result.run.succeeded)),
+            ("failed", .uint(result.run.failed)),
+            ("errors", .object(result.run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
+            ("avg_ms", .number(result.averageMilliseconds, decimals: 3)),
+            ("p50_ms", .number(result.percentileMilliseconds(50), decimals: 3)),
+            ("p90_ms", .number(result.percentileMilliseconds(90), decimals: 3)),
+            ("p99_ms", .number(result.percentileMilliseconds(99), decimals: 3)),
+            ("min_ms", .number(result.minimumMilliseconds, decimals: 3)),
+            ("max_ms", .number(result.maximumMilliseconds, decimals: 3)),
+            ("latencies_ms", .array(result.latenciesSeconds.map { .number($0 * 1000, decimals: 3) })),
+            ("prompt_tokens", .uint(result.run.promptTokens)),
+            ("completion_tokens", .uint(result.run.completionTokens)),
+            ("complete", .bool(result.interruptedBySignal == nil)),
+            ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
+        ]
+        if result.run.streamedResponses > 0 {
+            members.append(("ttft_ms", RunReport.distribution(result.run.timeToFirstToken)))
+            members.append(("tpot_ms", RunReport.distribution(result.run.timePerOutputToken)))
+        }
+        return .object(members)
+    }
+
+    /// The seed's "Latency Performance" table.
+    public static func table(_ benchmark: LatencyBenchmark, _ result: Result) -> String {
+        func ms(_ value: Double) -> String { Format.fixed(value, decimals: 2) + " ms" }
+        var rows: [[String]] = [
+            ["Number of requests", "\(benchmark.requests) (sequential, after \(benchmark.warmupRequests) warmup)"],
+            ["Successful", "\(result.run.succeeded) of \(result.run.requests)"],
+            ["Input length", "\(benchmark.workload.inputTokens.description) tokens"],
+            ["Output length", "\(benchmark.workload.outputTokens.description) tokens"],
+            ["Average latency", ms(result.averageMilliseconds)],
+            ["P50 latency", ms(result.percentileMilliseconds(50))],
+            ["P90 latency", ms(result.percentileMilliseconds(90))],
+            ["P99 latency", ms(result.percentileMilliseconds(99))],
+            ["Min latency", ms(result.minimumMilliseconds)],
+            ["Max latency", ms(result.maximumMilliseconds)],
+        ]
+        if result.run.streamedResponses > 0 {
+            let ttft = LatencySummary(result.run.timeToFirstToken)
+            let tpot = LatencySummary(result.run.timePerOutputToken)
+            rows.append(["TTFT mean / p50 / p99", "\(ms(ttft.mean)) / \(ms(ttft.p50)) / \(ms(ttft.p99))"])
+            rows.append(["TPOT mean / p50 / p99", "\(ms(tpot.mean)) / \(ms(tpot.p50)) / \(ms(tpot.p99))"])
+        }
+        if result.run.failed > 0 {
+            rows.append(["Errors", result.run.failures.byClass.map { "\($0.failure.name) \($0.count)" }.joined(separator: ", ")])
+        }
+        return MarkdownTable.renderLeft(header: ["Metric", "Value"], rows: rows)
+    }
+}

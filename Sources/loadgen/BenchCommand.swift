@@ -1,0 +1,177 @@
+import Glibc
+import Loadgen
+
+/// `loadgen bench`: the unified progressive benchmark of seed 001 and the paper (sections 5.1, 5.3).
+enum BenchCommand {
+    static let usage = """
+    usage: loadgen bench [--model NAME] [--base-url URL] [options]
+
+    The progressive benchmark WARMUP -> BASELINE -> SCALING -> STRESS -> SATURATION, with the seed
+    script's tests, request counts, token lengths and the paper's status rules (OK, DEGRADED,
+    SATURATED, FAILING), run on loadgen's engine. Writes results/unified_YYYYMMDD_HHMMSS.json and
+    .md with two SVG charts beside them, after every test (Ctrl-C keeps what was measured).
+
+    Mode:
+          --quick                 0.5x requests (fast validation)
+          --thorough              3x requests (capacity planning); default 1x
+          --vision                add the vision stress tests (multi_image, vision_high_concurrency,
+                                  vision_sustained); chat only
+          --skip-saturation       skip the SATURATION phase
+          --scaling-levels A,B    SCALING concurrency levels (default 5,10,25,50,75,100)
+          --saturation-levels A,B SATURATION levels (default 150,200,300,500,750,1000)
+          --cooldown S            seconds between phases (default 3)
+    Server and requests:
+    \(OpenAIOptions.help)
+          --timeout TIME          per-request timeout (default 300s)
+      -t, --threads N             client event-loop threads (default: online CPUs)
+    Output:
+          --output-dir DIR        where result files go (default results)
+          --quiet                 no progress line
+      -h, --help
+
+    Exit codes: 0 complete, 1 the server could not be reached or a file not written, 2 bad
+    arguments, 130/143 interrupted (results so far are written with "complete": false).
+    """
+
+    struct Options {
+        var config: BenchConfig
+        var model: String?
+        var outputDirectory = "results"
+        var quiet = false
+    }
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
+        var cursor = ArgumentCursor(arguments)
+        var openAI = OpenAIOptions()
+        var multiplier = 1.0
+        var modeGiven: String?
+        var vision = false
+        var skipSaturation = false
+        var scalingLevels: [Int]?
+        var saturationLevels: [Int]?
+        var cooldown = 3.0
+        var timeout = 300.0
+        var threads: Int?
+        var output = "results"
+        var quiet = false
+        while let argument = cursor.next() {
+            if ["--input-tokens", "--max-tokens", "--output-tokens", "--images"].contains(argument) {
+                throw UsageError("\(argument) is set per test by the benchmark's phases; use loadgen run for one level of your own")
+            }
+            if try openAI.consume(argument, &cursor) { continue }
+            switch argument {
+            case "-h", "--help": return nil
+            case "--quick", "--thorough":
+                if let modeGiven, modeGiven != argument { throw UsageError("give --quick or --thorough, not both") }
+                modeGiven = argument
+                multiplier = argument == "--quick" ? 0.5 : 3
+            case "--vision": vision = true
+            case "--skip-saturation": skipSaturation = true
+            case "--scaling-levels": scalingLevels = try ValidateCommand.parseLevels(try cursor.value(for: argument))
+            case "--saturation-levels": saturationLevels = try ValidateCommand.parseLevels(try cursor.value(for: argument))
+            case "--cooldown": cooldown = try cursor.double(for: argument)
+            case "--timeout": timeout = try cursor.seconds(for: argument)
+            case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)
+            case "--output-dir": output = try cursor.value(for: argument)
+            case "--quiet", "-q": quiet = true
+            default:
+                throw UsageError(argument.hasPrefix("-") ? "unknown option '\(argument)' for bench" : "bench takes no URL: give --base-url, got '\(argument)'")
+            }
+        }
+        if vision, openAI.endpoint == .completions {
+            throw UsageError("--vision needs chat requests: it cannot be used with --completions")
+        }
+        let target: HTTPTarget
+        do { target = try HTTPTarget(url: openAI.baseURL) } catch { throw UsageError(error.description) }
+        var config = BenchConfig(target: target, workload: try openAI.workload())
+        config.headers = openAI.requestHeaders
+        config.multiplier = multiplier
+        config.vision = vision
+        config.skipSaturation = skipSaturation
+        if let scalingLevels { config.scalingLevels = scalingLevels }
+        if let saturationLevels { config.saturationLevels = saturationLevels }
+        config.cooldownSeconds = cooldown
+        config.requestTimeoutSeconds = timeout
+        if let threads { config.threads = threads }
+        do { try config.validate() } catch { throw UsageError(error.description) }
+        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet)
+    }
+
+    static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
+        let options: Options
+        do {
+            guard let parsed = try parse(arguments) else {
+                Terminal.out(usage)
+                return 0
+            }
+            options = parsed
+        } catch {
+            Terminal.error("loadgen bench: \(error.message) (see loadgen bench --help)")
+            return 2
+        }
+        var config = options.config
+        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers) {
+        case .success(let model): config.workload.model = model
+        case .failure(let error):
+            Terminal.error("loadgen bench: \(error.message)")
+            return 1
+        }
+        let interactive = !options.quiet && Terminal.stderrIsTerminal
+        var saveError: String?
+        var files: (json: String, markdown: String)?
+        if !options.quiet {
+            Terminal.error("loadgen bench: \(config.workload.model) at \(config.target.url), \(config.modeName)")
+        }
+        let bench: BenchResult
+        do {
+            bench = try BenchRunner.run(config, signals: signals, onProgress: { progress in
+                guard interactive else { return }
+                if progress.coolingDownSeconds > 0 {
+                    Terminal.progress("  cooldown before \(progress.phase.rawValue): \(Format.fixed(progress.coolingDownSeconds, decimals: 1)) s")
+                    return
+                }
+                let rate = progress.elapsedSeconds > 0 ? Double(progress.completed) / progress.elapsedSeconds : 0
+                Terminal.progress("  \(progress.phase.rawValue) \(progress.test)  \(progress.completed + progress.failed)/\(progress.total)  "
+                    + "\(Format.fixed(rate, decimals: 1)) req/s  \(progress.failed) errors  elapsed \(Format.fixed(progress.benchElapsedSeconds, decimals: 0)) s")
+            }, onTest: { partial in
+                guard let latest = partial.results.last else { return }
+                if interactive { Terminal.clearProgress() }
+                if !options.quiet {
+                    Terminal.error("  \(latest.test.phase.rawValue) \(latest.test.name): \(latest.status.rawValue), "
+                        + "\(Format.grouped(latest.throughputTotal)) tok/s, p99 \(Format.fixed(latest.latencyP99, decimals: 3)) s, "
+                        + "success \(Format.fixed(latest.successRate * 100, decimals: 1))%")
+                }
+                // Saved after every test, atomically, so a crash or Ctrl-C never loses a finished test.
+                do { files = try ResultFiles.writeBench(partial, directory: options.outputDirectory) } catch {
+                    saveError = "\(error)"
+                }
+            })
+        } catch {
+            if interactive { Terminal.clearProgress() }
+            Terminal.error("loadgen bench: \(error)")
+            return 1
+        }
+        if interactive { Terminal.clearProgress() }
+        do { files = try ResultFiles.writeBench(bench, directory: options.outputDirectory) } catch {
+            saveError = "\(error)"
+        }
+        Terminal.out(BenchReport.table(bench.results))
+        if let streaming = BenchReport.streamingTable(bench.results) {
+            Terminal.out("")
+            Terminal.out(streaming)
+        }
+        Terminal.out("")
+        for line in BenchReport.summaryLines(bench) { Terminal.out(line) }
+        if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
+        if let saveError {
+            Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(saveError)")
+            return 1
+        }
+        if let signal = bench.interruptedBySignal { return 128 + signal }
+        if let reason = bench.abortReason {
+            Terminal.error("loadgen bench: \(reason)")
+            return 1
+        }
+        return 0
+    }
+}
