@@ -20,6 +20,27 @@ public enum BenchRunner {
     public static func run(_ config: BenchConfig, signals: SignalWatcher?,
                            onProgress: (Progress) -> Void = { _ in },
                            onTest: (BenchResult) -> Void = { _ in }) throws(LoadgenError) -> BenchResult {
+        try run(config, signals: signals, executor: EngineExecutor(config: config, signals: signals),
+                onProgress: onProgress, onTest: onTest)
+    }
+
+    /// Runs one test: the real one drives the engine; tests substitute crafted results.
+    protocol TestExecutor {
+        func execute(_ test: BenchTest, progress: (Int, Int, Double) -> Void) throws(LoadgenError) -> (RunResult, Int32?)
+    }
+
+    struct EngineExecutor: TestExecutor {
+        let config: BenchConfig
+        let signals: SignalWatcher?
+        func execute(_ test: BenchTest, progress: (Int, Int, Double) -> Void) throws(LoadgenError) -> (RunResult, Int32?) {
+            try BenchRunner.runTest(test, config: config, signals: signals, progress: progress)
+        }
+    }
+
+    /// The phase logic, over any executor.
+    static func run<Executor: TestExecutor>(_ config: BenchConfig, signals: SignalWatcher?, executor: Executor,
+                                            onProgress: (Progress) -> Void,
+                                            onTest: (BenchResult) -> Void) throws(LoadgenError) -> BenchResult {
         try config.validate()
         let started = Clock.monotonicNanoseconds()
         var bench = BenchResult(config: config, environment: .current(), startedAtWallSeconds: Clock.wallSeconds())
@@ -38,7 +59,7 @@ public enum BenchRunner {
             var previousThroughput: Double?
             for test in tests {
                 let startedWall = Clock.wallSeconds()
-                let (run, signal) = try runTest(test, config: config, signals: signals) { completed, failed, elapsed in
+                let (run, signal) = try executor.execute(test) { completed, failed, elapsed in
                     onProgress(Progress(phase: phase, test: test.name, completed: completed, failed: failed, total: test.requests,
                                         elapsedSeconds: elapsed, benchElapsedSeconds: benchElapsed(), coolingDownSeconds: 0))
                 }
