@@ -40,6 +40,10 @@ struct ClientEventLoop: ~Copyable {
     private let arrivals: OpenLoopArrivals?
     private var schedule: ArrivalSchedule?
     private let freeSlots: UnsafeMutablePointer<Int32>
+    /// Closed loop: slots whose response completed in the current batch of events; their next
+    /// requests are sent together once the batch is handled (see `run`).
+    private let deferredStarts: UnsafeMutablePointer<Int32>
+    private var deferredCount = 0
     private var freeCount = 0
     private var timer: DeadlineTimer?
     private var scheduleExhausted = false
@@ -123,6 +127,7 @@ struct ClientEventLoop: ~Copyable {
         if keepsSamples, quota != .max { samples.reserveCapacity(quota) }
         arrivals = plan.arrivals
         freeSlots = UnsafeMutablePointer<Int32>.allocate(capacity: max(connections, 1))
+        deferredStarts = UnsafeMutablePointer<Int32>.allocate(capacity: max(connections, 1))
         timer = deadline
     }
 
@@ -133,6 +138,7 @@ struct ClientEventLoop: ~Copyable {
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         freeSlots.deallocate()
+        deferredStarts.deallocate()
         readBuffer.deallocate()
         timer?.close()
     }
@@ -173,8 +179,15 @@ struct ClientEventLoop: ~Copyable {
                 }
                 handle(slot: Int(truncatingIfNeeded: data), flags: epoll.flags(at: event))
             }
+            // The next requests of the connections that completed in this batch go out together,
+            // as wrk's do: the server then finds them in one epoll_wait instead of being woken for
+            // each, which at thousands of connections costs it microseconds per request.
+            if deferredCount > 0 { startDeferred() }
             let now = Clock.monotonicNanoseconds()
-            if now >= nextSweepNanoseconds { sweep(now: now) }
+            if now >= nextSweepNanoseconds {
+                sweep(now: now)
+                if deferredCount > 0 { startDeferred() }
+            }
             if schedule != nil { startDueArrivals(now: now) }
             if control.cancelled.load(ordering: .relaxed) {
                 cancelAll()
@@ -333,13 +346,24 @@ struct ClientEventLoop: ~Copyable {
         freeCount += 1
     }
 
-    /// A request ended on this slot: closed loop starts the next one on it; open loop frees it for
-    /// the next arrival.
+    /// A request ended on this slot: closed loop starts the next one on it (after the current
+    /// batch of events); open loop frees it for the next arrival.
     private mutating func requestEnded(_ index: Int, now: UInt64) {
         if schedule == nil {
-            startNextRequest(index, now: now)
+            deferredStarts[deferredCount] = Int32(truncatingIfNeeded: index)
+            deferredCount += 1
         } else {
             releaseSlot(index)
+        }
+    }
+
+    private mutating func startDeferred() {
+        let now = Clock.monotonicNanoseconds()
+        // A stack: starting a request can end it at once (a failed send), which defers its slot
+        // again; a slot is on the stack at most once, so it never holds more than the slots.
+        while deferredCount > 0 {
+            deferredCount -= 1
+            startNextRequest(Int(deferredStarts[deferredCount]), now: now)
         }
     }
 
