@@ -230,31 +230,20 @@ enum RunCommand {
                 return 1
             }
         }
-        let run: LoadRun
-        do { run = try LoadRun.start(plan) } catch {
-            Terminal.error("loadgen run: \(error)")
-            return 1
-        }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
-        var interruptedBy: Int32?
-        while !run.isFinished {
-            if let signal = run.waitForCompletion(milliseconds: 250, signals: signals), interruptedBy == nil {
-                interruptedBy = signal
-                run.cancel()
-            }
-            if showProgress {
-                let progress = run.progress
-                let elapsed = run.elapsedSeconds
+        let result: RunResult
+        let interruptedBy: Int32?
+        do {
+            (result, interruptedBy) = try LoadRun.run(plan, signals: signals) { progress, elapsed in
+                guard showProgress else { return }
                 Terminal.progress("  \(progress.measuring ? "running" : "warmup ") \(Format.fixed(elapsed, decimals: 1)) s  "
                     + "\(Format.grouped(UInt64(progress.completed))) ok  \(Format.grouped(UInt64(progress.failed))) failed")
             }
-        }
-        if showProgress { Terminal.clearProgress() }
-        let result: RunResult
-        do { result = try run.wait() } catch {
+        } catch {
             Terminal.error("loadgen run: \(error)")
             return 1
         }
+        if showProgress { Terminal.clearProgress() }
         if options.json {
             Terminal.out(RunReport.json(result).serialized())
         } else {

@@ -114,23 +114,7 @@ public enum BenchRunner {
         plan.threads = max(1, min(config.threads, test.concurrency))
         plan.requestTimeoutSeconds = config.requestTimeoutSeconds
         plan.keepsLatencySamples = true
-        let run = try LoadRun.start(plan)
-        var interruptedBy: Int32?
-        while !run.isFinished {
-            var signal: Int32?
-            if let signals {
-                signal = run.waitForCompletion(milliseconds: 250, signals: signals)
-            } else {
-                _ = ProcessResources.sleep(milliseconds: 250)
-            }
-            if let signal, interruptedBy == nil {
-                interruptedBy = signal
-                run.cancel()
-            }
-            let now = run.progress
-            progress(now.completed, now.failed, run.elapsedSeconds)
-        }
-        return (try run.wait(), interruptedBy)
+        return try LoadRun.run(plan, signals: signals) { now, elapsed in progress(now.completed, now.failed, elapsed) }
     }
 
     /// Sleeps `seconds`, reporting progress; returns a signal if one ended it early.

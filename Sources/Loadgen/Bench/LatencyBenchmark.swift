@@ -54,30 +54,16 @@ public struct LatencyBenchmark: Sendable {
         if warmupRequests > 0 {
             var warmupPlan = plan
             warmupPlan.stop = .requests(warmupRequests)
-            let (result, signal) = try Self.drive(warmupPlan, signals: signals)
+            let (result, signal) = try LoadRun.run(warmupPlan, signals: signals)
             warmup = result
             if let signal {
                 return Result(run: RunResult(), warmup: warmup, latenciesSeconds: [], interruptedBySignal: signal, startedAtWallSeconds: started)
             }
         }
         plan.stop = .requests(requests)
-        let (result, signal) = try Self.drive(plan, signals: signals)
+        let (result, signal) = try LoadRun.run(plan, signals: signals)
         return Result(run: result, warmup: warmup, latenciesSeconds: result.latencySamples.map { Double($0) / 1e9 }.sorted(),
                       interruptedBySignal: signal, startedAtWallSeconds: started)
-    }
-
-    private static func drive(_ plan: LoadPlan, signals: SignalWatcher?) throws(LoadgenError) -> (RunResult, Int32?) {
-        let run = try LoadRun.start(plan)
-        var interruptedBy: Int32?
-        while !run.isFinished {
-            if let signals, let signal = run.waitForCompletion(milliseconds: 250, signals: signals), interruptedBy == nil {
-                interruptedBy = signal
-                run.cancel()
-            } else if signals == nil {
-                _ = ProcessResources.sleep(milliseconds: 50)
-            }
-        }
-        return (try run.wait(), interruptedBy)
     }
 
     /// The saved form: settings, the seed's six figures in ms, and the streaming metrics.

@@ -45,6 +45,27 @@ public final class LoadRun: Sendable {
         try start(plan).wait()
     }
 
+    /// Runs `plan` to the end, calling `onProgress` about four times a second with the progress and
+    /// the seconds elapsed. A signal on `signals` cancels the run (in-flight requests end as
+    /// `cancelled`); it is returned with what was measured, and the caller decides what it means.
+    public static func run(_ plan: LoadPlan, signals: SignalWatcher?,
+                           onProgress: (Progress, Double) -> Void = { _, _ in }) throws(LoadgenError) -> (result: RunResult, signal: Int32?) {
+        let run = try start(plan)
+        var interruptedBy: Int32?
+        while !run.isFinished {
+            if let signals {
+                if let signal = run.waitForCompletion(milliseconds: 250, signals: signals), interruptedBy == nil {
+                    interruptedBy = signal
+                    run.cancel()
+                }
+            } else {
+                _ = ProcessResources.sleep(milliseconds: 100)
+            }
+            onProgress(run.progress, run.elapsedSeconds)
+        }
+        return (try run.wait(), interruptedBy)
+    }
+
     /// Starts the event loops and returns at once.
     public static func start(_ plan: LoadPlan) throws(LoadgenError) -> LoadRun {
         try plan.validate()

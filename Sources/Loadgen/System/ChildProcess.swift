@@ -10,16 +10,24 @@ public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private let stdoutDescriptor: Int32
     private var reaped = false
+    /// The wait status once the child has exited (see `exitCode`).
+    public private(set) var waitStatus: Int32?
     private var buffered: [UInt8] = []
 
-    /// Starts `path` with `arguments` (not including argv[0]).
-    public init(path: String, arguments: [String]) throws(SystemError) {
+    /// Starts `path` with `arguments` (not including argv[0]). Its stdout comes back on a pipe
+    /// (`readLine`), or with `outputFile` its stdout and stderr are appended to that file.
+    public init(path: String, arguments: [String], outputFile: String? = nil) throws(SystemError) {
         var pipeEnds: [Int32] = [0, 0]
         guard CEpoll_pipe_cloexec(&pipeEnds) == 0 else { throw .current("pipe2") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        if let outputFile {
+            posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -81,9 +89,16 @@ public final class ChildProcess: @unchecked Sendable {
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
             reaped = true
+            waitStatus = status
             return false
         }
         return true
+    }
+
+    /// The exit code once the child has exited normally; nil while it runs or if a signal ended it.
+    public var exitCode: Int32? {
+        guard let waitStatus, waitStatus & 0x7f == 0 else { return nil }
+        return (waitStatus >> 8) & 0xff
     }
 
     /// Sends SIGTERM, waits up to `graceMilliseconds`, then SIGKILL; always reaps. Idempotent.

@@ -81,25 +81,13 @@ public enum ValidationRunner {
                 levelPlan.minimumRequests = plan.minimumRequests
             }
             let serverCPUBefore = child?.cpuMicroseconds
-            let run = try LoadRun.start(levelPlan)
-            while !run.isFinished {
-                var signal: Int32?
-                if let signals {
-                    signal = run.waitForCompletion(milliseconds: 250, signals: signals)
-                } else {
-                    _ = ProcessResources.sleep(milliseconds: 250)
-                }
-                if let signal, result.interruptedBySignal == nil {
-                    result.interruptedBySignal = signal
-                    run.cancel()
-                }
-                let progress = run.progress
+            let (runResult, signal) = try LoadRun.run(levelPlan, signals: signals) { progress, elapsed in
                 onProgress(Progress(levelIndex: index, levelCount: plan.levels.count, concurrency: concurrency,
                                     completed: progress.completed, failed: progress.failed,
                                     target: plan.requestsPerLevel, measuring: progress.measuring,
-                                    elapsedSeconds: run.elapsedSeconds))
+                                    elapsedSeconds: elapsed))
             }
-            let runResult = try run.wait()
+            if let signal, result.interruptedBySignal == nil { result.interruptedBySignal = signal }
             var serverCost: Double?
             if let before = serverCPUBefore, let after = child?.cpuMicroseconds {
                 let served = runResult.requests + runResult.warmupRequests

@@ -1,0 +1,119 @@
+/// Runs `loadgen sweep`: for each run, (restart and wait for the server,) a discarded warmup, then
+/// every level in order; a cooldown between runs.
+public enum SweepRunner {
+    public enum Stage: Sendable, Equatable {
+        case restarting(lastAnswer: String)
+        case coolingDown
+        case warmup
+        case level(concurrency: Int)
+    }
+
+    public struct Progress: Sendable {
+        public var run: Int
+        public var runs: Int
+        public var stage: Stage
+        public var completed: Int
+        public var failed: Int
+        /// The level's request count, if it has one.
+        public var total: Int?
+        /// Seconds in this stage.
+        public var elapsedSeconds: Double
+    }
+
+    /// Runs the sweep. A signal ends it (the interrupted level is kept, its in-flight requests
+    /// cancelled); a server that never becomes ready ends it with `abortReason`. `onUpdate` sees the
+    /// result after every level, so a caller can save partial results.
+    public static func run(_ plan: SweepPlan, signals: SignalWatcher?, restartLogPath: String,
+                           onProgress: (Progress) -> Void = { _ in },
+                           onUpdate: (SweepResult) -> Void = { _ in }) throws(LoadgenError) -> SweepResult {
+        try plan.validate()
+        var sweep = SweepResult(plan: plan, environment: .current(), startedAtWallSeconds: Clock.wallSeconds())
+        let restarter = plan.restartCommand.map {
+            ServerRestarter(command: $0, target: plan.target, headers: plan.headers, logPath: restartLogPath)
+        }
+        defer { restarter?.stop() }
+
+        runs: for index in 1...plan.runs {
+            if index > 1, plan.cooldownSeconds > 0 {
+                let end = Clock.monotonicNanoseconds() + UInt64(plan.cooldownSeconds * 1e9)
+                let start = Clock.monotonicNanoseconds()
+                while Clock.monotonicNanoseconds() < end {
+                    onProgress(Progress(run: index, runs: plan.runs, stage: .coolingDown, completed: 0, failed: 0, total: nil,
+                                        elapsedSeconds: Double(Clock.monotonicNanoseconds() - start) / 1e9))
+                    let left = Int32(min(Double(end - Clock.monotonicNanoseconds()) / 1e6, 250).rounded(.up))
+                    if let signals, let signal = signals.wait(milliseconds: max(left, 1)) {
+                        sweep.interruptedBySignal = signal
+                        break runs
+                    } else if signals == nil {
+                        _ = ProcessResources.sleep(milliseconds: Int(max(left, 1)))
+                    }
+                }
+            }
+            var run = SweepResult.Run(index: index, startedAtWallSeconds: Clock.wallSeconds())
+            if let restarter {
+                do {
+                    run.restartSeconds = try restarter.restart(readyTimeoutSeconds: plan.readyTimeoutSeconds, signals: signals) { waited, last in
+                        onProgress(Progress(run: index, runs: plan.runs, stage: .restarting(lastAnswer: last), completed: 0, failed: 0,
+                                            total: nil, elapsedSeconds: waited))
+                    }
+                } catch {
+                    if case .interrupted(let signal) = error {
+                        sweep.interruptedBySignal = signal
+                    } else {
+                        sweep.abortReason = "run \(index): \(error)"
+                    }
+                    break runs
+                }
+            }
+            if plan.warmupRequests > 0 {
+                var warmup = levelPlan(plan, concurrency: min(plan.warmupRequests, plan.levels.first ?? 1))
+                warmup.stop = .requests(plan.warmupRequests)
+                let (result, signal) = try LoadRun.run(warmup, signals: signals) { now, elapsed in
+                    onProgress(Progress(run: index, runs: plan.runs, stage: .warmup, completed: now.completed, failed: now.failed,
+                                        total: plan.warmupRequests, elapsedSeconds: elapsed))
+                }
+                if let signal {
+                    sweep.interruptedBySignal = signal
+                    break runs
+                }
+                if result.succeeded == 0, result.failures.connect == result.failed {
+                    let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+                    sweep.abortReason = "run \(index): cannot connect to \(plan.target.hostHeader): \(reason)"
+                    break runs
+                }
+            }
+            sweep.runs.append(run)
+            for concurrency in plan.levels {
+                let (result, signal) = try LoadRun.run(levelPlan(plan, concurrency: concurrency), signals: signals) { now, elapsed in
+                    onProgress(Progress(run: index, runs: plan.runs, stage: .level(concurrency: concurrency), completed: now.completed,
+                                        failed: now.failed, total: plan.requestsPerLevel, elapsedSeconds: elapsed))
+                }
+                sweep.runs[sweep.runs.count - 1].levels.append(SweepResult.LevelRun(concurrency: concurrency, result: result))
+                onUpdate(sweep)
+                if let signal {
+                    sweep.interruptedBySignal = signal
+                    break runs
+                }
+            }
+        }
+        sweep.complete = sweep.interruptedBySignal == nil && sweep.abortReason == nil
+        onUpdate(sweep)
+        return sweep
+    }
+
+    static func levelPlan(_ plan: SweepPlan, concurrency: Int) -> LoadPlan {
+        var load = LoadPlan(target: plan.target)
+        load.workload = plan.workload
+        load.headers = plan.headers
+        load.concurrency = concurrency
+        if let requests = plan.requestsPerLevel {
+            load.stop = .requests(requests)
+        } else {
+            load.stop = .duration(seconds: plan.durationPerLevel ?? 1)
+        }
+        load.threads = max(1, min(plan.threads, concurrency))
+        load.requestTimeoutSeconds = plan.requestTimeoutSeconds
+        load.keepsLatencySamples = true
+        return load
+    }
+}
