@@ -67,8 +67,8 @@ enum BenchCommand {
                 multiplier = argument == "--quick" ? 0.5 : 3
             case "--vision": vision = true
             case "--skip-saturation": skipSaturation = true
-            case "--scaling-levels": scalingLevels = try ValidateCommand.parseLevels(try cursor.value(for: argument))
-            case "--saturation-levels": saturationLevels = try ValidateCommand.parseLevels(try cursor.value(for: argument))
+            case "--scaling-levels": scalingLevels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
+            case "--saturation-levels": saturationLevels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
             case "--cooldown": cooldown = try cursor.double(for: argument)
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)

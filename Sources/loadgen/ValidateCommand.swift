@@ -90,16 +90,7 @@ enum ValidateCommand {
     }
 
     static func parseLevels(_ text: String) throws(UsageError) -> [Int] {
-        let parts = text.split(separator: ",")
-        var levels: [Int] = []
-        for part in parts {
-            guard let level = Int(String(part).trimmingSpaces().replacingUnderscores()), level >= 1, level <= 1_000_000 else {
-                throw UsageError("--levels must be a comma-separated list of positive integers, got '\(text)'")
-            }
-            levels.append(level)
-        }
-        guard !levels.isEmpty else { throw UsageError("--levels is empty") }
-        return levels
+        try LevelList.parse(text, flag: "--levels")
     }
 
     /// echo-server beside the running loadgen binary (both are products of the same build).

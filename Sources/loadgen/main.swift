@@ -14,6 +14,8 @@ Commands:
   validate     prove the client is not the bottleneck: sweep the bundled echo server
   bench        the unified progressive benchmark (WARMUP, BASELINE, SCALING, STRESS, SATURATION)
   latency      sequential latency: N requests one at a time, avg/p50/p90/p99/min/max
+  sweep        multi-run sweep over concurrency levels: means, 95% CIs, CoV, saturation point
+  compare A B  A/B comparison of two sweep results: differences, Welch's t-test, CI overlap
   version      print the version
 
 Run 'loadgen COMMAND --help' for the options of a command.
@@ -43,6 +45,10 @@ case "bench":
     exit(BenchCommand.main(rest, signals: signals))
 case "latency":
     exit(LatencyCommand.main(rest, signals: signals))
+case "sweep":
+    exit(SweepCommand.main(rest, signals: signals))
+case "compare":
+    exit(CompareCommand.main(rest))
 case "version", "--version":
     Terminal.out("loadgen \(Loadgen.version)")
     exit(0)

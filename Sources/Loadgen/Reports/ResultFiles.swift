@@ -42,4 +42,14 @@ public enum ResultFiles {
         try TextFile.writeAtomically(BenchReport.markdown(bench, throughputChart: throughput, latencyChart: latency), to: dir + stem + ".md")
         return (dir + stem + ".json", dir + stem + ".md")
     }
+
+    /// Writes `stem`.json and `stem`.md into `directory` (the caller fixes the stem once, so
+    /// saving after every level replaces the same files).
+    public static func writeSweep(_ sweep: SweepResult, directory: String, stem: String) throws(SystemError) -> (json: String, markdown: String) {
+        try TextFile.makeDirectory(directory)
+        let base = (directory.hasSuffix("/") ? directory : directory + "/") + stem
+        try TextFile.writeAtomically(SweepReport.json(sweep).serialized(pretty: true) + "\n", to: base + ".json")
+        try TextFile.writeAtomically(SweepReport.markdown(sweep), to: base + ".md")
+        return (base + ".json", base + ".md")
+    }
 }

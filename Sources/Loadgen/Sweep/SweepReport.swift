@@ -1,0 +1,213 @@
+/// Renders a `SweepResult`: per-level statistics across runs, the conclusions across levels, the
+/// raw runs, as JSON and Markdown.
+public enum SweepReport {
+    /// A per-run figure of one level, by name.
+    public struct Metric: Sendable {
+        public var key: String
+        public var title: String
+        public var value: @Sendable (SweepResult.LevelRun) -> Double?
+    }
+
+    public static let metrics: [Metric] = [
+        Metric(key: "throughput_total", title: "Total tok/s") { $0.result.throughputTotal },
+        Metric(key: "throughput_output", title: "Output tok/s") { $0.result.throughputOutput },
+        Metric(key: "requests_per_sec", title: "Req/s") { $0.result.requestsPerSecond },
+        Metric(key: "latency_p50_ms", title: "p50 (ms)") { Percentile.linear($0.latenciesSeconds, 50) * 1000 },
+        Metric(key: "latency_p99_ms", title: "p99 (ms)") { Percentile.linear($0.latenciesSeconds, 99) * 1000 },
+        Metric(key: "success_rate", title: "Success") { $0.result.successRate },
+        Metric(key: "ttft_p50_ms", title: "TTFT p50 (ms)") { streamed($0) { $0.timeToFirstToken.valueAtPercentile(50) } },
+        Metric(key: "ttft_p99_ms", title: "TTFT p99 (ms)") { streamed($0) { $0.timeToFirstToken.valueAtPercentile(99) } },
+        Metric(key: "tpot_p50_ms", title: "TPOT p50 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(50) } },
+        Metric(key: "tpot_p99_ms", title: "TPOT p99 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(99) } },
+    ]
+
+    private static func streamed(_ level: SweepResult.LevelRun, _ nanoseconds: (RunResult) -> UInt64) -> Double? {
+        level.result.streamedResponses > 0 ? Double(nanoseconds(level.result)) / 1e6 : nil
+    }
+
+    /// The runs' values of `metric` at each level, in level order.
+    public static func statistics(_ sweep: SweepResult, _ metric: Metric) -> [(concurrency: Int, statistics: SampleStatistics)] {
+        sweep.plan.levels.enumerated().compactMap { position, concurrency in
+            let values = sweep.runs.compactMap { run -> Double? in
+                guard position < run.levels.count, run.levels[position].concurrency == concurrency else { return nil }
+                return metric.value(run.levels[position])
+            }
+            return values.isEmpty ? nil : (concurrency, SampleStatistics(values))
+        }
+    }
+
+    /// Peak, saturation point and plateau spread of mean total throughput.
+    public static func series(_ sweep: SweepResult) -> LevelSeries {
+        let rows = statistics(sweep, metrics[0])
+        return LevelSeries(levels: rows.map(\.concurrency), means: rows.map(\.statistics.mean))
+    }
+
+    public static func statisticsJSON(_ statistics: SampleStatistics) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("n", .int(Int64(statistics.count))),
+            ("mean", .number(statistics.mean, decimals: 6)),
+            ("stdev", .number(statistics.standardDeviation, decimals: 6)),
+        ]
+        if let interval = statistics.confidenceInterval, let half = statistics.confidenceHalfWidth() {
+            members += [("ci95_low", .number(interval.low, decimals: 6)), ("ci95_high", .number(interval.high, decimals: 6)),
+                        ("ci95_half_width", .number(half, decimals: 6))]
+        } else {
+            members += [("ci95_low", .null), ("ci95_high", .null), ("ci95_half_width", .null)]
+        }
+        members.append(("cov", statistics.coefficientOfVariation.map { .number($0, decimals: 6) } ?? .null))
+        members += [("min", .number(statistics.minimum, decimals: 6)), ("max", .number(statistics.maximum, decimals: 6)),
+                    ("values", .array(statistics.values.map { .number($0, decimals: 6) }))]
+        return .object(members)
+    }
+
+    public static func json(_ sweep: SweepResult) -> JSONValue {
+        let plan = sweep.plan
+        var levels: [JSONValue] = []
+        for (position, concurrency) in plan.levels.enumerated() {
+            var members: [(String, JSONValue)] = [("concurrency", .int(Int64(concurrency)))]
+            for metric in metrics {
+                if let row = statistics(sweep, metric).first(where: { $0.concurrency == concurrency }) {
+                    members.append((metric.key, statisticsJSON(row.statistics)))
+                }
+            }
+            if members.count > 1 || position < plan.levels.count { levels.append(.object(members)) }
+        }
+        let levelSeries = series(sweep)
+        var summary: [(String, JSONValue)] = []
+        summary.append(("peak_concurrency", levelSeries.peakIndex.map { .int(Int64(levelSeries.levels[$0])) } ?? .null))
+        summary.append(("peak_throughput_total", levelSeries.peakIndex.map { .number(levelSeries.means[$0], decimals: 3) } ?? .null))
+        summary.append(("saturation_concurrency", levelSeries.saturationIndex.map { .int(Int64(levelSeries.levels[$0])) } ?? .null))
+        summary.append(("plateau_relative_range", levelSeries.plateauRelativeRange.map { .number($0, decimals: 6) } ?? .null))
+        summary.append(("relative_range_all_levels", levelSeries.relativeRange.map { .number($0, decimals: 6) } ?? .null))
+        let runs: [JSONValue] = sweep.runs.map { run in
+            .object([
+                ("run", .int(Int64(run.index))),
+                ("started_at", .number(run.startedAtWallSeconds, decimals: 3)),
+                ("restart_sec", run.restartSeconds.map { .number($0, decimals: 3) } ?? .null),
+                ("levels", .array(run.levels.map { level in
+                    guard case .object(var members) = RunReport.json(level.result) else { return .null }
+                    members.insert(("concurrency", .int(Int64(level.concurrency))), at: 0)
+                    members.append(("latency_p50_exact_ms", .number(Percentile.linear(level.latenciesSeconds, 50) * 1000, decimals: 4)))
+                    members.append(("latency_p99_exact_ms", .number(Percentile.linear(level.latenciesSeconds, 99) * 1000, decimals: 4)))
+                    return .object(members)
+                })),
+            ])
+        }
+        return .object([
+            ("kind", .string("loadgen-sweep")),
+            ("config", configJSON(plan)),
+            ("environment", sweep.environment.json),
+            ("levels", .array(levels)),
+            ("summary", .object(summary)),
+            ("runs", .array(runs)),
+            ("complete", .bool(sweep.complete)),
+            ("abort_reason", sweep.abortReason.map { .string($0) } ?? .null),
+            ("started_at", .number(sweep.startedAtWallSeconds, decimals: 3)),
+        ])
+    }
+
+    static func configJSON(_ plan: SweepPlan) -> JSONValue {
+        .object([
+            ("base_url", .string(plan.target.url)),
+            ("model", .string(plan.workload.model)),
+            ("preset", plan.presetName.map { .string($0) } ?? .null),
+            ("levels", .array(plan.levels.map { .int(Int64($0)) })),
+            ("runs", .int(Int64(plan.runs))),
+            ("requests_per_level", plan.requestsPerLevel.map { .int(Int64($0)) } ?? .null),
+            ("duration_per_level_sec", plan.durationPerLevel.map { .number($0) } ?? .null),
+            ("warmup_requests", .int(Int64(plan.warmupRequests))),
+            ("cooldown_sec", .number(plan.cooldownSeconds)),
+            ("restart_cmd", plan.restartCommand.map { .string($0) } ?? .null),
+            ("ready_timeout_sec", .number(plan.readyTimeoutSeconds)),
+            ("input_tokens", .string(plan.workload.inputTokens.description)),
+            ("output_tokens", .string(plan.workload.outputTokens.description)),
+            ("stream", .bool(plan.workload.stream)),
+            ("prompt", .string(plan.workload.prompt == .unique ? "unique" : "fixed")),
+            ("seed", .uint(plan.workload.seed)),
+        ])
+    }
+
+    /// "1,234.5 ± 12.3" (mean ± 95% CI half-width), or the mean alone for one run.
+    static func meanWithInterval(_ statistics: SampleStatistics, decimals: Int) -> String {
+        let mean = Format.fixed(statistics.mean, decimals: decimals)
+        guard let half = statistics.confidenceHalfWidth() else { return mean }
+        return mean + " ± " + Format.fixed(half, decimals: decimals)
+    }
+
+    /// Per level: mean ± 95% CI and CoV of total tok/s, then the means of the other figures.
+    public static func table(_ sweep: SweepResult) -> String {
+        let total = statistics(sweep, metrics[0])
+        let output = statistics(sweep, metrics[1])
+        let rate = statistics(sweep, metrics[2])
+        let p50 = statistics(sweep, metrics[3])
+        let p99 = statistics(sweep, metrics[4])
+        let success = statistics(sweep, metrics[5])
+        let header = ["Concurrency", "Runs", "Total tok/s (mean ± 95% CI)", "CoV", "Output tok/s", "Req/s", "p50 (ms)", "p99 (ms)", "Success"]
+        var rows: [[String]] = []
+        for (index, row) in total.enumerated() {
+            rows.append([
+                String(row.concurrency), String(row.statistics.count),
+                meanWithInterval(row.statistics, decimals: 1),
+                row.statistics.coefficientOfVariation.map { Format.fixed($0 * 100, decimals: 2) + "%" } ?? "n/a",
+                Format.fixed(output[index].statistics.mean, decimals: 1),
+                Format.fixed(rate[index].statistics.mean, decimals: 2),
+                Format.fixed(p50[index].statistics.mean, decimals: 1),
+                Format.fixed(p99[index].statistics.mean, decimals: 1),
+                Format.fixed(success[index].statistics.mean * 100, decimals: 1) + "%",
+            ])
+        }
+        return MarkdownTable.render(header: header, rows: rows)
+    }
+
+    public static func summaryLines(_ sweep: SweepResult) -> [String] {
+        let levelSeries = series(sweep)
+        var lines: [String] = []
+        if let peak = levelSeries.peakIndex {
+            lines.append("Peak: \(Format.grouped(levelSeries.means[peak])) mean total tok/s at concurrency \(levelSeries.levels[peak]).")
+        }
+        if let saturation = levelSeries.saturationIndex {
+            lines.append("Saturation point: concurrency \(levelSeries.levels[saturation]) (mean total tok/s under 1.05x the previous level's).")
+            if let spread = levelSeries.plateauRelativeRange {
+                lines.append("Plateau from concurrency \(levelSeries.levels[saturation - 1]): relative range (max - min) / mean of the level means \(Format.fixed(spread * 100, decimals: 2))%.")
+            }
+        } else if !levelSeries.levels.isEmpty {
+            lines.append("Saturation point: not reached (every level's mean grew by 5% or more).")
+        }
+        if let reason = sweep.abortReason {
+            lines.append("The sweep stopped early: \(reason).")
+        } else if !sweep.complete {
+            lines.append("The sweep was interrupted: the statistics cover the runs so far (\"complete\": false).")
+        }
+        return lines
+    }
+
+    public static func markdown(_ sweep: SweepResult) -> String {
+        let plan = sweep.plan
+        var lines = ["# Sweep: \(plan.workload.model)", ""]
+        lines.append("loadgen \(sweep.environment.loadgenVersion), \(plan.target.url), \(plan.runs) runs of levels \(plan.levels.map(String.init).joined(separator: ", "))"
+            + (plan.presetName.map { " (preset \($0))" } ?? "") + (sweep.complete ? "." : ", **incomplete**."))
+        lines += ["", "## Summary", ""]
+        for line in summaryLines(sweep) { lines.append("- " + line) }
+        lines += ["", "## Per level, across runs", "", table(sweep), ""]
+        lines.append("Confidence intervals are 95%, from Student's t with df = n - 1 (the critical value computed for the df, not a table); CoV is the sample standard deviation over the mean.")
+        lines.append("")
+        if plan.workload.stream {
+            let rows = statistics(sweep, metrics[6]).enumerated().map { index, row -> [String] in
+                let tpot = statistics(sweep, metrics[8])
+                return [String(row.concurrency), meanWithInterval(row.statistics, decimals: 2),
+                        index < tpot.count ? meanWithInterval(tpot[index].statistics, decimals: 2) : "n/a"]
+            }
+            if !rows.isEmpty {
+                lines += ["## Streaming", "", MarkdownTable.render(header: ["Concurrency", "TTFT p50 (ms)", "TPOT p50 (ms)"], rows: rows), ""]
+            }
+        }
+        lines += ["## Configuration", ""]
+        lines.append("- Requests per level: \(plan.requestsPerLevel.map(String.init) ?? "duration \(Format.fixed(plan.durationPerLevel ?? 0, decimals: 1, trimZeros: true)) s"); warmup \(plan.warmupRequests) requests per run; cooldown \(Format.fixed(plan.cooldownSeconds, decimals: 0)) s between runs")
+        lines.append("- Input \(plan.workload.inputTokens.description) / output \(plan.workload.outputTokens.description) tokens; prompts \(plan.workload.prompt == .unique ? "unique" : "fixed"); stream \(plan.workload.stream ? "yes" : "no")")
+        lines.append("- Restart: \(plan.restartCommand.map { "`\($0)` before every run, ready within \(Format.fixed(plan.readyTimeoutSeconds, decimals: 0)) s" } ?? "none")")
+        lines += ["", "## Environment", ""]
+        lines.append("- CPU: \(sweep.environment.cpuModel) (\(sweep.environment.cores) cores); kernel \(sweep.environment.kernel); host \(sweep.environment.hostname)")
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+}
