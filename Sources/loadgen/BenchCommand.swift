@@ -99,15 +99,9 @@ enum BenchCommand {
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         let options: Options
-        do {
-            guard let parsed = try parse(arguments) else {
-                Terminal.out(usage)
-                return 0
-            }
-            options = parsed
-        } catch {
-            Terminal.error("loadgen bench: \(error.message) (see loadgen bench --help)")
-            return 2
+        switch ParsedCommand.parse("bench", usage: usage, arguments, parse) {
+        case .run(let parsed): options = parsed
+        case .exit(let code): return code
         }
         var config = options.config
         switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers) {

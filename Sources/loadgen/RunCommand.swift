@@ -210,15 +210,9 @@ enum RunCommand {
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         let options: Options
-        do {
-            guard let parsed = try parse(arguments) else {
-                Terminal.out(usage)
-                return 0
-            }
-            options = parsed
-        } catch {
-            Terminal.error("loadgen run: \(error.message) (see loadgen run --help)")
-            return 2
+        switch ParsedCommand.parse("run", usage: usage, arguments, parse) {
+        case .run(let parsed): options = parsed
+        case .exit(let code): return code
         }
         var plan = options.plan
         if let workload = plan.workload, workload.model.isEmpty {

@@ -123,15 +123,9 @@ enum SweepCommand {
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         let options: Options
-        do {
-            guard let parsed = try parse(arguments) else {
-                Terminal.out(usage)
-                return 0
-            }
-            options = parsed
-        } catch {
-            Terminal.error("loadgen sweep: \(error.message) (see loadgen sweep --help)")
-            return 2
+        switch ParsedCommand.parse("sweep", usage: usage, arguments, parse) {
+        case .run(let parsed): options = parsed
+        case .exit(let code): return code
         }
         var plan = options.plan
         let stem = "sweep_" + ResultFiles.timestamp(Clock.wallSeconds())

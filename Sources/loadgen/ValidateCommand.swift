@@ -105,15 +105,9 @@ enum ValidateCommand {
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         let options: Options
-        do {
-            guard let parsed = try parse(arguments) else {
-                Terminal.out(usage)
-                return 0
-            }
-            options = parsed
-        } catch {
-            Terminal.error("loadgen validate: \(error.message) (see loadgen validate --help)")
-            return 2
+        switch ParsedCommand.parse("validate", usage: usage, arguments, parse) {
+        case .run(let parsed): options = parsed
+        case .exit(let code): return code
         }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
         let plainProgress = !options.quiet && !Terminal.stderrIsTerminal

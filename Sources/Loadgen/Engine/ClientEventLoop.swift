@@ -253,24 +253,32 @@ struct ClientEventLoop: ~Copyable {
             beginStopping(now: now)
             return false
         }
-        let warmup = now < warmupEndNanoseconds
+        beginRequest(index, startedAt: now, now: now)
+        return true
+    }
+
+    /// Counts a request as started on `index` (in the warmup if it started before the warmup's
+    /// end) and numbers it. `startedAt` is when its latency starts: now in closed loop, the
+    /// scheduled time in open loop.
+    @inline(__always)
+    private mutating func beginRequest(_ index: Int, startedAt: UInt64, now: UInt64) {
+        let warmup = startedAt < warmupEndNanoseconds
         // Warmup requests are extra: a request count applies to the measured window.
         if quota != .max, !warmup { quota -= 1 }
         inFlight += 1
         assignRequest(index)
         slots[index].isWarmup = warmup
-        slots[index].requestStartNanoseconds = now
+        slots[index].requestStartNanoseconds = startedAt
         if warmup {
             result.warmupRequests &+= 1
-        } else {
-            result.requests &+= 1
-            minimumRemaining -= 1
-            if now < firstSendNanoseconds {
-                firstSendNanoseconds = now
-                progress.measuring.store(true, ordering: .relaxed)
-            }
+            return
         }
-        return true
+        result.requests &+= 1
+        minimumRemaining -= 1
+        if now < firstSendNanoseconds {
+            firstSendNanoseconds = now
+            progress.measuring.store(true, ordering: .relaxed)
+        }
     }
 
     /// Picks the request's template and writes its number as 12 ASCII digits into the slot.
@@ -318,23 +326,10 @@ struct ClientEventLoop: ~Copyable {
     /// Claims a scheduled request for a free slot. Its latency (and TTFT) count from `scheduledAt`;
     /// how late it starts is the send lag.
     private mutating func startScheduled(_ index: Int, scheduledAt: UInt64, now: UInt64) {
-        let warmup = scheduledAt < warmupEndNanoseconds
-        if quota != .max, !warmup { quota -= 1 }
-        inFlight += 1
-        assignRequest(index)
-        slots[index].isWarmup = warmup
-        slots[index].requestStartNanoseconds = scheduledAt
-        if warmup {
-            result.warmupRequests &+= 1
-        } else {
-            result.requests &+= 1
-            minimumRemaining -= 1
+        beginRequest(index, startedAt: scheduledAt, now: now)
+        if !slots[index].isWarmup {
             result.sendLag.record(nanoseconds: now &- scheduledAt)
             lastSendNanoseconds = now
-            if now < firstSendNanoseconds {
-                firstSendNanoseconds = now
-                progress.measuring.store(true, ordering: .relaxed)
-            }
         }
         dispatch(index, now: now)
     }
