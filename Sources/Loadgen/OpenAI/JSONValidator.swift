@@ -25,9 +25,22 @@ struct JSONValidator: Sendable {
     var isInvalid: Bool { state == .invalid }
 
     mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes {
+        let count = bytes.count
+        var index = 0
+        while index < count {
             if state == .invalid { return }
-            consume(byte)
+            if state == .string {
+                // Most of an answer is string content (the generated text): skip to the next byte
+                // that can end or escape the string, or break it, without the state machine.
+                while index < count {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                    index += 1
+                }
+                if index == count { return }
+            }
+            consume(bytes[index])
+            index += 1
         }
     }
 
