@@ -2,8 +2,10 @@
 # Long prompts: does client CPU grow with the bytes moved, and nothing worse?
 #
 # Builds release, starts echo-server (2 threads), and for each prompt length drives it with
-# `loadgen run` (OpenAI chat workload, unique prompts of N tokens, about 4 bytes per token) at
-# concurrency C, then with wrk sending a body of the same size (the named peer, same run). Prints
+# `loadgen run` (OpenAI chat workload, prompts of N tokens, about 4 bytes per token) at
+# concurrency C, then with wrk sending a body of the same size (the named peer, same run). Both
+# send one fixed body (`--prompt fixed`): echo-server answers a body it saw last from a cache, and
+# parses a new one, so unique prompts would make the server, not the client, slower. Prints
 # req/s, request MB/s, and client CPU per request and per MB sent for both. A client with a small
 # fixed read or write buffer shows CPU per MB rising with the prompt; loadgen's should stay flat.
 #
@@ -35,7 +37,7 @@ json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" "$2"; }
 
 printf "%-8s %-8s %10s %10s %14s %14s\n" "tokens" "client" "req/s" "MB/s sent" "cpu us/req" "cpu us/MB"
 for n in $TOKENS; do
-  /usr/bin/time -f "%U %S" -o "$WORK/time" "$BIN/loadgen" run --base-url "$BASE" --model echo --input-tokens "$n" \
+  /usr/bin/time -f "%U %S" -o "$WORK/time" "$BIN/loadgen" run --base-url "$BASE" --model echo --prompt fixed --input-tokens "$n" \
     --max-tokens 16 -c "$CONCURRENCY" -d "${SECONDS_PER_RUN}s" --warmup 1s --json --quiet > "$WORK/out.json"
   read -r u s < "$WORK/time"
   ok=$(json_field succeeded "$WORK/out.json"); warm=$(json_field warmup_requests "$WORK/out.json")
@@ -47,7 +49,7 @@ for n in $TOKENS; do
     printf "%-8s %-8s %10.1f %10.1f %14.1f %14.1f\n", n, "loadgen", rps, mb / (dur + 1), (u + s) * 1e6 / req, (u + s) * 1e6 / mb }'
 
   # wrk with a body of the same size: the loadgen body of this length, captured once.
-  "$BIN/loadgen" run --base-url "$BASE" --model echo --input-tokens "$n" --max-tokens 16 -n 1 --json --quiet > "$WORK/one.json"
+  "$BIN/loadgen" run --base-url "$BASE" --model echo --prompt fixed --input-tokens "$n" --max-tokens 16 -n 1 --json --quiet > "$WORK/one.json"
   bytes=$(json_field bytes_sent "$WORK/one.json")
   python3 - "$bytes" "$WORK/body.txt" <<'PY'
 import sys, json
