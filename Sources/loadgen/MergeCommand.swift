@@ -22,30 +22,39 @@ enum MergeCommand {
     written (one line says which and why), 2 bad arguments.
     """
 
-    static func main(_ arguments: [String]) -> Int32 {
-        var cursor = ArgumentCursor(arguments)
+    /// What the command line asks for.
+    struct Options {
         var paths: [String] = []
         var output: String?
         var text = false
-        do throws(UsageError) {
-            while let argument = cursor.next() {
-                switch argument {
-                case "-h", "--help":
-                    Terminal.out(usage)
-                    return 0
-                case "-o", "--output": output = try cursor.value(for: argument)
-                case "--text": text = true
-                default:
-                    guard !argument.hasPrefix("-") else { throw UsageError("unknown option '\(argument)' for merge") }
-                    paths.append(argument)
-                }
+    }
+
+    /// The options, or nil for --help.
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
+        var cursor = ArgumentCursor(arguments)
+        var options = Options()
+        while let argument = cursor.next() {
+            switch argument {
+            case "-h", "--help": return nil
+            case "-o", "--output": options.output = try cursor.value(for: argument)
+            case "--text": options.text = true
+            default:
+                guard !argument.hasPrefix("-") else { throw UsageError("unknown option '\(argument)' for merge") }
+                options.paths.append(argument)
             }
-            guard !paths.isEmpty else { throw UsageError("give one or more result files of 'loadgen run --json'") }
-            guard paths.count <= RunMerge.maximumParts else { throw UsageError("at most \(RunMerge.maximumParts) files") }
-        } catch {
-            Terminal.error("loadgen merge: \(error.message) (see loadgen merge --help)")
-            return 2
         }
+        guard !options.paths.isEmpty else { throw UsageError("give one or more result files of 'loadgen run --json'") }
+        guard options.paths.count <= RunMerge.maximumParts else { throw UsageError("at most \(RunMerge.maximumParts) files") }
+        return options
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let options: Options
+        switch ParsedCommand.parse("merge", usage: usage, arguments, parse) {
+        case .run(let parsed): options = parsed
+        case .exit(let code): return code
+        }
+        let (paths, output, text) = (options.paths, options.output, options.text)
 
         var parts: [RunResult] = []
         for path in paths {
