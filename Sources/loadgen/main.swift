@@ -16,6 +16,7 @@ Commands:
   latency      sequential latency: N requests one at a time, avg/p50/p90/p99/min/max
   sweep        multi-run sweep over concurrency levels: means, 95% CIs, CoV, saturation point
   compare A B  A/B comparison of two sweep results: differences, Welch's t-test, CI overlap
+  merge FILE.. combine 'run --json' results of processes that ran at the same time into one
   version      print the version
 
 Run 'loadgen COMMAND --help' for the options of a command.
@@ -49,6 +50,7 @@ case "sweep":
     exit(SweepCommand.main(rest, signals: signals))
 case "compare":
     exit(CompareCommand.main(rest))
+case "merge": exit(MergeCommand.main(rest))
 case "version", "--version":
     Terminal.out("loadgen \(Loadgen.version)")
     exit(0)

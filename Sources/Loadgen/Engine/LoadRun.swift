@@ -21,6 +21,9 @@ public final class LoadRun: Sendable {
     private let plan: LoadPlan
     private let startCPU: (user: UInt64, system: UInt64)
     private let startWall: UInt64
+    /// CLOCK_REALTIME read together with `startWall` (monotonic), to put the measured window on
+    /// the calendar: the loops time everything on the monotonic clock, which no other machine shares.
+    private let startUnixSeconds: Double
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
@@ -31,13 +34,14 @@ public final class LoadRun: Sendable {
     }
 
     private init(plan: LoadPlan, control: RunControl, threads: [Thread.Handle], results: [ResultBox],
-                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64) {
+                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double) {
         self.plan = plan
         self.control = control
         self.threads = Mutex(threads)
         self.results = results
         self.startCPU = startCPU
         self.startWall = startWall
+        self.startUnixSeconds = startUnixSeconds
     }
 
     /// Runs `plan` to the end and returns what it measured.
@@ -94,6 +98,7 @@ public final class LoadRun: Sendable {
         let minimums = Self.split(plan.minimumRequests, into: loops, weights: connections)
         let startCPU = ProcessResources.cpuMicroseconds()
         let startWall = Clock.monotonicNanoseconds()
+        let startUnixSeconds = Clock.wallSeconds()
         var handles: [Thread.Handle] = []
         var boxes: [ResultBox] = []
         for loop in 0..<loops {
@@ -124,7 +129,7 @@ public final class LoadRun: Sendable {
             }
         }
         return LoadRun(plan: plan, control: control, threads: handles, results: boxes,
-                       startCPU: startCPU, startWall: startWall)
+                       startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds)
     }
 
     /// Stops the run: no new requests; those in flight are counted as cancelled.
@@ -184,9 +189,18 @@ public final class LoadRun: Sendable {
             merged.concurrency = plan.concurrency
             merged.objectives = plan.objectives
             merged.threads = results.count
+            if merged.firstSendNanoseconds != .max {
+                merged.startedAtWallSeconds = wallSeconds(atMonotonic: merged.firstSendNanoseconds)
+                merged.endedAtWallSeconds = wallSeconds(atMonotonic: merged.lastCompletionNanoseconds)
+            }
             stored = merged
             return merged
         }
+    }
+
+    /// A monotonic reading taken during the run, as Unix seconds.
+    private func wallSeconds(atMonotonic nanoseconds: UInt64) -> Double {
+        startUnixSeconds + Double(Int64(bitPattern: nanoseconds &- startWall)) / 1e9
     }
 
     /// Splits `total` into `parts` shares differing by at most one (or in proportion to `weights`).

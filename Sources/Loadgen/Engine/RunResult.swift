@@ -57,6 +57,11 @@ public struct RunResult: Sendable {
     /// The plan's concurrency and threads, for reports.
     public var concurrency: Int = 0
     public var threads: Int = 0
+    /// Wall-clock time (Unix seconds) of the first measured send and of the last completion, so
+    /// results from several processes or machines can be merged over the union of their windows.
+    /// nil when nothing was measured (or the result was built without `LoadRun`).
+    public var startedAtWallSeconds: Double?
+    public var endedAtWallSeconds: Double?
     /// Monotonic clock readings bounding the measured window, for merging loops.
     package var firstSendNanoseconds: UInt64 = .max
     package var lastCompletionNanoseconds: UInt64 = 0
@@ -98,6 +103,8 @@ public struct RunResult: Sendable {
         bytesReceived += other.bytesReceived
         if firstMalformed == nil { firstMalformed = other.firstMalformed }
         if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
+        startedAtWallSeconds = [startedAtWallSeconds, other.startedAtWallSeconds].compactMap { $0 }.min()
+        endedAtWallSeconds = [endedAtWallSeconds, other.endedAtWallSeconds].compactMap { $0 }.max()
         firstSendNanoseconds = min(firstSendNanoseconds, other.firstSendNanoseconds)
         lastCompletionNanoseconds = max(lastCompletionNanoseconds, other.lastCompletionNanoseconds)
         if lastCompletionNanoseconds > firstSendNanoseconds, firstSendNanoseconds != .max {

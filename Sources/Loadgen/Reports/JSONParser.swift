@@ -210,4 +210,19 @@ extension JSONValue {
         if case .array(let values) = self { return values }
         return nil
     }
+
+    /// The members of an object, in order; nil for anything else.
+    public var objectMembers: [(String, JSONValue)]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// A non-negative integer (a count); nil for fractions, negatives and non-numbers.
+    public var uint64Value: UInt64? {
+        if case .int(let value) = self, value >= 0 { return UInt64(value) }
+        return nil
+    }
+
+    /// True for JSON `null`.
+    public var isNull: Bool { self == .null }
 }

@@ -22,6 +22,7 @@ public enum RunReport {
         if result.requestedRate > 0 {
             members.append(("requested_rate", .number(result.requestedRate, decimals: 3)))
             members.append(("send_lag_ms", distribution(result.sendLag)))
+            members.append(("send_lag_histogram", .string(result.sendLag.encoded())))
         }
         if !result.errorExamples.isEmpty {
             members.append(("error_examples", .object(result.errorExamples.map { ("http_\($0.status)", .string($0.printableBody)) })))
@@ -32,6 +33,10 @@ public enum RunReport {
             members.append(("tpot_ms", distribution(result.timePerOutputToken)))
             members.append(("itl_ms", distribution(result.interTokenLatency)))
             members.append(("e2e_ms", distribution(result.latency)))
+            // Lossless histograms, so `loadgen merge` can combine the streaming percentiles too.
+            members.append(("ttft_histogram", .string(result.timeToFirstToken.encoded())))
+            members.append(("tpot_histogram", .string(result.timePerOutputToken.encoded())))
+            members.append(("itl_histogram", .string(result.interTokenLatency.encoded())))
         }
         return .object(members)
     }
@@ -60,6 +65,9 @@ public enum RunReport {
             ("errors", .object(errors)),
             ("success_rate", .number(result.successRate, decimals: 6)),
             ("duration_sec", .number(result.durationSeconds, decimals: 6)),
+            // Wall clock (Unix seconds) of the first measured send and the last completion.
+            ("started_at", result.startedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null),
+            ("ended_at", result.endedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null),
             ("requests_per_sec", .number(result.requestsPerSecond, decimals: 3)),
             ("throughput_total", .number(result.throughputTotal, decimals: 3)),
             ("throughput_output", .number(result.throughputOutput, decimals: 3)),
@@ -87,6 +95,8 @@ public enum RunReport {
             ("bytes_sent", .uint(result.bytesSent)),
             ("bytes_received", .uint(result.bytesReceived)),
             ("client_cpu_us_per_request", .number(result.clientCPUMicrosecondsPerRequest, decimals: 3)),
+            ("client_cpu_user_us", .uint(result.clientCPUUserMicroseconds)),
+            ("client_cpu_system_us", .uint(result.clientCPUSystemMicroseconds)),
         ]
     }
 

@@ -1,0 +1,102 @@
+import Loadgen
+
+/// `loadgen merge`: combines `loadgen run --json` results of processes that ran at the same time.
+enum MergeCommand {
+    static let usage = """
+    usage: loadgen merge FILE... [--output FILE] [--text]
+
+    Combines the 'loadgen run --json' results of several loadgen processes that drove the same
+    server at the same time (e.g. one per client machine, each with its share of the concurrency)
+    into one result, as if one process had sent every request: requests, tokens, bytes and errors
+    by class add up; latency percentiles come from the merged histograms (exact, not averaged);
+    throughput is over the union of the runs' wall-clock windows (started_at to ended_at), so the
+    machines' clocks must agree (NTP). Prints the merged result as 'run --json' does, with
+    'merged_from' listing the files.
+
+      -o, --output FILE   write the merged JSON to FILE (atomically) instead of stdout
+          --text          print a readable summary instead of the JSON (with --output, the JSON
+                          still goes to FILE)
+      -h, --help
+
+    Exit codes: 0 merged, 1 a file unreadable or not a loadgen run result, or the output not
+    written (one line says which and why), 2 bad arguments.
+    """
+
+    /// What the command line asks for.
+    struct Options {
+        var paths: [String] = []
+        var output: String?
+        var text = false
+    }
+
+    /// The options, or nil for --help.
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
+        var cursor = ArgumentCursor(arguments)
+        var options = Options()
+        while let argument = cursor.next() {
+            switch argument {
+            case "-h", "--help": return nil
+            case "-o", "--output": options.output = try cursor.value(for: argument)
+            case "--text": options.text = true
+            default:
+                guard !argument.hasPrefix("-") else { throw UsageError("unknown option '\(argument)' for merge") }
+                options.paths.append(argument)
+            }
+        }
+        guard !options.paths.isEmpty else { throw UsageError("give one or more result files of 'loadgen run --json'") }
+        guard options.paths.count <= RunMerge.maximumParts else { throw UsageError("at most \(RunMerge.maximumParts) files") }
+        return options
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let options: Options
+        switch ParsedCommand.parse("merge", usage: usage, arguments, parse) {
+        case .run(let parsed): options = parsed
+        case .exit(let code): return code
+        }
+        let (paths, output, text) = (options.paths, options.output, options.text)
+
+        var parts: [RunResult] = []
+        for path in paths {
+            do throws(UsageError) {
+                let bytes = try FileInput.read(path)
+                parts.append(try decode(bytes, path: path))
+            } catch {
+                Terminal.error("loadgen merge: \(error.message)")
+                return 1
+            }
+        }
+        let merged: RunMerge
+        do { merged = try RunMerge(parts) } catch {
+            Terminal.error("loadgen merge: \(error)")
+            return 1
+        }
+        let document = merged.json(sources: paths).serialized(pretty: output != nil)
+        if let output {
+            do { try TextFile.writeAtomically(document + "\n", to: output) } catch {
+                Terminal.error("loadgen merge: cannot write \(output): \(error)")
+                return 1
+            }
+        }
+        if text {
+            Terminal.out(merged.text(sources: paths))
+        } else if output == nil {
+            Terminal.out(document)
+        }
+        if !merged.windowsAreContiguous {
+            Terminal.error("loadgen merge: note: the runs did not all overlap in time; the gaps between them are left out of the duration")
+        }
+        return 0
+    }
+
+    /// One file's run result, or a one-line reason naming the file.
+    private static func decode(_ bytes: [UInt8], path: String) throws(UsageError) -> RunResult {
+        let json: JSONValue
+        do { json = try JSONParser.parse(String(decoding: bytes, as: UTF8.self)) } catch {
+            throw UsageError("\(path): invalid JSON: \(error)")
+        }
+        do { return try RunReportDecoder.result(from: json) } catch {
+            throw UsageError("\(path): \(error)")
+        }
+    }
+}
