@@ -1,4 +1,5 @@
 import Glibc
+import Loadgen
 
 /// Reads a whole file for `--body @FILE`.
 enum FileInput {
@@ -18,6 +19,9 @@ enum FileInput {
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > TextFile.maximumBytes {
+                throw UsageError("'\(path)' is larger than 1 GiB (or endless): refused")
+            }
         }
         return bytes
     }

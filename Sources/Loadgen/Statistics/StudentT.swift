@@ -38,12 +38,19 @@ enum IncompleteBeta {
     static func regularized(_ x: Double, a: Double, b: Double) -> Double {
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
-        let logFront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x)
+        let logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * log(x) + b * log(1 - x)
         // The fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry otherwise.
         if x < (a + 1) / (a + b + 2) {
             return exp(logFront) * continuedFraction(x, a: a, b: b) / a
         }
         return 1 - exp(logFront) * continuedFraction(1 - x, a: b, b: a) / b
+    }
+
+    /// lgamma_r, not lgamma: lgamma writes the global `signgam`, a data race if two threads compute
+    /// statistics at once. Arguments here are positive, so the sign is always +1.
+    static func logGamma(_ x: Double) -> Double {
+        var sign: Int32 = 0
+        return lgamma_r(x, &sign)
     }
 
     private static func continuedFraction(_ x: Double, a: Double, b: Double) -> Double {

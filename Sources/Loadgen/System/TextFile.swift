@@ -8,7 +8,11 @@ public enum TextFile {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func readBytes(_ path: String) -> [UInt8]? {
+    /// Files loadgen reads back (result files, bodies) are far below this; a larger one (or an
+    /// endless one like /dev/zero) is refused rather than read until memory runs out.
+    public static let maximumBytes = 1 << 30
+
+    public static func readBytes(_ path: String, maximumBytes: Int = TextFile.maximumBytes) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -19,6 +23,7 @@ public enum TextFile {
             if n < 0, errno == EINTR { continue }
             if n <= 0 { return n == 0 ? bytes : nil }
             bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > maximumBytes { return nil }
         }
     }
 
