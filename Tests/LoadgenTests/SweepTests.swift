@@ -40,7 +40,7 @@ struct SweepTests {
                                                                 "-n", "40", "--cooldown", "0", "--input-tokens", "50", "--max-tokens", "8",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 120)
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.contains("Total tok/s (mean ± 95% CI)"))
+        #expect(run.stdout.contains("| Concurrent | Throughput (mean ± 95% CI) | p99 Latency |"))
         let (_, json) = try sweepJSON(in: directory)
         #expect(json["kind"] as? String == "loadgen-sweep")
         #expect(json["complete"] as? Bool == true)
@@ -50,9 +50,15 @@ struct SweepTests {
             let total = try #require(level["throughput_total"] as? [String: Any])
             let values = try #require(total["values"] as? [Double])
             #expect(values.count == 3)
-            let mean = try #require(total["mean"] as? Double)
-            #expect(abs(mean - values.reduce(0, +) / 3) < 1e-3 * mean)
-            #expect(total["ci95_low"] is Double && total["ci95_high"] is Double && total["cov"] is Double)
+            // Recomputed here from the per-run values: mean, sample sd, t(0.975, df 2) = 4.302652729749462.
+            let mean = values.reduce(0, +) / 3
+            let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()
+            let half = 4.302652729749462 * sd / 3.0.squareRoot()
+            #expect(abs((total["mean"] as? Double ?? 0) - mean) < 1e-3 * mean)
+            #expect(abs((total["stdev"] as? Double ?? -1) - sd) < 1e-3 * max(sd, 1))
+            #expect(abs((total["ci95_low"] as? Double ?? 0) - (mean - half)) < 1e-3 * mean)
+            #expect(abs((total["ci95_high"] as? Double ?? 0) - (mean + half)) < 1e-3 * mean)
+            #expect(abs((total["cov"] as? Double ?? -1) - sd / mean) < 1e-4)
             #expect((level["latency_p99_ms"] as? [String: Any])?["n"] as? Int == 3)
         }
         let runs = try #require(json["runs"] as? [[String: Any]])
@@ -64,7 +70,16 @@ struct SweepTests {
         }
         let summary = try #require(json["summary"] as? [String: Any])
         #expect(summary["peak_concurrency"] is Int)
-        #expect(FileManager.default.fileExists(atPath: (try sweepJSON(in: directory).path).replacingOccurrences(of: ".json", with: ".md")))
+        let markdownPath = (try sweepJSON(in: directory).path).replacingOccurrences(of: ".json", with: ".md")
+        let markdown = try String(contentsOfFile: markdownPath, encoding: .utf8)
+        #expect(markdown.contains("| Concurrent | Throughput (mean ± 95% CI) | p99 Latency |"))
+        let charts = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".svg") }
+        #expect(charts.count == 2)
+        for chart in charts {
+            #expect(markdown.contains("](\(chart))"))
+            let svg = try String(contentsOfFile: directory + "/" + chart, encoding: .utf8)
+            #expect(svg.contains("<path d=\"M"), "error bars drawn in \(chart)")
+        }
     }
 
     @Test("--restart-cmd starts the server before every run and the sweep waits until it answers")

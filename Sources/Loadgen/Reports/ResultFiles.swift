@@ -47,9 +47,14 @@ public enum ResultFiles {
     /// saving after every level replaces the same files).
     public static func writeSweep(_ sweep: SweepResult, directory: String, stem: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)
-        let base = (directory.hasSuffix("/") ? directory : directory + "/") + stem
+        let dir = directory.hasSuffix("/") ? directory : directory + "/"
+        let base = dir + stem
+        let throughput = stem + "_throughput.svg"
+        let latency = stem + "_latency.svg"
+        try TextFile.writeAtomically(SweepReport.throughputChart(sweep).render(), to: dir + throughput)
+        try TextFile.writeAtomically(SweepReport.latencyChart(sweep).render(), to: dir + latency)
         try TextFile.writeAtomically(SweepReport.json(sweep).serialized(pretty: true) + "\n", to: base + ".json")
-        try TextFile.writeAtomically(SweepReport.markdown(sweep), to: base + ".md")
+        try TextFile.writeAtomically(SweepReport.markdown(sweep, throughputChart: throughput, latencyChart: latency), to: base + ".md")
         return (base + ".json", base + ".md")
     }
 }

@@ -7,10 +7,13 @@ public struct SVGChart: Sendable {
         public var name: String
         public var values: [Double]
         public var color: String
-        public init(name: String, values: [Double], color: String) {
+        /// Half-widths of error bars (e.g. 95% confidence intervals), one per value, or none.
+        public var errors: [Double]?
+        public init(name: String, values: [Double], color: String, errors: [Double]? = nil) {
             self.name = name
             self.values = values
             self.color = color
+            self.errors = errors
         }
     }
 
@@ -37,7 +40,10 @@ public struct SVGChart: Sendable {
         let left = 90.0, right = 30.0, top = 50.0, bottom = 70.0
         let plotWidth = Double(width) - left - right
         let plotHeight = Double(height) - top - bottom
-        let maximum = series.flatMap(\.values).filter(\.isFinite).max() ?? 1
+        let tops = series.flatMap { line in
+            line.values.enumerated().map { index, value in value + (line.errors.map { index < $0.count && $0[index].isFinite ? $0[index] : 0 } ?? 0) }
+        }
+        let maximum = tops.filter(\.isFinite).max() ?? 1
         let step = Self.niceStep(maximum / 5)
         let yMax = max(step, (maximum / step).rounded(.up) * step)
         func x(_ index: Int) -> Double {
@@ -67,6 +73,11 @@ public struct SVGChart: Sendable {
                 .map { "\(f(x($0.offset))),\(f(y($0.element)))" }
             svg += "\n" + #"<polyline fill="none" stroke="\#(line.color)" stroke-width="2" points="\#(points.joined(separator: " "))"/>"#
             for (index, value) in line.values.enumerated() where value.isFinite {
+                if let errors = line.errors, index < errors.count, errors[index].isFinite, errors[index] > 0 {
+                    // An error bar: the interval as a vertical line with short caps.
+                    let low = y(max(value - errors[index], 0)), high = y(value + errors[index]), cx = x(index)
+                    svg += "\n" + #"<path d="M\#(f(cx)) \#(f(low)) V\#(f(high)) M\#(f(cx - 5)) \#(f(low)) H\#(f(cx + 5)) M\#(f(cx - 5)) \#(f(high)) H\#(f(cx + 5))" stroke="\#(line.color)" stroke-width="1.5" fill="none"/>"#
+                }
                 svg += "\n" + #"<circle cx="\#(f(x(index)))" cy="\#(f(y(value)))" r="4" fill="\#(line.color)"><title>\#(Self.escape(line.name)) \#(Self.escape(categories[index])): \#(Self.label(value))</title></circle>"#
             }
             let legendY = top + 14 + Double(seriesIndex) * 18

@@ -134,29 +134,47 @@ public enum SweepReport {
         return mean + " ± " + Format.fixed(half, decimals: decimals)
     }
 
-    /// Per level: mean ± 95% CI and CoV of total tok/s, then the means of the other figures.
+    /// The seeds' table: Concurrent | Throughput (mean ± 95% CI) | p99 Latency | CoV, then the
+    /// means of the other figures.
     public static func table(_ sweep: SweepResult) -> String {
         let total = statistics(sweep, metrics[0])
         let output = statistics(sweep, metrics[1])
         let rate = statistics(sweep, metrics[2])
-        let p50 = statistics(sweep, metrics[3])
         let p99 = statistics(sweep, metrics[4])
         let success = statistics(sweep, metrics[5])
-        let header = ["Concurrency", "Runs", "Total tok/s (mean ± 95% CI)", "CoV", "Output tok/s", "Req/s", "p50 (ms)", "p99 (ms)", "Success"]
+        let header = ["Concurrent", "Throughput (mean ± 95% CI)", "p99 Latency", "CoV", "Runs", "Output tok/s", "Req/s", "Success"]
         var rows: [[String]] = []
         for (index, row) in total.enumerated() {
             rows.append([
-                String(row.concurrency), String(row.statistics.count),
-                meanWithInterval(row.statistics, decimals: 1),
+                Format.grouped(UInt64(row.concurrency)),
+                meanWithInterval(row.statistics, decimals: 0) + " tok/s",
+                Format.fixed(p99[index].statistics.mean / 1000, decimals: 2) + "s",
                 row.statistics.coefficientOfVariation.map { Format.fixed($0 * 100, decimals: 2) + "%" } ?? "n/a",
+                String(row.statistics.count),
                 Format.fixed(output[index].statistics.mean, decimals: 1),
                 Format.fixed(rate[index].statistics.mean, decimals: 2),
-                Format.fixed(p50[index].statistics.mean, decimals: 1),
-                Format.fixed(p99[index].statistics.mean, decimals: 1),
                 Format.fixed(success[index].statistics.mean * 100, decimals: 1) + "%",
             ])
         }
         return MarkdownTable.render(header: header, rows: rows)
+    }
+
+    /// Mean total tokens/s against concurrency, with 95% confidence intervals as error bars.
+    public static func throughputChart(_ sweep: SweepResult) -> SVGChart {
+        let rows = statistics(sweep, metrics[0])
+        return SVGChart(title: "Throughput vs Concurrency (mean, 95% CI)", xLabel: "Concurrency", yLabel: "Total tokens/sec",
+                        categories: rows.map { String($0.concurrency) },
+                        series: [.init(name: "Total tok/s", values: rows.map(\.statistics.mean), color: SVGChart.palette[0],
+                                       errors: rows.map { $0.statistics.confidenceHalfWidth() ?? 0 })])
+    }
+
+    /// Mean p99 latency against concurrency, with 95% confidence intervals.
+    public static func latencyChart(_ sweep: SweepResult) -> SVGChart {
+        let rows = statistics(sweep, metrics[4])
+        return SVGChart(title: "p99 Latency vs Concurrency (mean, 95% CI)", xLabel: "Concurrency", yLabel: "p99 latency (ms)",
+                        categories: rows.map { String($0.concurrency) },
+                        series: [.init(name: "p99", values: rows.map(\.statistics.mean), color: SVGChart.palette[2],
+                                       errors: rows.map { $0.statistics.confidenceHalfWidth() ?? 0 })])
     }
 
     public static func summaryLines(_ sweep: SweepResult) -> [String] {
@@ -181,7 +199,7 @@ public enum SweepReport {
         return lines
     }
 
-    public static func markdown(_ sweep: SweepResult) -> String {
+    public static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String) -> String {
         let plan = sweep.plan
         var lines = ["# Sweep: \(plan.workload.model)", ""]
         lines.append("loadgen \(sweep.environment.loadgenVersion), \(plan.target.url), \(plan.runs) runs of levels \(plan.levels.map(String.init).joined(separator: ", "))"
@@ -189,6 +207,7 @@ public enum SweepReport {
         lines += ["", "## Summary", ""]
         for line in summaryLines(sweep) { lines.append("- " + line) }
         lines += ["", "## Per level, across runs", "", table(sweep), ""]
+        lines += ["![Throughput vs Concurrency](\(throughputChart))", "", "![p99 Latency vs Concurrency](\(latencyChart))", ""]
         lines.append("Confidence intervals are 95%, from Student's t with df = n - 1 (the critical value computed for the df, not a table); CoV is the sample standard deviation over the mean.")
         lines.append("")
         if plan.workload.stream {
