@@ -42,6 +42,9 @@ enum RunCommand {
           --connect-timeout TIME  (default 10s)
           --drain TIME        after --duration, how long in-flight requests may finish (default 10s)
           --max-response-bytes N  a bigger response fails as too_large (default 64M; K, M, G suffixes)
+    Several machines:
+          --start-at EPOCH    wait until this Unix time (seconds) before starting, so processes on
+                              several machines start together; then `loadgen merge` their --json
     Output:
           --slo ttft=MS,tpot=MS,e2e=MS  goodput: requests/s meeting every objective given
           --json              one JSON object on stdout instead of the summary
@@ -56,6 +59,7 @@ enum RunCommand {
         var plan: LoadPlan
         var json = false
         var quiet = false
+        var startAt: Double?
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
@@ -80,6 +84,7 @@ enum RunCommand {
         var burstiness: Double?
         var maxResponseBytes = 64 << 20
         var objectives: ServiceLevelObjectives?
+        var startAt: Double?
         while let argument = cursor.next() {
             if try openAI.consume(argument, &cursor) { continue }
             switch argument {
@@ -113,6 +118,12 @@ enum RunCommand {
             case "--burstiness": burstiness = try cursor.double(for: argument, minimum: 0.000_001)
             case "--max-response-bytes": maxResponseBytes = try parseByteCount(try cursor.value(for: argument), flag: argument)
             case "--slo": objectives = try parseObjectives(try cursor.value(for: argument))
+            case "--start-at":
+                let text = try cursor.value(for: argument)
+                guard let epoch = Double(text), epoch.isFinite, epoch > 1_000_000_000 else {
+                    throw UsageError("--start-at must be a Unix time in seconds like 1764000000, got '\(text)'")
+                }
+                startAt = epoch
             case "--json": json = true
             case "--quiet", "-q": quiet = true
             default:
@@ -171,7 +182,7 @@ enum RunCommand {
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, json: json, quiet: quiet)
+        return Options(plan: plan, json: json, quiet: quiet, startAt: startAt)
     }
 
     /// "65536", "64K", "64M", "1G" (binary multiples).
@@ -225,6 +236,20 @@ enum RunCommand {
             }
         }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
+        if let startAt = options.startAt {
+            let late = Clock.wallSeconds() - startAt
+            if late > 1 {
+                Terminal.error("loadgen run: --start-at was \(Format.fixed(late, decimals: 1)) s ago; starting now")
+            }
+            while Clock.wallSeconds() < startAt {
+                let left = startAt - Clock.wallSeconds()
+                if showProgress { Terminal.progress("  starting in \(Format.fixed(left, decimals: 1)) s") }
+                if let signal = signals.wait(milliseconds: Int32(min(left * 1000, 250).rounded(.up))) {
+                    if showProgress { Terminal.clearProgress() }
+                    return 128 + signal
+                }
+            }
+        }
         let result: RunResult
         let interruptedBy: Int32?
         do {

@@ -101,3 +101,28 @@ struct RunCommandTests {
         #expect(run.stderr.contains("Connection refused"))
     }
 }
+
+/// The Kubernetes manifest in deploy/ drives `loadgen run`; its flags must stay ones run accepts.
+@Suite("Deploy manifest")
+struct DeployManifestTests {
+    @Test("every flag the Indexed Job passes to loadgen run is accepted, and --start-at waits for the given time")
+    func manifestFlagsParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let manifest = try String(contentsOf: root.appendingPathComponent("deploy/loadgen-job.yaml"), encoding: .utf8)
+        let command = try #require(manifest.components(separatedBy: "exec loadgen run ").last)
+        let flags = command.components(separatedBy: .whitespacesAndNewlines).filter { $0.hasPrefix("--") || $0.hasPrefix("-c") }
+        #expect(flags.contains("--start-at") && flags.contains("--json"))
+        let help = try CommandRunner.run(BuiltProducts.loadgen, ["run", "--help"])
+        for flag in flags { #expect(help.stdout.contains(flag), "run --help does not know \(flag)") }
+
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let start = Date().timeIntervalSince1970 + 1.5
+        let began = Date()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url + "/health", "-n", "10", "--start-at", String(start), "--json", "--quiet"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(Date().timeIntervalSince(began) >= 1.2, "the run waited for --start-at")
+        let started = try #require(try run.json()["started_at"] as? Double)
+        #expect(started >= start - 0.01)
+    }
+}
