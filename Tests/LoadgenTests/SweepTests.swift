@@ -161,4 +161,26 @@ struct SweepTests {
         #expect(run.status == 2, "stderr: \(run.stderr)")
         #expect(run.stderr.hasPrefix("loadgen sweep: ") && run.stderr.split(separator: "\n").count == 1)
     }
+
+    @Test("Ctrl-C ends a sweep with exit 130 and keeps the levels measured so far")
+    func interruptedSweepKeepsRuns() throws {
+        let server = try EchoServerProcess(arguments: ["--ttft-ms", "200"])
+        defer { server.stop() }
+        let directory = temporaryDirectory()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", server.url, "--levels", "2,4", "--runs", "3",
+                                                                "-n", "6", "--stream", "--cooldown", "0", "--warmup-requests", "1",
+                                                                "--output-dir", directory, "--quiet"], timeoutSeconds: 60) { process in
+            usleep(2_500_000)
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(run.status == 130, "stderr: \(run.stderr)")
+        let (_, json) = try sweepJSON(in: directory)
+        #expect(json["complete"] as? Bool == false)
+        let runs = try #require(json["runs"] as? [[String: Any]])
+        let levels = runs.flatMap { $0["levels"] as? [[String: Any]] ?? [] }
+        #expect(!levels.isEmpty, "the levels finished before the signal are kept")
+        for level in levels {
+            #expect((level["requests"] as? Int) == (level["succeeded"] as? Int ?? -1) + (level["failed"] as? Int ?? -1))
+        }
+    }
 }
