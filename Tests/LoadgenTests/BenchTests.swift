@@ -206,6 +206,7 @@ struct BenchTests {
         let server = try EchoServerProcess(arguments: ["--threads", "2"])
         defer { server.stop() }
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["bench", "--base-url", server.url, "--quick", "--cooldown", "0",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 120)
         #expect(run.status == 0, "stderr: \(run.stderr)")
@@ -260,6 +261,7 @@ struct BenchTests {
         let server = try EchoServerProcess(arguments: ["--ttft-ms", "300"])
         defer { server.stop() }
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["bench", "--base-url", server.url, "--stream", "--cooldown", "0",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 60) { process in
             usleep(2_000_000)
@@ -281,6 +283,7 @@ struct BenchTests {
     func benchAgainstClosedPort() throws {
         let port = ScriptedServer.closedPort()
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["bench", "--base-url", "http://127.0.0.1:\(port)", "--model", "m",
                                                                 "--cooldown", "0", "--output-dir", directory, "--quiet"])
         #expect(run.status == 1)
@@ -306,6 +309,7 @@ struct BenchTests {
         let server = try EchoServerProcess(arguments: ["--ttft-ms", "10", "--itl-ms", "1"])
         defer { server.stop() }
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["latency", "--base-url", server.url, "-n", "6", "--warmup", "2",
                                                                 "--max-tokens", "5", "--stream", "--output-dir", directory])
         #expect(run.status == 0, "stderr: \(run.stderr)")

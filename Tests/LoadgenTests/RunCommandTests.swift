@@ -74,6 +74,7 @@ struct RunCommandTests {
         defer { server.stop() }
         let path = NSTemporaryDirectory() + "loadgen-body-\(UUID().uuidString).json"
         try #"{"model":"m","messages":[],"max_tokens":5}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url + "/v1/chat/completions", "-n", "10", "-c", "1", "--json", "--body", "@" + path])
         #expect(run.status == 0)
         #expect(try run.json()["completion_tokens"] as? Int == 50)

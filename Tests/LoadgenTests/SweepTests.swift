@@ -36,6 +36,7 @@ struct SweepTests {
         let server = try EchoServerProcess()
         defer { server.stop() }
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", server.url, "--levels", "2,4:8:4", "--runs", "3",
                                                                 "-n", "40", "--cooldown", "0", "--input-tokens", "50", "--max-tokens", "8",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 120)
@@ -86,6 +87,7 @@ struct SweepTests {
     func restartCommandAndReadiness() throws {
         let port = ScriptedServer.closedPort()
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let command = "exec '\(BuiltProducts.echoServer.path)' --port \(port)"
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", "http://127.0.0.1:\(port)", "--model", "echo-model",
                                                                 "--levels", "2", "--runs", "2", "-n", "20", "--cooldown", "0",
@@ -107,6 +109,7 @@ struct SweepTests {
     func serverNeverReady(command: String, message: String) throws {
         let port = ScriptedServer.closedPort()
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", "http://127.0.0.1:\(port)", "--model", "m",
                                                                 "--levels", "2", "--runs", "2", "-n", "5", "--restart-cmd", command,
                                                                 "--ready-timeout", "2s", "--output-dir", directory, "--quiet"], timeoutSeconds: 30)
@@ -126,6 +129,7 @@ struct SweepTests {
             }))])
         }
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let a = directory + "/a.json"
         let b = directory + "/b.json"
         try sweepFile([100: [4521.3, 4488.1, 4602.7, 4550.0, 4497.9], 200: [1, 2, 3]]).serialized().write(toFile: a, atomically: true, encoding: .utf8)
@@ -167,6 +171,7 @@ struct SweepTests {
         let server = try EchoServerProcess(arguments: ["--ttft-ms", "200"])
         defer { server.stop() }
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", server.url, "--levels", "2,4", "--runs", "3",
                                                                 "-n", "6", "--stream", "--cooldown", "0", "--warmup-requests", "1",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 60) { process in

@@ -29,6 +29,7 @@ struct ValidateCommandTests {
     @Test("small levels write JSON, Markdown and two charts whose numbers agree with the table")
     func writesAgreeingFiles() throws {
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, [
             "validate", "--levels", "4,8", "-d", "300ms", "--warmup", "100ms", "--output-dir", directory, "--quiet",
             "--echo-server", BuiltProducts.echoServer.path,
@@ -68,6 +69,7 @@ struct ValidateCommandTests {
     @Test("SIGINT stops validate, saves what was measured and reaps the echo-server")
     func interruptSavesAndReaps() throws {
         let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, [
             "validate", "--levels", "4,8,16", "-d", "20s", "--warmup", "0", "--output-dir", directory, "--quiet",
             "--echo-server", BuiltProducts.echoServer.path,
