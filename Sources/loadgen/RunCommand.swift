@@ -49,6 +49,8 @@ enum RunCommand {
           --slo ttft=MS,tpot=MS,e2e=MS  goodput: requests/s meeting every objective given
           --json              one JSON object on stdout instead of the summary
           --quiet             no progress line
+          --progress-every S  also print a plain progress line to stderr every S seconds (for logs
+                              and soak tests: elapsed, ok, failed, req/s, RSS, open descriptors)
       -h, --help
 
     Exit codes: 0 run completed, 1 the run could not start (e.g. every connect refused),
@@ -60,6 +62,7 @@ enum RunCommand {
         var json = false
         var quiet = false
         var startAt: Double?
+        var progressEvery: Double?
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
@@ -85,6 +88,7 @@ enum RunCommand {
         var maxResponseBytes = 64 << 20
         var objectives: ServiceLevelObjectives?
         var startAt: Double?
+        var progressEvery: Double?
         while let argument = cursor.next() {
             if try openAI.consume(argument, &cursor) { continue }
             switch argument {
@@ -124,6 +128,7 @@ enum RunCommand {
                     throw UsageError("--start-at must be a Unix time in seconds like 1764000000, got '\(text)'")
                 }
                 startAt = epoch
+            case "--progress-every": progressEvery = try cursor.seconds(for: argument)
             case "--json": json = true
             case "--quiet", "-q": quiet = true
             default:
@@ -182,7 +187,14 @@ enum RunCommand {
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, json: json, quiet: quiet, startAt: startAt)
+        return Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery)
+    }
+
+    /// One plain progress line: `progress t=60.0 ok=... failed=... rps=... rss_kib=... fds=...`
+    /// (`final` after the run, when the connections are closed again).
+    static func progressLine(elapsed: Double, completed: Int, failed: Int, rate: Double, final: Bool = false) -> String {
+        "\(final ? "final" : "progress") t=\(Format.fixed(elapsed, decimals: 1)) ok=\(completed) failed=\(failed) "
+            + "rps=\(Format.fixed(rate, decimals: 1)) rss_kib=\(ProcessResources.currentRSSKiB ?? -1) fds=\(ProcessResources.openDescriptors ?? -1)"
     }
 
     /// "65536", "64K", "64M", "1G" (binary multiples).
@@ -252,8 +264,18 @@ enum RunCommand {
         }
         let result: RunResult
         let interruptedBy: Int32?
+        var nextReport = options.progressEvery ?? .infinity
+        var lastReport = (elapsed: 0.0, completed: 0)
+        if options.progressEvery != nil { Terminal.error(Self.progressLine(elapsed: 0, completed: 0, failed: 0, rate: 0)) }
         do {
             (result, interruptedBy) = try LoadRun.run(plan, signals: signals) { progress, elapsed in
+                if let every = options.progressEvery, elapsed >= nextReport {
+                    let rate = Double(progress.completed - lastReport.completed) / max(elapsed - lastReport.elapsed, 1e-9)
+                    if showProgress { Terminal.clearProgress() }
+                    Terminal.error(Self.progressLine(elapsed: elapsed, completed: progress.completed, failed: progress.failed, rate: rate))
+                    lastReport = (elapsed, progress.completed)
+                    nextReport += every
+                }
                 guard showProgress else { return }
                 Terminal.progress("  \(progress.measuring ? "running" : "warmup ") \(Format.fixed(elapsed, decimals: 1)) s  "
                     + "\(Format.grouped(UInt64(progress.completed))) ok  \(Format.grouped(UInt64(progress.failed))) failed")
@@ -263,6 +285,10 @@ enum RunCommand {
             return 1
         }
         if showProgress { Terminal.clearProgress() }
+        if options.progressEvery != nil {
+            Terminal.error(Self.progressLine(elapsed: result.durationSeconds, completed: Int(result.succeeded), failed: Int(result.failed),
+                                             rate: result.requestsPerSecond, final: true))
+        }
         if options.json {
             Terminal.out(RunReport.json(result).serialized())
         } else {

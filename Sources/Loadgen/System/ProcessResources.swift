@@ -64,4 +64,27 @@ extension ProcessResources {
     public static func sleep(milliseconds: Int) -> Bool {
         usleep(UInt32(max(milliseconds, 0)) * 1000) == 0
     }
+
+    /// This process's resident set size now (VmRSS), in KiB; nil if /proc cannot be read.
+    public static var currentRSSKiB: Int? {
+        guard let status = TextFile.read("/proc/self/status") else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
+
+    /// How many descriptors this process has open now (entries of /proc/self/fd, less the one
+    /// used to list them); nil if it cannot be listed.
+    public static var openDescriptors: Int? {
+        guard let directory = opendir("/proc/self/fd") else { return nil }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(2)) }
+            if name[0] == UInt8(ascii: "."), name[1] == 0 || name[1] == UInt8(ascii: ".") { continue }
+            count += 1
+        }
+        return count - 1
+    }
 }
