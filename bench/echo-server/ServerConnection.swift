@@ -13,6 +13,13 @@ final class ServerConnection {
     var watchingWritable = false
     /// A streamed answer in progress; further requests wait in `input` until it ends.
     var stream: SSEStream?
+    /// Faults: a request that will never be answered, or an answer going out a byte at a time.
+    var stalled = false
+    var drip: [UInt8]?
+    var dripOffset = 0
+
+    /// An answer is in progress (or never coming): later requests wait in `input`.
+    var isBusy: Bool { stream != nil || stalled || drip != nil }
 
     init(fd: FileDescriptor) {
         self.fd = fd

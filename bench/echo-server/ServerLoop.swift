@@ -22,6 +22,10 @@ struct ServerLoop: ~Copyable {
     private let timer: FileDescriptor
     private var timers = TimerQueue()
     private let timing: StreamTiming
+    /// Requests parsed by this loop, numbering them for `--fault`.
+    private var requestNumber = 0
+    /// Timer entries with this stream id send the next byte of a slow-drip answer.
+    private static let dripID = -1
 
     init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag) throws(SystemError) {
         let epoll = try Epoll(capacity: 1024)
@@ -106,7 +110,7 @@ struct ServerLoop: ~Copyable {
     private mutating func readRequests(_ connection: ServerConnection, slot: Int) {
         switch connection.fd.read(into: readBuffer) {
         case .transferred(let count):
-            if connection.stream != nil {
+            if connection.isBusy {
                 // Requests behind a stream wait until it ends (responses stay in order).
                 connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
                 return
@@ -156,8 +160,12 @@ struct ServerLoop: ~Copyable {
         let now = Clock.monotonicNanoseconds()
         while let entry = timers.earliest, entry.dueNanoseconds <= now {
             _ = timers.popEarliest()
-            guard entry.slot < connections.count, let connection = connections[entry.slot],
-                  var stream = connection.stream, stream.id == entry.streamID else { continue }
+            guard entry.slot < connections.count, let connection = connections[entry.slot] else { continue }
+            if entry.streamID == Self.dripID {
+                sendDripByte(connection, slot: entry.slot, now: now)
+                continue
+            }
+            guard var stream = connection.stream, stream.id == entry.streamID else { continue }
             stream.appendDue(now: now, into: &connection.output)
             if stream.isFinished {
                 connection.stream = nil
@@ -184,7 +192,7 @@ struct ServerLoop: ~Copyable {
     /// Answers every complete request at the start of `bytes`; returns the bytes consumed.
     private mutating func answer(_ bytes: UnsafeRawBufferPointer, _ connection: ServerConnection, slot: Int) -> Int {
         var consumed = 0
-        while consumed < bytes.count, !connection.closeAfterWrite, connection.stream == nil {
+        while consumed < bytes.count, !connection.closeAfterWrite, !connection.isBusy {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[consumed...])
             let head: RequestHead?
             do {
@@ -200,6 +208,12 @@ struct ServerLoop: ~Copyable {
             var streamTiming = timing
             streamTiming.now = Clock.monotonicNanoseconds()
             consumed += head.headerBytes + head.contentLength
+            let number = requestNumber
+            requestNumber &+= 1
+            if let fault = options.faults.fault(forRequest: number) {
+                applyFault(fault, head: head, body: body, connection, slot: slot, timing: streamTiming)
+                continue
+            }
             if var stream = responder.respond(to: head, body: body, into: &connection.output, timing: streamTiming) {
                 if !head.keepAlive { connection.closeAfterWrite = true }
                 stream.appendDue(now: streamTiming.now, into: &connection.output)
@@ -214,6 +228,50 @@ struct ServerLoop: ~Copyable {
             if !head.keepAlive { connection.closeAfterWrite = true }
         }
         return consumed
+    }
+
+    /// Answers one request with `fault` instead of the right answer.
+    private mutating func applyFault(_ fault: Fault, head: RequestHead, body: UnsafeRawBufferPointer,
+                                     _ connection: ServerConnection, slot: Int, timing: StreamTiming) {
+        var normal: [UInt8] = []
+        // A streamed request's "normal answer" is only its head here; the faults cut it anyway.
+        _ = responder.respond(to: head, body: body, into: &normal, timing: timing)
+        switch FaultResponder.respond(fault, normal: normal, into: &connection.output) {
+        case .keep:
+            if !head.keepAlive { connection.closeAfterWrite = true }
+        case .close:
+            connection.closeAfterWrite = true
+        case .reset:
+            var option = linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(connection.fd.rawValue, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+            connection.closeAfterWrite = true
+        case .stall:
+            connection.stalled = true
+        case .drip:
+            connection.drip = normal
+            connection.dripOffset = 0
+            scheduleDrip(slot: slot, now: timing.now)
+        }
+    }
+
+    private mutating func scheduleDrip(slot: Int, now: UInt64) {
+        let due = now &+ UInt64(options.dripMilliseconds * 1e6)
+        let wasEarliest = timers.earliest?.dueNanoseconds ?? .max
+        timers.push(.init(dueNanoseconds: due, slot: slot, streamID: Self.dripID))
+        if due < wasEarliest { armTimer(now: now) }
+    }
+
+    private mutating func sendDripByte(_ connection: ServerConnection, slot: Int, now: UInt64) {
+        guard let drip = connection.drip else { return }
+        connection.output.append(drip[connection.dripOffset])
+        connection.dripOffset += 1
+        if connection.dripOffset == drip.count {
+            connection.drip = nil
+            answerBuffered(connection, slot: slot)
+        } else {
+            timers.push(.init(dueNanoseconds: now &+ UInt64(options.dripMilliseconds * 1e6), slot: slot, streamID: Self.dripID))
+        }
+        flush(connection, slot: slot)
     }
 
     private mutating func flush(_ connection: ServerConnection, slot: Int) {

@@ -12,6 +12,9 @@ struct ServerOptions {
     var ttftMilliseconds = 0.0
     var itlMilliseconds = 0.0
     var prefillMicrosecondsPerToken = 0.0
+    /// Misbehaviour on purpose (`--fault`), and the byte interval of `slow-drip`.
+    var faults = FaultPlan()
+    var dripMilliseconds = 10.0
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
@@ -27,6 +30,14 @@ struct ServerOptions {
       --ttft-ms MS         streaming: first token after MS milliseconds (default 0)
       --itl-ms MS          streaming: one token every MS milliseconds after that (default 0)
       --prefill-us-per-token US  streaming: add US microseconds to the TTFT per prompt token
+      --fault KIND[:RATE]  misbehave on a fraction RATE (default 1) of requests, repeatable;
+                           deterministic: exactly one request in 1/RATE, counted per thread.
+                           KIND: close-before-response, close-mid-headers, close-mid-body,
+                           reset (RST), garbage-status, bad-chunk, short-body (Content-Length
+                           larger than the body, then close), status-500, status-503,
+                           status-429 (JSON error body), stall (never answer), slow-drip
+                           (one byte per --drip-ms), huge-headers (> 64 KiB), pipelined-extra
+      --drip-ms MS         slow-drip interval (default 10)
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
     body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
@@ -64,6 +75,12 @@ struct ServerOptions {
             case "--ttft-ms": options.ttftMilliseconds = try milliseconds(try value(flag), flag)
             case "--itl-ms": options.itlMilliseconds = try milliseconds(try value(flag), flag)
             case "--prefill-us-per-token": options.prefillMicrosecondsPerToken = try milliseconds(try value(flag), flag)
+            case "--fault":
+                let text = try value(flag)
+                guard options.faults.add(text) else {
+                    throw .message("--fault must be KIND or KIND:RATE with RATE in (0, 1], KIND one of \(Fault.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
+                }
+            case "--drip-ms": options.dripMilliseconds = try milliseconds(try value(flag), flag)
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }
