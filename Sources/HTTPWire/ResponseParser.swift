@@ -105,13 +105,20 @@ public struct ResponseParser: Sendable {
     private var remaining = 0
     private var chunkDigits = 0
 
+    /// Some field may hold what a response set. False after `init` and `reset`, so that the usual
+    /// reset-then-parse clears the fields once per response, not twice.
+    private var holdsResponse = false
+
+    // Always inlined so that `reset` and `startMessage` write the fields in place instead of
+    // building a temporary parser and copying it over (a memcpy call each).
+    @inline(__always)
     public init(limits: ResponseParserLimits = .init()) {
         self.limits = limits
     }
 
     /// Prepares for the next response. `headRequest` means it answers a HEAD: no body whatever the headers say.
     public mutating func reset(headRequest: Bool = false) {
-        self = ResponseParser(limits: limits)
+        if holdsResponse { self = ResponseParser(limits: limits) }
         self.headRequest = headRequest
     }
 
@@ -119,50 +126,74 @@ public struct ResponseParser: Sendable {
     public var isIdle: Bool { state == .statusStart && !messageStarted }
 
     private mutating func startMessage() {
-        let head = headRequest
-        self = ResponseParser(limits: limits)
-        headRequest = head
+        if holdsResponse {
+            let head = headRequest
+            self = ResponseParser(limits: limits)
+            headRequest = head
+        }
+        holdsResponse = true
         messageStarted = true
     }
 
     /// Consumes bytes from `offset`, advancing it, until an event. Call again until `.needMoreInput`
     /// (then `offset == input.count`) or `.messageComplete` (further responses may follow).
     public mutating func parse(_ input: UnsafeRawBufferPointer, offset: inout Int) throws(WireError) -> ResponseEvent {
+        // Body pieces and the end return at once; only the head and the chunk framing need the
+        // loop, kept out of line so that these calls (two of every three) skip its setup.
+        if let event = bodyEvent(input, &offset) { return event }
+        return try parseFraming(input, offset: &offset)
+    }
+
+    /// The event of a state that returns one at once (body pieces, the end), or nil for the others.
+    @inline(__always)
+    private mutating func bodyEvent(_ input: UnsafeRawBufferPointer, _ index: inout Int) -> ResponseEvent? {
+        let count = input.count
+        switch state {
+        case .complete:
+            state = .statusStart
+            messageStarted = false
+            return .messageComplete
+        case .bodyLength:
+            guard index < count else { return .needMoreInput }
+            let take = min(remaining, count - index)
+            let range = index..<(index + take)
+            index += take
+            remaining -= take
+            bodyBytesReceived += take
+            if remaining == 0 { state = .complete }
+            return .body(range)
+        case .chunkData:
+            guard index < count else { return .needMoreInput }
+            let take = min(remaining, count - index)
+            let range = index..<(index + take)
+            index += take
+            remaining -= take
+            bodyBytesReceived += take
+            if remaining == 0 { state = .chunkDataCR }
+            return .body(range)
+        case .bodyUntilClose:
+            guard index < count else { return .needMoreInput }
+            let range = index..<count
+            bodyBytesReceived += count - index
+            index = count
+            return .body(range)
+        default:
+            return nil
+        }
+    }
+
+    /// The head, chunk framing and trailers, until an event.
+    @inline(never)
+    private mutating func parseFraming(_ input: UnsafeRawBufferPointer, offset: inout Int) throws(WireError) -> ResponseEvent {
         let count = input.count
         var index = offset
         defer { offset = index }
         while true {
-            switch state {
-            case .complete:
-                state = .statusStart
-                messageStarted = false
-                return .messageComplete
-            case .bodyLength:
-                guard index < count else { return .needMoreInput }
-                let take = min(remaining, count - index)
-                let range = index..<(index + take)
-                index += take
-                remaining -= take
-                bodyBytesReceived += take
-                if remaining == 0 { state = .complete }
-                return .body(range)
-            case .chunkData:
-                guard index < count else { return .needMoreInput }
-                let take = min(remaining, count - index)
-                let range = index..<(index + take)
-                index += take
-                remaining -= take
-                bodyBytesReceived += take
-                if remaining == 0 { state = .chunkDataCR }
-                return .body(range)
-            case .bodyUntilClose:
-                guard index < count else { return .needMoreInput }
-                let range = index..<count
-                bodyBytesReceived += count - index
-                index = count
-                return .body(range)
-            default:
-                guard index < count else { return .needMoreInput }
+            if let event = bodyEvent(input, &index) { return event }
+            guard index < count else { return .needMoreInput }
+            if state == .statusStart {
+                if let event = try beginResponse(input, &index) { return event }
+            } else {
                 if let event = try step(input, &index) { return event }
             }
         }
