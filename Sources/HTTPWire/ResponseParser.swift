@@ -478,26 +478,10 @@ public struct ResponseParser: Sendable {
         guard let base = input.baseAddress else { return nil }
         let end = input.count
         var head = HeadFields()
-        guard var index = Self.statusLine(base, from: start, end: end, into: &head) else { return nil }
-        while true {
-            guard index < end, index &- start <= limits.maxHeaderBytes else { return nil }
-            let first = Self.byte(base, index)
-            if first == Self.carriageReturn {
-                guard index &+ 1 < end, Self.byte(base, index &+ 1) == Self.newline else { return nil }
-                index &+= 2
-                break
-            }
-            if first == Self.newline {
-                index &+= 1
-                break
-            }
-            head.headerCount &+= 1
-            guard head.headerCount <= limits.maxHeaderCount,
-                  let next = Self.headerLine(base, from: index, end: end, into: &head) else { return nil }
-            index = next
-        }
-        // The machine counts every byte of the head, the blank line included.
-        guard index &- start <= limits.maxHeaderBytes else { return nil }
+        guard let lines = Self.statusLine(base, from: start, end: end, into: &head),
+              let index = Self.headerLines(base, from: lines, headStart: start, end: end, limits: limits, into: &head),
+              // The machine counts every byte of the head, the blank line included.
+              index &- start <= limits.maxHeaderBytes else { return nil }
         statusCode = head.statusCode
         http10 = head.http10
         headerCount = head.headerCount
@@ -555,6 +539,26 @@ public struct ResponseParser: Sendable {
             } while byte != carriageReturn && byte != newline
         }
         return lineEnd(base, at: index, end: end)
+    }
+
+    /// The header lines from `start` and the blank line after them: the index after its LF. The
+    /// byte limit is checked per line (from `headStart`, the status line's) to give up a huge head early.
+    private static func headerLines(_ base: UnsafeRawPointer, from start: Int, headStart: Int, end: Int,
+                                    limits: ResponseParserLimits, into head: inout HeadFields) -> Int? {
+        var index = start
+        while true {
+            guard index < end, index &- headStart <= limits.maxHeaderBytes else { return nil }
+            let first = byte(base, index)
+            if first == carriageReturn {
+                guard index &+ 1 < end, byte(base, index &+ 1) == newline else { return nil }
+                return index &+ 2
+            }
+            if first == newline { return index &+ 1 }
+            head.headerCount &+= 1
+            guard head.headerCount <= limits.maxHeaderCount,
+                  let next = headerLine(base, from: index, end: end, into: &head) else { return nil }
+            index = next
+        }
     }
 
     /// One header line from its first byte, which is not CR or LF. Returns the index after its LF.
