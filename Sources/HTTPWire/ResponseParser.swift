@@ -514,7 +514,7 @@ public struct ResponseParser: Sendable {
         let minor = byte(base, start &+ 7)
         guard isDecimalDigit(minor) else { return nil }
         head.http10 = minor == UInt8(ascii: "0")
-        if word(base, start &+ 8) == word(okStatusEnd, at: 0), byte(base, start &+ 16) == newline {
+        if end &- start > 16, word(base, start &+ 8) == word(okStatusEnd, at: 0), byte(base, start &+ 16) == newline {
             head.statusCode = 200
             return start &+ 17
         }

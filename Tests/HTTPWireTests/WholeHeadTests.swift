@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import HTTPWire
 
@@ -27,6 +28,22 @@ private func headerCounts(_ text: String) -> (whole: Int?, byteByByte: Int?) {
     }
     let bytes = Array(text.utf8)
     return (count([bytes]), count(bytes.map { [$0] }))
+}
+
+/// Calls `body` with `bytes` placed just before an inaccessible page (or just after one, with
+/// `guardBefore`), so that a read past the input faults instead of passing unseen.
+func withGuardedBytes<R>(_ bytes: [UInt8], guardBefore: Bool = false, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let dataSize = (bytes.count + page - 1) / page * page + page
+    let total = dataSize + 2 * page
+    guard let region = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+          region != MAP_FAILED else { fatalError("mmap failed") }
+    defer { munmap(region, total) }
+    mprotect(region, page, PROT_NONE)
+    mprotect(region + page + dataSize, page, PROT_NONE)
+    let start = guardBefore ? region + page : region + page + dataSize - bytes.count
+    bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: start, count: bytes.count).copyMemory(from: $0) }
+    return body(UnsafeRawBufferPointer(start: start, count: bytes.count))
 }
 
 /// A deterministic generator (SplitMix64) so the random heads are the same on every run.
@@ -124,6 +141,29 @@ struct WholeHeadTests {
         #expect(!takesFastPath(text))
         let (_, mismatches) = expectSameAtEverySplit(text, endOfInput: true)
         #expect(mismatches.isEmpty, "splits that differ: \(mismatches)")
+    }
+
+    @Test("the fast path reads nothing past the input, whatever prefix of a response it is given")
+    func staysInsideInput() {
+        let responses = [
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 404 Not Found\nX-Long: \(String(repeating: "x", count: 40))\ncontent-length: 0\nCONNECTION: Keep-Alive\n\n",
+        ]
+        for text in responses {
+            let bytes = Array(text.utf8)
+            for length in 0...bytes.count {
+                let prefix = Array(bytes[0..<length])
+                let fast = withGuardedBytes(prefix) { ResponseParser().wholeHeadLength($0) }
+                let expected = prefix.withUnsafeBytes { ResponseParser().wholeHeadLength($0) }
+                #expect(fast == expected)
+                var parser = ResponseParser()
+                _ = withGuardedBytes(prefix) { input in
+                    var offset = 0
+                    return try? parser.parse(input, offset: &offset)
+                }
+            }
+        }
     }
 
     @Test("the header byte and count limits apply exactly as in the byte machine")

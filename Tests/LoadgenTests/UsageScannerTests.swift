@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Loadgen
 
@@ -195,6 +196,26 @@ struct UsageScannerTests {
         }
     }
 
+    @Test("no read strays outside a piece, before its start or past its end")
+    func staysInsidePieces() {
+        let bodies = [Self.vllmBody, Self.streamingBody, Self.spacedBody,
+                      #"{"completion_tokens":7,"text":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "prompt_tokens" : 12"#]
+        for body in bodies {
+            let bytes = Array(body.utf8)
+            for cut in 0...bytes.count {
+                for guardBefore in [false, true] {
+                    var guarded = UsageScanner()
+                    var plain = UsageScanner()
+                    for piece in [Array(bytes[0..<cut]), Array(bytes[cut...])] {
+                        withGuardedPiece(piece, guardBefore: guardBefore) { guarded.scan($0) }
+                        piece.withUnsafeBytes { plain.scan($0) }
+                    }
+                    #expect(guarded == plain, "split at \(cut)")
+                }
+            }
+        }
+    }
+
     @Test("reset forgets earlier values")
     func resetForgets() {
         var scanner = scan(Self.vllmBody)
@@ -202,6 +223,22 @@ struct UsageScannerTests {
         #expect(scanner.promptTokens == nil)
         #expect(scanner == UsageScanner())
     }
+}
+
+/// Calls `body` with `bytes` placed just before an inaccessible page (or just after one, with
+/// `guardBefore`), so that a read outside the piece faults instead of passing unseen.
+private func withGuardedPiece(_ bytes: [UInt8], guardBefore: Bool, _ body: (UnsafeRawBufferPointer) -> Void) {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let dataSize = (bytes.count + page - 1) / page * page + page
+    let total = dataSize + 2 * page
+    guard let region = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+          region != MAP_FAILED else { fatalError("mmap failed") }
+    defer { munmap(region, total) }
+    mprotect(region, page, PROT_NONE)
+    mprotect(region + page + dataSize, page, PROT_NONE)
+    let start = guardBefore ? region + page : region + page + dataSize - bytes.count
+    bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: start, count: bytes.count).copyMemory(from: $0) }
+    body(UnsafeRawBufferPointer(start: start, count: bytes.count))
 }
 
 /// The definition the scanner implements, over the whole body at once: at every occurrence of a
