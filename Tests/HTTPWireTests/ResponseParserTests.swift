@@ -158,6 +158,31 @@ struct ResponseParserFramingTests {
         #expect(whole.messages.first?.isEventStream == expected)
     }
 
+    @Test("reset forgets the previous response, finished or cut short, as a new parser would")
+    func resetForgets() {
+        let previous = [
+            "HTTP/1.0 404 Not Found\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+            "HTTP/1.1 200 OK\r\nContent-Le",
+            "",
+        ]
+        for text in previous {
+            for headRequest in [false, true] {
+                // A HEAD response has no body whatever its Content-Length says.
+                let next = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\(headRequest ? "" : "ok")".utf8)
+                var used = HarnessState(parser: ResponseParser())
+                Array(text.utf8).withUnsafeBytes { used.feed($0) }
+                used.parser.reset(headRequest: headRequest)
+                #expect(used.parser.isIdle)
+                var again = HarnessState(parser: used.parser)
+                next.withUnsafeBytes { again.feed($0) }
+                let fresh = parse(next, cuts: [], headRequest: headRequest)
+                #expect(again.stream == fresh, "after \(text.debugDescription), HEAD \(headRequest)")
+                #expect(again.parser.headerCount == 1 && again.parser.bodyBytesReceived == (headRequest ? 0 : 2))
+            }
+        }
+    }
+
     @Test("the parser stays a small fixed-size value")
     func smallState() {
         #expect(MemoryLayout<ResponseParser>.size <= 256)

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Loadgen
 
@@ -116,6 +117,105 @@ struct UsageScannerTests {
         #expect(lookalike.completionTokens == nil)
     }
 
+    @Test("the real usage object is found when its keys also appear in a content string before it")
+    func keysInContentFirst() {
+        let body = #"{"choices":[{"message":{"content":"about \"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2} and usage prompt_tokens"}}],"usage":{"prompt_tokens":34,"completion_tokens":100,"total_tokens":134}}"#
+        for cut in 0...body.utf8.count {
+            let scanner = scan(body, pieces: [cut])
+            #expect(scanner.promptTokens == 34 && scanner.completionTokens == 100, "split at \(cut)")
+        }
+    }
+
+    @Test("fields after the usage object (vLLM) do not hide it")
+    func fieldsAfterUsage() {
+        let body = #"{"id":"cmpl-1","choices":[],"usage":{"prompt_tokens":2048,"total_tokens":2560,"completion_tokens":512,"prompt_tokens_details":null},"prompt_logprobs":null,"kv_transfer_params":{"a_b":[1,2]}}"#
+        let scanner = scan(body)
+        #expect(scanner.promptTokens == 2048)
+        #expect(scanner.completionTokens == 512)
+    }
+
+    @Test("bodies the search from the end hands to the forward machine agree with the reference", arguments: [
+        // A key's closing quote cannot open the next key: which occurrence counts depends on the start.
+        #"{"prompt_tokens"prompt_tokens":5,"x":1}"#,
+        #"{"prompt_tokens"completion_tokens":5,"completion_tokens":6}"#,
+        #"{"completion_tokens":1,"prompt_tokens"prompt_tokens"prompt_tokens":5}"#,
+        // Digit runs past Int's range saturate.
+        #"{"completion_tokens":123456789012345678901234567890,"prompt_tokens":99999999999999999999}"#,
+        // A tail with no punctuation near the end, ending inside a key or a value.
+        #"{"completion_tokens":7,"text":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "prompt_tokens" : 12"#,
+        #"{"completion_tokens":7,"usage":{"prompt_tokens":3,"completion_tokens"#,
+        #"{"completion_tokens":7} "prompt_tokens": 3 "#,
+        // Values that are not counts before and after counts.
+        #"{"completion_tokens":5,"completion_tokens":null,"prompt_tokens":"9","prompt_tokens":-1}"#,
+        #"{"completion_tokens":null,"completion_tokens":8,"prompt_tokens"  :  4  }"#,
+    ])
+    func handedToForwardMachine(body: String) {
+        let expected = referenceScan(Array(body.utf8))
+        let count = body.utf8.count
+        for cut in 0...count {
+            let scanner = scan(body, pieces: [cut])
+            #expect(scanner.promptTokens == expected.prompt && scanner.completionTokens == expected.completion, "split at \(cut)")
+        }
+        let oneByOne = scan(body, pieces: Array(0..<count))
+        #expect(oneByOne.promptTokens == expected.prompt && oneByOne.completionTokens == expected.completion)
+    }
+
+    @Test("the search from the end agrees with the forward machine after every piece of random JSON-like bodies")
+    func fromEndAgreesWithForward() {
+        let fragments = [
+            #""prompt_tokens""#, #""completion_tokens""#, #""total_tokens""#, #""prompt_tokens_details""#,
+            #""usage""#, #""content""#, #""prompt"#, #""completion"#, #"_tokens""#, "_", #"""#, ":", " ", "\n",
+            "null", "x", "{", "}", "[", "]", ",", "0", "7", "42", "1234", "-3", "prompt_tokens", #"\""#,
+            #""prompt_tokens": "#, #""completion_tokens" :"#, #"":12,"#, ": 7 ", " 9}", #"{"prompt_tokens":3"#,
+        ]
+        var generator = SplitMix64(seed: 29)
+        for trial in 0..<4_000 {
+            var body = ""
+            for _ in 0..<Int.random(in: 1...60, using: &generator) {
+                body += fragments[Int.random(in: 0..<fragments.count, using: &generator)]
+            }
+            let bytes = Array(body.utf8)
+            var cuts = (0..<Int.random(in: 0...4, using: &generator)).map { _ in Int.random(in: 0...bytes.count, using: &generator) }
+            cuts.sort()
+            if trial % 16 == 0 { cuts = Array(0..<bytes.count) }
+            var fromEnd = UsageScanner()
+            var forward = UsageScanner()
+            var start = 0
+            for cut in cuts + [bytes.count] where cut >= start {
+                bytes[start..<cut].withUnsafeBytes {
+                    fromEnd.scan($0)
+                    forward.scanForward($0)
+                }
+                start = cut
+                #expect(fromEnd.promptTokens == forward.promptTokens && fromEnd.completionTokens == forward.completionTokens,
+                        "\(body.debugDescription) after the piece ending at \(cut) of \(cuts)")
+            }
+            let expected = referenceScan(bytes)
+            #expect(fromEnd.promptTokens == expected.prompt && fromEnd.completionTokens == expected.completion,
+                    "\(body.debugDescription) cut at \(cuts)")
+        }
+    }
+
+    @Test("no read strays outside a piece, before its start or past its end")
+    func staysInsidePieces() {
+        let bodies = [Self.vllmBody, Self.streamingBody, Self.spacedBody,
+                      #"{"completion_tokens":7,"text":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "prompt_tokens" : 12"#]
+        for body in bodies {
+            let bytes = Array(body.utf8)
+            for cut in 0...bytes.count {
+                for guardBefore in [false, true] {
+                    var guarded = UsageScanner()
+                    var plain = UsageScanner()
+                    for piece in [Array(bytes[0..<cut]), Array(bytes[cut...])] {
+                        withGuardedPiece(piece, guardBefore: guardBefore) { guarded.scan($0) }
+                        piece.withUnsafeBytes { plain.scan($0) }
+                    }
+                    #expect(guarded == plain, "split at \(cut)")
+                }
+            }
+        }
+    }
+
     @Test("reset forgets earlier values")
     func resetForgets() {
         var scanner = scan(Self.vllmBody)
@@ -123,6 +223,22 @@ struct UsageScannerTests {
         #expect(scanner.promptTokens == nil)
         #expect(scanner == UsageScanner())
     }
+}
+
+/// Calls `body` with `bytes` placed just before an inaccessible page (or just after one, with
+/// `guardBefore`), so that a read outside the piece faults instead of passing unseen.
+private func withGuardedPiece(_ bytes: [UInt8], guardBefore: Bool, _ body: (UnsafeRawBufferPointer) -> Void) {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let dataSize = (bytes.count + page - 1) / page * page + page
+    let total = dataSize + 2 * page
+    guard let region = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+          region != MAP_FAILED else { fatalError("mmap failed") }
+    defer { munmap(region, total) }
+    mprotect(region, page, PROT_NONE)
+    mprotect(region + page + dataSize, page, PROT_NONE)
+    let start = guardBefore ? region + page : region + page + dataSize - bytes.count
+    bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: start, count: bytes.count).copyMemory(from: $0) }
+    body(UnsafeRawBufferPointer(start: start, count: bytes.count))
 }
 
 /// The definition the scanner implements, over the whole body at once: at every occurrence of a
@@ -145,7 +261,8 @@ private func referenceScan(_ bytes: [UInt8]) -> (prompt: Int?, completion: Int?)
             while index < bytes.count, spaces.contains(bytes[index]) { index += 1 }
             var value = 0, digits = 0
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
-                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                // Absurd digit runs saturate, as in the scanner, rather than trap.
+                if value < Int.max / 10 - 9 { value = value * 10 + Int(bytes[index] - UInt8(ascii: "0")) }
                 digits += 1
                 index += 1
             }

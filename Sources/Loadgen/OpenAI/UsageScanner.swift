@@ -6,6 +6,8 @@ import Glibc
 /// byte at a time included) gives the same values. It is run over every successful response on
 /// the hot path. Keys must match exactly, quotes included, so `"prompt_tokens_details"` does not
 /// confuse it; when a key appears several times (streamed usage chunks), the last value wins.
+/// Because the last value wins, a piece is read from its end when it can be (`scanFromEnd`):
+/// OpenAI puts `usage` last, so a whole body is done after its final hundred bytes or so.
 public struct UsageScanner: Sendable, Equatable {
     private enum State: UInt8 {
         /// Looking for an opening quote.
@@ -35,7 +37,17 @@ public struct UsageScanner: Sendable, Equatable {
 
     public mutating func reset() { self = UsageScanner() }
 
+    /// Scans the next piece of the body.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        // A piece that starts between keys is searched from its end: the last value of each key
+        // wins, and OpenAI puts `usage` last, so the search usually stops within the final hundred
+        // bytes instead of jumping through the whole body. Anything else goes forward.
+        if state == .seeking, scanFromEnd(bytes) { return }
+        scanForward(bytes)
+    }
+
+    /// The incremental machine: any state, any piece. `internal` so tests can compare the paths.
+    mutating func scanForward(_ bytes: UnsafeRawBufferPointer) {
         var index = 0
         let count = bytes.count
         while index < count {
@@ -137,6 +149,144 @@ public struct UsageScanner: Sendable, Equatable {
         } else {
             state = .seeking
         }
+    }
+
+    // MARK: Searching a piece from its end
+
+    /// The longest tail without a reset byte that `scanFromEnd` walks back over before leaving
+    /// the piece to the forward machine (a piece cut inside a long text has none near its end).
+    private static let maxTailBytes = 32
+
+    /// Does over `bytes` what the forward machine would do from the seeking state, reading from the
+    /// end; returns false, having changed nothing, where it cannot tell, and the forward machine runs.
+    ///
+    /// Why the result is the same: a reset byte (`,`, `{`, `}`, `[`, `]`) is none of a key's bytes,
+    /// whitespace, `:` or a digit, so whatever the machine's state, consuming one leaves it seeking,
+    /// and no key or value spans one. The piece therefore splits after its last reset byte into a
+    /// head where every key occurrence is complete, so only the last valid one of each key matters
+    /// (the machine lets the last value win), and a tail that the forward machine reads from the
+    /// seeking state, exactly as it would have entered it. The one rule that depends on what came
+    /// before, that a key's closing quote cannot open the next key, is left to the forward machine.
+    private mutating func scanFromEnd(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        guard count > 0, let base = bytes.baseAddress else { return true }
+        var headEnd = count
+        while !Self.isReset(bytes[headEnd - 1]) {
+            headEnd -= 1
+            guard headEnd > 0, count - headEnd < Self.maxTailBytes else { return false }
+        }
+        // -1: not found yet. Both found ends the search: earlier occurrences cannot matter.
+        var prompt = -1
+        var completion = -1
+        var searchEnd = headEnd
+        while prompt < 0 || completion < 0, let underscore = Self.lastUnderscore(base, before: searchEnd) {
+            searchEnd = underscore
+            // A count has `_tokens"`, a colon and a digit after the underscore, all in the head.
+            guard headEnd - underscore > 10,
+                  Self.word(base, underscore) == Self.word(Self.promptKey, at: 7) else { continue }
+            let isPrompt: Bool
+            if prompt < 0, underscore >= 7, Self.word(base, underscore - 7) == Self.word(Self.promptKey, at: 0) {
+                isPrompt = true
+            } else if completion < 0, underscore >= 11,
+                      Self.word(base, underscore - 11) == Self.word(Self.completionKey, at: 0),
+                      Self.word(base, underscore - 3) == Self.word(Self.completionKey, at: 8) {
+                isPrompt = false
+            } else {
+                continue
+            }
+            // Not a count (null, a string, a missing colon): an earlier occurrence may be one.
+            let value = Self.countAfterKey(base, from: underscore + 8)
+            guard value >= 0 else { continue }
+            // A key's closing quote (after its `s`) just before: the forward machine decides.
+            let keyStart = underscore - (isPrompt ? 7 : 11)
+            if keyStart > 0, base.load(fromByteOffset: keyStart - 1, as: UInt8.self) == UInt8(ascii: "s"),
+               Self.keyEnds(bytes, at: keyStart) {
+                return false
+            }
+            if isPrompt { prompt = value } else { completion = value }
+        }
+        if prompt >= 0 { promptTokens = prompt }
+        if completion >= 0 { completionTokens = completion }
+        if headEnd < count { scanForward(UnsafeRawBufferPointer(rebasing: bytes[headEnd...])) }
+        return true
+    }
+
+    /// Bytes that leave the machine seeking from any state: JSON punctuation outside strings.
+    @inline(__always)
+    private static func isReset(_ byte: UInt8) -> Bool {
+        // `|0x20` maps `]` to `}` and `[` to `{`, and nothing else onto them.
+        byte == UInt8(ascii: ",") || byte | 0x20 == UInt8(ascii: "}") || byte | 0x20 == UInt8(ascii: "{")
+    }
+
+    /// Eight bytes of `base` from `offset`, as one word to compare with another in one instruction.
+    @inline(__always)
+    private static func word(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
+        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// Eight bytes of a key from `offset` (a constant once inlined).
+    @inline(__always)
+    private static func word(_ key: StaticString, at offset: Int) -> UInt64 {
+        word(UnsafeRawPointer(key.utf8Start), offset)
+    }
+
+    /// After a key, from `start`: optional whitespace, `:`, optional whitespace and digits; their
+    /// value (saturating as the byte machine does), or -1. No bounds checks: a reset byte ends the
+    /// head, and it is none of whitespace, `:` or a digit, so every loop stops before it.
+    @inline(__always)
+    private static func countAfterKey(_ base: UnsafeRawPointer, from start: Int) -> Int {
+        var index = start
+        var byte = base.load(fromByteOffset: index, as: UInt8.self)
+        while isSpace(byte) {
+            index &+= 1
+            byte = base.load(fromByteOffset: index, as: UInt8.self)
+        }
+        guard byte == UInt8(ascii: ":") else { return -1 }
+        repeat {
+            index &+= 1
+            byte = base.load(fromByteOffset: index, as: UInt8.self)
+        } while isSpace(byte)
+        var digit = byte &- UInt8(ascii: "0")
+        guard digit < 10 else { return -1 }
+        var value = 0
+        repeat {
+            if value < Int.max / 10 - 9 { value = value &* 10 &+ Int(digit) }
+            index &+= 1
+            digit = base.load(fromByteOffset: index, as: UInt8.self) &- UInt8(ascii: "0")
+        } while digit < 10
+        return value
+    }
+
+    /// A whole key ends at `index` (its closing quote), within the piece.
+    private static func keyEnds(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
+        let prompt = promptKey.utf8CodeUnitCount
+        let completion = completionKey.utf8CodeUnitCount
+        return (index + 1 >= prompt && matches(bytes, endingAt: index + 1, promptKey, length: prompt))
+            || (index + 1 >= completion && matches(bytes, endingAt: index + 1, completionKey, length: completion))
+    }
+
+    /// The index of the last `_` before `end`, eight bytes at a time.
+    ///
+    /// `base` must be readable for `end` bytes; every load stays within them.
+    @inline(__always)
+    private static func lastUnderscore(_ base: UnsafeRawPointer, before end: Int) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var end = end
+        while end >= 8 {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self))
+            // Exact per byte (no carry crosses bytes): the high bit of each byte of `nonzero` is set
+            // unless that byte of `word` is `_`.
+            let difference = word ^ (ones &* UInt64(UInt8(ascii: "_")))
+            let nonzero = ((difference & (ones &* 0x7F)) &+ (ones &* 0x7F)) | difference
+            let hits = ~nonzero & (ones &* 0x80)
+            if hits != 0 { return end - 8 + (63 - hits.leadingZeroBitCount) / 8 }
+            end -= 8
+        }
+        while end > 0 {
+            end -= 1
+            if base.load(fromByteOffset: end, as: UInt8.self) == UInt8(ascii: "_") { return end }
+        }
+        return nil
     }
 
     /// Reads `_tokens"`, optional spaces, `:`, optional spaces, digits and the byte after them, all
