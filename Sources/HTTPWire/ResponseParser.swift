@@ -126,13 +126,18 @@ public struct ResponseParser: Sendable {
     public var isIdle: Bool { state == .statusStart && !messageStarted }
 
     private mutating func startMessage() {
-        if holdsResponse {
-            let head = headRequest
-            self = ResponseParser(limits: limits)
-            headRequest = head
-        }
+        if holdsResponse { clearResponse() }
         holdsResponse = true
         messageStarted = true
+    }
+
+    /// Out of line: only a second response on a connection without `reset` (pipelined, or after
+    /// 1xx) needs it, and inlined, its stores' addresses were set up on every call of the loop.
+    @inline(never)
+    private mutating func clearResponse() {
+        let head = headRequest
+        self = ResponseParser(limits: limits)
+        headRequest = head
     }
 
     /// Consumes bytes from `offset`, advancing it, until an event. Call again until `.needMoreInput`
