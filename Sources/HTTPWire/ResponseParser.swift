@@ -437,8 +437,8 @@ public struct ResponseParser: Sendable {
     // Index arithmetic here uses `&+`: every index lies between `start` and the input's count, so
     // none can overflow, and the unchecked forms spare a branch per step.
 
-    /// What the whole-head fast path has read, kept apart from the parser (in registers) so that
-    /// giving up leaves the parser exactly as the byte machine expects to find it.
+    /// What the whole-head fast path has read, kept apart from the parser until the head is known
+    /// good, so that giving up leaves the parser exactly as the byte machine expects to find it.
     private struct HeadFields {
         var statusCode = 0
         var http10 = false
