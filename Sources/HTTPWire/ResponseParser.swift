@@ -126,13 +126,18 @@ public struct ResponseParser: Sendable {
     public var isIdle: Bool { state == .statusStart && !messageStarted }
 
     private mutating func startMessage() {
-        if holdsResponse {
-            let head = headRequest
-            self = ResponseParser(limits: limits)
-            headRequest = head
-        }
+        if holdsResponse { clearResponse() }
         holdsResponse = true
         messageStarted = true
+    }
+
+    /// Out of line: only a second response on a connection without `reset` (pipelined, or after
+    /// 1xx) needs it, and inlined, its stores' addresses were set up on every call of the loop.
+    @inline(never)
+    private mutating func clearResponse() {
+        let head = headRequest
+        self = ResponseParser(limits: limits)
+        headRequest = head
     }
 
     /// Consumes bytes from `offset`, advancing it, until an event. Call again until `.needMoreInput`
@@ -432,8 +437,8 @@ public struct ResponseParser: Sendable {
     // Index arithmetic here uses `&+`: every index lies between `start` and the input's count, so
     // none can overflow, and the unchecked forms spare a branch per step.
 
-    /// What the whole-head fast path has read, kept apart from the parser (in registers) so that
-    /// giving up leaves the parser exactly as the byte machine expects to find it.
+    /// What the whole-head fast path has read, kept apart from the parser until the head is known
+    /// good, so that giving up leaves the parser exactly as the byte machine expects to find it.
     private struct HeadFields {
         var statusCode = 0
         var http10 = false
