@@ -133,3 +133,37 @@ struct FaultInjectionTests {
         }
     }
 }
+
+/// echo-server's own limits: connection cap and idle timeout.
+@Suite("echo-server hardening", .serialized)
+struct EchoServerHardeningTests {
+    @Test("connections beyond --max-connections get a 503 and are closed; the others are served")
+    func connectionCap() throws {
+        let server = try EchoServerProcess(arguments: ["--max-connections", "3"])
+        defer { server.stop() }
+        var plan = try LoadPlan(url: server.url + "/health")
+        plan.concurrency = 3
+        plan.threads = 1
+        plan.stop = .requests(30)
+        let within = try LoadRun.run(plan)
+        #expect(within.succeeded == 30)
+        plan.concurrency = 6
+        plan.stop = .requests(60)
+        plan.requestTimeoutSeconds = 5
+        let over = try LoadRun.run(plan)
+        #expect(over.countsAddUp)
+        #expect(over.failures.count(status: 503) > 0, "\(over.failures.byClass)")
+        #expect(over.succeeded > 0)
+    }
+
+    @Test("a connection silent past --idle-timeout is closed by the server")
+    func idleTimeout() throws {
+        let server = try EchoServerProcess(arguments: ["--idle-timeout", "1"])
+        defer { server.stop() }
+        // Connect and send nothing: the server closes within about two seconds (checked each second).
+        let started = Date()
+        let exchange = RawHTTPClient.exchange(port: server.port, [], timeoutSeconds: 5)
+        #expect(exchange.closed)
+        #expect(Date().timeIntervalSince(started) < 3.5)
+    }
+}

@@ -17,6 +17,8 @@ final class ServerConnection {
     var stalled = false
     var drip: [UInt8]?
     var dripOffset = 0
+    /// When bytes last moved either way, for --idle-timeout.
+    var lastActivityNanoseconds: UInt64 = 0
 
     /// An answer is in progress (or never coming): later requests wait in `input`.
     var isBusy: Bool { stream != nil || stalled || drip != nil }

@@ -24,6 +24,7 @@ struct ServerLoop: ~Copyable {
     private let timing: StreamTiming
     /// Requests parsed by this loop, numbering them for `--fault`.
     private var requestNumber = 0
+    private var nextIdleSweepNanoseconds: UInt64 = 0
     /// Timer entries with this stream id send the next byte of a slow-drip answer.
     private static let dripID = -1
 
@@ -59,6 +60,7 @@ struct ServerLoop: ~Copyable {
         while !stop.isSet {
             let ready: Int
             do { ready = try epoll.wait(timeoutMilliseconds: 100) } catch { return }
+            if options.idleTimeoutSeconds > 0 { closeIdleConnections() }
             for event in 0..<ready {
                 let token = epoll.data(at: event)
                 if token == Self.listenerToken {
@@ -82,12 +84,23 @@ struct ServerLoop: ~Copyable {
                 return
             }
             guard let fd = accepted else { return }
+            if stop.openConnections.add(1, ordering: .relaxed).newValue > options.maxConnections {
+                // Over the cap: say so (a client then counts http_503, not a mystery) and close.
+                var refusal: [UInt8] = []
+                refusal.append(ascii: "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 77\r\n\r\n")
+                refusal.append(ascii: #"{"error":{"message":"too many connections","type":"server_error","code":503}}"#)
+                _ = refusal.withUnsafeBytes { fd.send($0) }
+                fd.close()
+                stop.openConnections.subtract(1, ordering: .relaxed)
+                continue
+            }
             _ = CEpoll_set_nodelay(fd.rawValue)
             let slot = Int(fd.rawValue)
             if slot >= connections.count {
                 connections.append(contentsOf: repeatElement(nil, count: slot - connections.count + 1024))
             }
             connections[slot] = ServerConnection(fd: fd)
+            connections[slot]?.lastActivityNanoseconds = Clock.monotonicNanoseconds()
             do {
                 try epoll.add(fd.rawValue, events: Epoll.readable, data: UInt64(slot))
             } catch {
@@ -110,6 +123,7 @@ struct ServerLoop: ~Copyable {
     private mutating func readRequests(_ connection: ServerConnection, slot: Int) {
         switch connection.fd.read(into: readBuffer) {
         case .transferred(let count):
+            if options.idleTimeoutSeconds > 0 { connection.lastActivityNanoseconds = Clock.monotonicNanoseconds() }
             if connection.isBusy {
                 // Requests behind a stream wait until it ends (responses stay in order).
                 connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
@@ -306,12 +320,29 @@ struct ServerLoop: ~Copyable {
         guard let connection = connections[slot] else { return }
         connection.fd.close()
         connections[slot] = nil
+        stop.openConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// Once a second: closes connections that neither sent a byte nor got one within the timeout.
+    /// A stream still sending tokens is not idle.
+    private mutating func closeIdleConnections() {
+        let now = Clock.monotonicNanoseconds()
+        guard now >= nextIdleSweepNanoseconds else { return }
+        nextIdleSweepNanoseconds = now + 1_000_000_000
+        let limit = UInt64(options.idleTimeoutSeconds * 1e9)
+        for slot in connections.indices {
+            guard let connection = connections[slot] else { continue }
+            if connection.stream != nil || connection.drip != nil || connection.outputSent < connection.output.count { continue }
+            if now &- connection.lastActivityNanoseconds > limit { close(slot) }
+        }
     }
 }
 
 /// Set once by the main thread on SIGINT/SIGTERM; every loop checks it at least every 100 ms.
+/// Also counts the open connections of all loops, for --max-connections.
 final class StopFlag: Sendable {
     private let flag = Atomic<Bool>(false)
+    let openConnections = Atomic<Int>(0)
     var isSet: Bool { flag.load(ordering: .relaxed) }
     func set() { flag.store(true, ordering: .relaxed) }
 }

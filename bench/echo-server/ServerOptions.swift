@@ -15,6 +15,9 @@ struct ServerOptions {
     /// Misbehaviour on purpose (`--fault`), and the byte interval of `slow-drip`.
     var faults = FaultPlan()
     var dripMilliseconds = 10.0
+    /// Connections beyond this are answered 503 and closed; idle ones close after the timeout.
+    var maxConnections = 100_000
+    var idleTimeoutSeconds = 300.0
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
@@ -38,6 +41,8 @@ struct ServerOptions {
                            status-429 (JSON error body), stall (never answer), slow-drip
                            (one byte per --drip-ms), huge-headers (> 64 KiB), pipelined-extra
       --drip-ms MS         slow-drip interval (default 10)
+      --max-connections N  connections beyond N are answered 503 and closed (default 100000)
+      --idle-timeout S     close a connection silent for S seconds (default 300; 0 = never)
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
     body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
@@ -81,6 +86,10 @@ struct ServerOptions {
                     throw .message("--fault must be KIND or KIND:RATE with RATE in (0, 1], KIND one of \(Fault.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
                 }
             case "--drip-ms": options.dripMilliseconds = try milliseconds(try value(flag), flag)
+            case "--max-connections":
+                guard let count = Int(try value(flag)), count >= 1 else { throw .message("--max-connections must be >= 1") }
+                options.maxConnections = count
+            case "--idle-timeout": options.idleTimeoutSeconds = try milliseconds(try value(flag), flag)
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }
