@@ -167,3 +167,38 @@ struct EchoServerHardeningTests {
         #expect(Date().timeIntervalSince(started) < 3.5)
     }
 }
+
+/// The client's own bounds when the server is gone.
+@Suite("Client bounds", .serialized)
+struct ClientBoundsTests {
+    @Test("2,000 refused connections end the run promptly without spinning the CPU")
+    func refusedConnectionsBackOff() throws {
+        let port = ScriptedServer.closedPort()
+        var plan = try LoadPlan(url: "http://127.0.0.1:\(port)/")
+        plan.concurrency = 2000
+        plan.threads = 2
+        plan.stop = .duration(seconds: 5)
+        let started = Date()
+        let result = try LoadRun.run(plan)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.succeeded == 0 && result.failures.connect == result.requests && result.countsAddUp)
+        #expect(elapsed < 5, "a dead server ends the run before its duration (\(elapsed) s)")
+        let cpuSeconds = Double(result.clientCPUUserMicroseconds + result.clientCPUSystemMicroseconds) / 1e6
+        #expect(cpuSeconds < max(elapsed, 0.5) * 2 * 0.9, "CPU \(cpuSeconds) s over \(elapsed) s on two threads")
+    }
+
+    @Test("SIGTERM stops a run with exit 143 and still prints what was measured")
+    func sigtermExits143() throws {
+        let server = try EchoServerProcess(arguments: ["--ttft-ms", "100"])
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", "--base-url", server.url, "--stream", "-c", "4", "-d", "20s", "--json"],
+                                        timeoutSeconds: 20) { process in
+            usleep(1_000_000)
+            kill(process.processIdentifier, SIGTERM)
+        }
+        #expect(run.status == 143)
+        let json = try run.json()
+        #expect((json["errors"] as? [String: Any])?["cancelled"] as? Int ?? 0 > 0)
+        #expect(json["requests"] as? Int == (json["succeeded"] as? Int ?? -1) + (json["failed"] as? Int ?? -1))
+    }
+}
