@@ -256,8 +256,9 @@ struct BenchTests {
         #expect(Set(imageCounts.prefix(multi.test.requests)).count > 1, "the image count varies across requests")
     }
 
-    @Test("an interrupted bench leaves a valid partial JSON marked incomplete and exits 130")
-    func interruptedBenchKeepsPartialResults() throws {
+    @Test("an interrupted bench (SIGINT 130, SIGTERM 143) leaves a valid partial JSON marked incomplete",
+          arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func interruptedBenchKeepsPartialResults(signal: Int32, status: Int32) throws {
         let server = try EchoServerProcess(arguments: ["--ttft-ms", "300"])
         defer { server.stop() }
         let directory = temporaryDirectory()
@@ -265,9 +266,9 @@ struct BenchTests {
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["bench", "--base-url", server.url, "--stream", "--cooldown", "0",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 60) { process in
             usleep(2_000_000)
-            kill(process.processIdentifier, SIGINT)
+            kill(process.processIdentifier, signal)
         }
-        #expect(run.status == 130, "stderr: \(run.stderr)")
+        #expect(run.status == status, "stderr: \(run.stderr)")
         let (json, markdown, _) = try benchFiles(in: directory)
         #expect(json["complete"] as? Bool == false)
         let results = try #require(json["results"] as? [[String: Any]])
@@ -326,5 +327,26 @@ struct BenchTests {
         let ttft = try #require(json["ttft_ms"] as? [String: Any])
         #expect(abs((ttft["p50"] as? Double ?? 0) - 10) < 3)
         #expect(json["tpot_ms"] != nil)
+    }
+
+    @Test("an interrupted latency run (SIGINT 130, SIGTERM 143) still saves the requests completed so far",
+          arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func interruptedLatencyKeepsCompleted(signal: Int32, status: Int32) throws {
+        let server = try EchoServerProcess(arguments: ["--ttft-ms", "200"])
+        defer { server.stop() }
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["latency", "--base-url", server.url, "-n", "50", "--warmup", "0",
+                                                                "--stream", "--output-dir", directory], timeoutSeconds: 30) { process in
+            usleep(1_100_000)
+            kill(process.processIdentifier, signal)
+        }
+        #expect(run.status == status, "stderr: \(run.stderr)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("latency_") && $0.hasSuffix(".json") })
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) as? [String: Any])
+        let successful = json["successful"] as? Int ?? -1
+        // About five 200 ms requests fit in 1.1 s; the one in flight is cancelled, not counted.
+        #expect((3...6).contains(successful), "successful: \(successful)")
+        #expect((json["latencies_ms"] as? [Double])?.count == successful)
     }
 }

@@ -166,8 +166,9 @@ struct SweepTests {
         #expect(run.stderr.hasPrefix("loadgen sweep: ") && run.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test("Ctrl-C ends a sweep with exit 130 and keeps the levels measured so far")
-    func interruptedSweepKeepsRuns() throws {
+    @Test("SIGINT (130) or SIGTERM (143) ends a sweep and keeps the levels measured so far",
+          arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func interruptedSweepKeepsRuns(signal: Int32, status: Int32) throws {
         let server = try EchoServerProcess(arguments: ["--ttft-ms", "200"])
         defer { server.stop() }
         let directory = temporaryDirectory()
@@ -176,9 +177,9 @@ struct SweepTests {
                                                                 "-n", "6", "--stream", "--cooldown", "0", "--warmup-requests", "1",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 60) { process in
             usleep(2_500_000)
-            kill(process.processIdentifier, SIGINT)
+            kill(process.processIdentifier, signal)
         }
-        #expect(run.status == 130, "stderr: \(run.stderr)")
+        #expect(run.status == status, "stderr: \(run.stderr)")
         let (_, json) = try sweepJSON(in: directory)
         #expect(json["complete"] as? Bool == false)
         let runs = try #require(json["runs"] as? [[String: Any]])

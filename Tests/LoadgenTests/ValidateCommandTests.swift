@@ -66,8 +66,9 @@ struct ValidateCommandTests {
         #expect(!isAlive(Int32(pid)), "echo-server \(pid) was not reaped")
     }
 
-    @Test("SIGINT stops validate, saves what was measured and reaps the echo-server")
-    func interruptSavesAndReaps() throws {
+    @Test("SIGINT (130) or SIGTERM (143) stops validate, saves what was measured and reaps the echo-server",
+          arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func interruptSavesAndReaps(signal: Int32, status: Int32) throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, [
@@ -75,9 +76,9 @@ struct ValidateCommandTests {
             "--echo-server", BuiltProducts.echoServer.path,
         ], timeoutSeconds: 30) { process in
             usleep(1_500_000)
-            kill(process.processIdentifier, SIGINT)
+            kill(process.processIdentifier, signal)
         }
-        #expect(run.status == 130)
+        #expect(run.status == status)
         let (json, _, _) = try resultFiles(in: directory)
         #expect(json["interrupted"] as? Bool == true)
         let levels = try #require(json["levels"] as? [[String: Any]])
