@@ -118,6 +118,33 @@ struct VisionAndLimitsTests {
         #expect(try LoadRun.run(plan).succeeded == 30)
     }
 
+    /// RSS is read inside the loadgen process (its progress line before the run and its final
+    /// line after), so tests running beside this one cannot disturb it.
+    @Test("8 MiB answers, within the limit or over a 1 MiB one, leave loadgen's memory where it was",
+          arguments: [["--max-response-bytes", "1M"], []])
+    func largeAnswersKeepMemoryFlat(limit: [String]) throws {
+        let body = String(repeating: "x", count: 8 << 20)
+        let server = try ScriptedServer(.reply("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body, close: false))
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url, "-n", "12", "-c", "2", "-t", "1", "--json",
+                                                                "--progress-every", "100"] + limit, timeoutSeconds: 60)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let json = try run.json()
+        if limit.isEmpty {
+            #expect(json["succeeded"] as? Int == 12)
+        } else {
+            #expect((json["errors"] as? [String: Any])?["too_large"] as? Int == 12, "\(json["errors"] ?? "none")")
+        }
+        func residentKiB(_ kind: String) -> Int? {
+            run.stderr.split(separator: "\n").first { $0.hasPrefix(kind) }?
+                .split(separator: " ").first { $0.hasPrefix("rss_kib=") }.flatMap { Int($0.dropFirst("rss_kib=".count)) }
+        }
+        let before = try #require(residentKiB("progress"))
+        let after = try #require(residentKiB("final"))
+        // 96 MiB went through; holding even half of one answer would add 4 MiB.
+        #expect(after - before < 4096, "RSS \(before) KiB before, \(after) KiB after")
+    }
+
     @Test("the first 200 bytes of one body per error status are kept for the summary")
     func errorExamplesAreKept() throws {
         let long = #"{"error":{"message":"overloaded "# + String(repeating: "x", count: 300) + #""}}"#
