@@ -4,19 +4,19 @@ import HTTPWire
 
 /// One blocking HTTP/1.1 request with a deadline, for the few requests made outside a load level:
 /// asking `/v1/models` for a model name, probing readiness. Never used on the hot path.
-public enum HTTPFetch {
-    public struct Response: Sendable {
-        public var status: Int
-        public var body: [UInt8]
+package enum HTTPFetch {
+    package struct Response: Sendable {
+        package var status: Int
+        package var body: [UInt8]
     }
 
-    public enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
+    package enum FetchError: Error, Equatable, Sendable, CustomStringConvertible {
         case connect(host: String, errno: Int32)
         case timedOut(url: String)
         case malformed(url: String, WireError)
         case closed(url: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .connect(let host, let errno): "cannot connect to \(host): \(SystemError.message(for: errno))"
             case .timedOut(let url): "no complete answer from \(url) in time"
@@ -27,7 +27,7 @@ public enum HTTPFetch {
     }
 
     /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`.
-    public static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
+    package static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
                            timeoutSeconds: Double = 10) throws(FetchError) -> Response {
         let url = "http://\(target.hostHeader)\(path)"
         let deadline = Clock.monotonicNanoseconds() + UInt64(timeoutSeconds * 1e9)
@@ -115,7 +115,7 @@ public enum HTTPFetch {
     }
 
     /// The first model id in an OpenAI `/v1/models` answer (`{"data":[{"id":"..."}]}`), or nil.
-    public static func firstModelID(in body: [UInt8]) -> String? {
+    package static func firstModelID(in body: [UInt8]) -> String? {
         guard let data = ByteSearch.firstIndex(of: Array("\"data\"".utf8), in: body),
               let key = ByteSearch.firstIndex(of: Array("\"id\"".utf8), in: body, from: data + 6) else { return nil }
         var index = key + 4

@@ -1,8 +1,8 @@
 /// Number formatting for reports, without Foundation.
-public enum Format {
+package enum Format {
     /// `value` with exactly `decimals` fraction digits (rounded half away from zero);
     /// `trimZeros` drops trailing zeros and a trailing point.
-    public static func fixed(_ value: Double, decimals: Int, trimZeros: Bool = false) -> String {
+    package static func fixed(_ value: Double, decimals: Int, trimZeros: Bool = false) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
         let decimals = max(0, min(decimals, 9))
         var scale = 1.0
@@ -23,7 +23,7 @@ public enum Format {
     }
 
     /// Groups thousands with commas: 1234567 -> "1,234,567".
-    public static func grouped(_ value: UInt64) -> String {
+    package static func grouped(_ value: UInt64) -> String {
         let digits = String(value)
         var output = ""
         for (index, character) in digits.enumerated() {
@@ -34,18 +34,18 @@ public enum Format {
     }
 
     /// Rounds to an integer and groups thousands.
-    public static func grouped(_ value: Double) -> String {
+    package static func grouped(_ value: Double) -> String {
         guard value.isFinite, value >= 0 else { return fixed(value, decimals: 0) }
         return grouped(UInt64(value.rounded()))
     }
 
     /// Right-aligns `text` in `width` columns.
-    public static func padLeft(_ text: String, _ width: Int) -> String {
+    package static func padLeft(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 
     /// Left-aligns `text` in `width` columns.
-    public static func padRight(_ text: String, _ width: Int) -> String {
+    package static func padRight(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -1,13 +1,13 @@
 /// Reads JSON text into a `JSONValue`, for commands that read result files back (compare, merge).
 /// Strict RFC 8259; nesting is limited so a hostile file cannot exhaust the stack.
-public enum JSONParser {
-    public struct Failure: Error, CustomStringConvertible {
-        public let offset: Int
-        public let reason: String
-        public var description: String { "\(reason) at byte \(offset)" }
+package enum JSONParser {
+    package struct Failure: Error, CustomStringConvertible {
+        package let offset: Int
+        package let reason: String
+        package var description: String { "\(reason) at byte \(offset)" }
     }
 
-    public static func parse(_ text: String) throws(Failure) -> JSONValue {
+    package static func parse(_ text: String) throws(Failure) -> JSONValue {
         let bytes = Array(text.utf8)
         var reader = Reader(bytes: bytes)
         reader.skipSpace()
@@ -180,12 +180,12 @@ public enum JSONParser {
 
 extension JSONValue {
     /// The member `key` of an object (the first, if repeated).
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1
     }
 
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let value): Double(value)
         case .number(let value, _): value
@@ -193,7 +193,7 @@ extension JSONValue {
         }
     }
 
-    public var intValue: Int? {
+    package var intValue: Int? {
         switch self {
         case .int(let value): Int(exactly: value)
         case .number(let value, _): Int(exactly: value)
@@ -201,28 +201,28 @@ extension JSONValue {
         }
     }
 
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let values) = self { return values }
         return nil
     }
 
     /// The members of an object, in order; nil for anything else.
-    public var objectMembers: [(String, JSONValue)]? {
+    package var objectMembers: [(String, JSONValue)]? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// A non-negative integer (a count); nil for fractions, negatives and non-numbers.
-    public var uint64Value: UInt64? {
+    package var uint64Value: UInt64? {
         if case .int(let value) = self, value >= 0 { return UInt64(value) }
         return nil
     }
 
     /// True for JSON `null`.
-    public var isNull: Bool { self == .null }
+    package var isNull: Bool { self == .null }
 }

@@ -1,9 +1,9 @@
 import Glibc
 
 /// Result files named `KIND_YYYYMMDD_HHMMSS.*`, written atomically.
-public enum ResultFiles {
+package enum ResultFiles {
     /// "YYYYMMDD_HHMMSS" in local time for `wallSeconds`.
-    public static func timestamp(_ wallSeconds: Double) -> String {
+    package static func timestamp(_ wallSeconds: Double) -> String {
         var seconds = time_t(wallSeconds)
         var parts = tm()
         localtime_r(&seconds, &parts)
@@ -12,7 +12,7 @@ public enum ResultFiles {
     }
 
     /// Writes validate_*.json, validate_*.md and its two SVG charts into `directory`.
-    public static func writeValidation(_ result: ValidationResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
+    package static func writeValidation(_ result: ValidationResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)
         let stem = "validate_" + timestamp(result.startedAtWallSeconds)
         let base = directory.hasSuffix("/") ? directory + stem : directory + "/" + stem
@@ -28,7 +28,7 @@ public enum ResultFiles {
 
     /// Writes unified_*.json, unified_*.md and its two SVG charts into `directory`; the stem is
     /// fixed by the benchmark's start time, so saving again (after each test) replaces the files.
-    public static func writeBench(_ bench: BenchResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
+    package static func writeBench(_ bench: BenchResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)
         let stem = "unified_" + timestamp(bench.startedAtWallSeconds)
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
@@ -45,7 +45,7 @@ public enum ResultFiles {
 
     /// Writes `stem`.json and `stem`.md into `directory` (the caller fixes the stem once, so
     /// saving after every level replaces the same files).
-    public static func writeSweep(_ sweep: SweepResult, directory: String, stem: String) throws(SystemError) -> (json: String, markdown: String) {
+    package static func writeSweep(_ sweep: SweepResult, directory: String, stem: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
         let base = dir + stem

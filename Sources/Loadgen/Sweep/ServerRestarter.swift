@@ -6,21 +6,21 @@ import HTTPWire
 /// running as the server itself (`vllm serve ...`): loadgen waits for readiness, not for the
 /// command to end, keeps a running command as its child, and stops it before the next restart
 /// and at the end. A command that exits non-zero before the server is ready is an error.
-public final class ServerRestarter: @unchecked Sendable {
-    public let command: String
-    public let target: HTTPTarget
-    public let headers: [HTTPHeader]
+package final class ServerRestarter: @unchecked Sendable {
+    package let command: String
+    package let target: HTTPTarget
+    package let headers: [HTTPHeader]
     /// The command's output goes here (appended), not to the terminal.
-    public let logPath: String
+    package let logPath: String
     private var child: ChildProcess?
 
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         case cannotStart(String)
         case commandFailed(exitCode: Int32?, log: String)
         case notReady(seconds: Double, last: String)
         case interrupted(Int32)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .cannotStart(let reason): "cannot run the restart command: \(reason)"
             case .commandFailed(let code, let log):
@@ -32,7 +32,7 @@ public final class ServerRestarter: @unchecked Sendable {
         }
     }
 
-    public init(command: String, target: HTTPTarget, headers: [HTTPHeader], logPath: String) {
+    package init(command: String, target: HTTPTarget, headers: [HTTPHeader], logPath: String) {
         self.command = command
         self.target = target
         self.headers = headers
@@ -43,7 +43,7 @@ public final class ServerRestarter: @unchecked Sendable {
 
     /// Stops a previous command still running, runs the command, and waits until ready.
     /// `onWait` gets the seconds waited so far and the last probe's answer, about once a second.
-    public func restart(readyTimeoutSeconds: Double, signals: SignalWatcher?,
+    package func restart(readyTimeoutSeconds: Double, signals: SignalWatcher?,
                         onWait: (Double, String) -> Void) throws(Failure) -> Double {
         child?.stop()
         child = nil
@@ -80,7 +80,7 @@ public final class ServerRestarter: @unchecked Sendable {
     }
 
     /// Stops a command still running (the server it started, if it runs in the foreground).
-    public func stop() {
+    package func stop() {
         child?.stop()
         child = nil
     }

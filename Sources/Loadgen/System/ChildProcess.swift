@@ -6,17 +6,17 @@ import Glibc
 /// The child gets its own process group, so a terminal's Ctrl-C reaches only loadgen, which then
 /// stops the child itself; and an empty signal mask, since loadgen blocks SIGINT/SIGTERM for its
 /// signalfd and a child would otherwise inherit that.
-public final class ChildProcess: @unchecked Sendable {
-    public let pid: pid_t
+package final class ChildProcess: @unchecked Sendable {
+    package let pid: pid_t
     private let stdoutDescriptor: Int32
     private var reaped = false
     /// The wait status once the child has exited (see `exitCode`).
-    public private(set) var waitStatus: Int32?
+    package private(set) var waitStatus: Int32?
     private var buffered: [UInt8] = []
 
     /// Starts `path` with `arguments` (not including argv[0]). Its stdout comes back on a pipe
     /// (`readLine`), or with `outputFile` its stdout and stderr are appended to that file.
-    public init(path: String, arguments: [String], outputFile: String? = nil) throws(SystemError) {
+    package init(path: String, arguments: [String], outputFile: String? = nil) throws(SystemError) {
         var pipeEnds: [Int32] = [0, 0]
         guard CEpoll_pipe_cloexec(&pipeEnds) == 0 else { throw .current("pipe2") }
         var actions = posix_spawn_file_actions_t()
@@ -63,7 +63,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// The next line the child writes on stdout, waiting up to `timeoutMilliseconds`;
     /// nil on timeout or when the child closed stdout (e.g. it exited).
-    public func readLine(timeoutMilliseconds: Int32) -> String? {
+    package func readLine(timeoutMilliseconds: Int32) -> String? {
         let deadline = Clock.monotonicNanoseconds() + UInt64(timeoutMilliseconds) * 1_000_000
         while true {
             if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
@@ -84,7 +84,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// True while the child has not exited.
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         guard !reaped else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
@@ -96,13 +96,13 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit code once the child has exited normally; nil while it runs or if a signal ended it.
-    public var exitCode: Int32? {
+    package var exitCode: Int32? {
         guard let waitStatus, waitStatus & 0x7f == 0 else { return nil }
         return (waitStatus >> 8) & 0xff
     }
 
     /// Sends SIGTERM, waits up to `graceMilliseconds`, then SIGKILL; always reaps. Idempotent.
-    public func stop(graceMilliseconds: Int = 2000) {
+    package func stop(graceMilliseconds: Int = 2000) {
         guard !reaped else { return }
         kill(pid, SIGTERM)
         var waited = 0
@@ -121,10 +121,10 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Pins the child to CPUs [first, first + count).
-    public func pin(firstCPU: Int, count: Int) -> Bool {
+    package func pin(firstCPU: Int, count: Int) -> Bool {
         ProcessResources.pinProcess(pid, firstCPU: firstCPU, count: count)
     }
 
     /// CPU time (user + system) the child has used so far, in microseconds, from /proc.
-    public var cpuMicroseconds: UInt64? { ProcessResources.cpuMicroseconds(ofProcess: pid) }
+    package var cpuMicroseconds: UInt64? { ProcessResources.cpuMicroseconds(ofProcess: pid) }
 }

@@ -2,13 +2,13 @@ import CEpoll
 import Glibc
 
 /// Process-wide resources: descriptors, CPUs, CPU time and memory.
-public enum ProcessResources {
+package enum ProcessResources {
     /// CPUs this process may run on (its affinity mask).
-    public static var onlineCPUs: Int { Int(CEpoll_online_cpus()) }
+    package static var onlineCPUs: Int { Int(CEpoll_online_cpus()) }
 
     /// Raises the soft RLIMIT_NOFILE to at least `needed`, or throws a message saying how many
     /// descriptors are needed and how many the hard limit allows.
-    public static func ensureDescriptors(_ needed: Int) throws(LoadgenError) {
+    package static func ensureDescriptors(_ needed: Int) throws(LoadgenError) {
         let granted = CEpoll_raise_nofile(needed)
         if granted >= needed { return }
         let hard = CEpoll_nofile_hard()
@@ -21,7 +21,7 @@ public enum ProcessResources {
     }
 
     /// User and system CPU time of this process so far, in microseconds.
-    public static func cpuMicroseconds() -> (user: UInt64, system: UInt64) {
+    package static func cpuMicroseconds() -> (user: UInt64, system: UInt64) {
         var user: UInt64 = 0
         var system: UInt64 = 0
         CEpoll_process_cpu_us(&user, &system)
@@ -29,7 +29,7 @@ public enum ProcessResources {
     }
 
     /// Peak resident set size in KiB.
-    public static var peakRSSKiB: Int { CEpoll_peak_rss_kib() }
+    package static var peakRSSKiB: Int { CEpoll_peak_rss_kib() }
 
     /// Pins the calling thread to CPUs [first, first + count).
     package static func pinCurrentThread(firstCPU: Int, count: Int) -> Bool {
@@ -47,7 +47,7 @@ public enum ProcessResources {
 
 extension ProcessResources {
     /// User + system CPU time of another process in microseconds, read from /proc/PID/stat.
-    public static func cpuMicroseconds(ofProcess pid: Int32) -> UInt64? {
+    package static func cpuMicroseconds(ofProcess pid: Int32) -> UInt64? {
         guard let text = TextFile.read("/proc/\(pid)/stat") else { return nil }
         // Fields after the command name (which may contain spaces) start after the last ')'.
         guard let close = text.lastIndex(of: ")") else { return nil }
@@ -61,12 +61,12 @@ extension ProcessResources {
 
 extension ProcessResources {
     /// Sleeps the calling thread.
-    public static func sleep(milliseconds: Int) -> Bool {
+    package static func sleep(milliseconds: Int) -> Bool {
         usleep(UInt32(max(milliseconds, 0)) * 1000) == 0
     }
 
     /// This process's resident set size now (VmRSS), in KiB; nil if /proc cannot be read.
-    public static var currentRSSKiB: Int? {
+    package static var currentRSSKiB: Int? {
         guard let status = TextFile.read("/proc/self/status") else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
@@ -76,7 +76,7 @@ extension ProcessResources {
 
     /// How many descriptors this process has open now (entries of /proc/self/fd, less the one
     /// used to list them); nil if it cannot be listed.
-    public static var openDescriptors: Int? {
+    package static var openDescriptors: Int? {
         guard let directory = opendir("/proc/self/fd") else { return nil }
         defer { closedir(directory) }
         var count = 0

@@ -1,18 +1,18 @@
 import Glibc
 
 /// Whole small text files: /proc entries, request bodies, and results written atomically.
-public enum TextFile {
+package enum TextFile {
     /// The file's contents, or nil if it cannot be read.
-    public static func read(_ path: String) -> String? {
+    package static func read(_ path: String) -> String? {
         guard let bytes = readBytes(path) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Files loadgen reads back (result files, bodies) are far below this; a larger one (or an
     /// endless one like /dev/zero) is refused rather than read until memory runs out.
-    public static let maximumBytes = 1 << 30
+    package static let maximumBytes = 1 << 30
 
-    public static func readBytes(_ path: String, maximumBytes: Int = TextFile.maximumBytes) -> [UInt8]? {
+    package static func readBytes(_ path: String, maximumBytes: Int = TextFile.maximumBytes) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -29,7 +29,7 @@ public enum TextFile {
 
     /// Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename.
     /// A reader sees the old file or the new one, never half of one, even if loadgen is killed.
-    public static func writeAtomically(_ text: String, to path: String) throws(SystemError) {
+    package static func writeAtomically(_ text: String, to path: String) throws(SystemError) {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .current("open(\(temporary))") }
@@ -59,7 +59,7 @@ public enum TextFile {
     }
 
     /// Creates `path` and its parents if missing (like mkdir -p).
-    public static func makeDirectory(_ path: String) throws(SystemError) {
+    package static func makeDirectory(_ path: String) throws(SystemError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
