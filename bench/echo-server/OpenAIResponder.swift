@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes echo-server's responses: OpenAI-shaped JSON, health, model list, errors.
 struct OpenAIResponder {
     let modelName: [UInt8]
@@ -19,7 +21,7 @@ struct OpenAIResponder {
         switch head.route {
         case .chatCompletions, .completions:
             let cacheable = head.keepAlive && !head.isHead
-            if cacheable, head.route == cachedRoute, body.elementsEqual(cachedBody) {
+            if cacheable, head.route == cachedRoute, sameBytes(body, cachedBody) {
                 output.append(contentsOf: cachedResponse)
                 return nil
             }
@@ -58,6 +60,12 @@ struct OpenAIResponder {
             appendResponse(status: "404 Not Found", json: Self.errorJSON("not found", code: 404), head: head, into: &output)
             return nil
         }
+    }
+
+    /// memcmp, not `elementsEqual`: the generic walk cost echo-server 2% of its CPU per request.
+    private func sameBytes(_ body: UnsafeRawBufferPointer, _ cached: [UInt8]) -> Bool {
+        guard body.count == cached.count else { return false }
+        return body.isEmpty || cached.withUnsafeBytes { memcmp(body.baseAddress!, $0.baseAddress!, body.count) == 0 }
     }
 
     /// A refusal, always followed by closing the connection.
