@@ -285,6 +285,16 @@ int CEpoll_signalfd_int_term(void) {
     return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+int CEpoll_default_int_term(void) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    return pthread_sigmask(SIG_UNBLOCK, &mask, NULL) == 0 ? 0 : -1;
+}
+
 int CEpoll_signalfd_read(int fd) {
     struct signalfd_siginfo info;
     ssize_t n = read(fd, &info, sizeof info);

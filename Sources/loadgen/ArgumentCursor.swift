@@ -49,11 +49,24 @@ struct ArgumentCursor {
         return number
     }
 
-    /// A duration: plain seconds, or a number with ms, s, m or h.
-    mutating func seconds(for flag: String) throws(UsageError) -> Double {
+    /// A number above zero.
+    mutating func positiveDouble(for flag: String) throws(UsageError) -> Double {
         let text = try value(for: flag)
-        guard let seconds = Self.parseSeconds(text), seconds > 0 else {
-            throw UsageError("\(flag) must be a positive duration like 30, 30s, 500ms, 2m or 1h, got '\(text)'")
+        guard let number = Double(text), number.isFinite, number > 0 else {
+            throw UsageError("\(flag) must be a number > 0, got '\(text)'")
+        }
+        return number
+    }
+
+    /// A duration: plain seconds, or a number with ms, s, m or h; zero only if `allowingZero`.
+    mutating func seconds(for flag: String, allowingZero: Bool = false, atMost maximum: Double = .infinity) throws(UsageError) -> Double {
+        let text = try value(for: flag)
+        guard let seconds = Self.parseSeconds(text), seconds > 0 || (allowingZero && seconds == 0) else {
+            let kind = allowingZero ? "a duration >= 0" : "a positive duration"
+            throw UsageError("\(flag) must be \(kind) like 30, 30s, 500ms, 2m or 1h, got '\(text)'")
+        }
+        guard seconds <= maximum else {
+            throw UsageError("\(flag) must be at most \(Format.fixed(maximum, decimals: 0)) s, got '\(text)'")
         }
         return seconds
     }

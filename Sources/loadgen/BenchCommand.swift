@@ -19,7 +19,7 @@ enum BenchCommand {
           --skip-saturation       skip the SATURATION phase
           --scaling-levels A,B    SCALING concurrency levels (default 5,10,25,50,75,100)
           --saturation-levels A,B SATURATION levels (default 150,200,300,500,750,1000)
-          --cooldown S            seconds between phases (default 3)
+          --cooldown TIME         pause between phases (default 3s)
     Server and requests:
     \(OpenAIOptions.help)
           --timeout TIME          per-request timeout (default 300s)
@@ -69,7 +69,7 @@ enum BenchCommand {
             case "--skip-saturation": skipSaturation = true
             case "--scaling-levels": scalingLevels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
             case "--saturation-levels": saturationLevels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
-            case "--cooldown": cooldown = try cursor.double(for: argument)
+            case "--cooldown": cooldown = try cursor.seconds(for: argument, allowingZero: true, atMost: 86_400)
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)
             case "--output-dir": output = try cursor.value(for: argument)
@@ -113,6 +113,7 @@ enum BenchCommand {
         let interactive = !options.quiet && Terminal.stderrIsTerminal
         var saveError: String?
         var files: (json: String, markdown: String)?
+        var stem: String?
         if !options.quiet {
             Terminal.error("loadgen bench: \(config.workload.model) at \(config.target.url), \(config.modeName)")
         }
@@ -136,7 +137,9 @@ enum BenchCommand {
                         + "success \(Format.fixed(latest.successRate * 100, decimals: 1))%")
                 }
                 // Saved after every test, atomically, so a crash or Ctrl-C never loses a finished test.
-                do { files = try ResultFiles.writeBench(partial, directory: options.outputDirectory) } catch {
+                let name = stem ?? ResultFiles.freshStem("unified", wallSeconds: partial.startedAtWallSeconds, directory: options.outputDirectory)
+                stem = name
+                do { files = try ResultFiles.writeBench(partial, directory: options.outputDirectory, stem: name) } catch {
                     saveError = "\(error)"
                 }
             })
@@ -146,7 +149,8 @@ enum BenchCommand {
             return 1
         }
         if interactive { Terminal.clearProgress() }
-        do { files = try ResultFiles.writeBench(bench, directory: options.outputDirectory) } catch {
+        let name = stem ?? ResultFiles.freshStem("unified", wallSeconds: bench.startedAtWallSeconds, directory: options.outputDirectory)
+        do { files = try ResultFiles.writeBench(bench, directory: options.outputDirectory, stem: name) } catch {
             saveError = "\(error)"
         }
         Terminal.out(BenchReport.table(bench.results))

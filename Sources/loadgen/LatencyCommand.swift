@@ -73,7 +73,7 @@ enum LatencyCommand {
             return 1
         }
         let document = LatencyBenchmark.json(benchmark, result)
-        let path = (output.hasSuffix("/") ? output : output + "/") + "latency_" + ResultFiles.timestamp(result.startedAtWallSeconds) + ".json"
+        let path = (output.hasSuffix("/") ? output : output + "/") + ResultFiles.freshStem("latency", wallSeconds: result.startedAtWallSeconds, directory: output) + ".json"
         var saveError: String?
         do {
             try TextFile.makeDirectory(output)

@@ -51,8 +51,8 @@ struct OpenAIOptions {
             inputTokens = count
         case "--max-tokens", "--output-tokens":
             let text = try cursor.value(for: argument)
-            guard let count = TokenCount(text, minimum: 1) else {
-                throw UsageError("\(argument) must be N or A:B with 1 <= A <= B, got '\(text)'")
+            guard let count = TokenCount(text, minimum: 1), count.upperBound <= 10_000_000 else {
+                throw UsageError("\(argument) must be N or A:B with 1 <= A <= B <= 10000000, got '\(text)'")
             }
             outputTokens = count
         case "--prompt":

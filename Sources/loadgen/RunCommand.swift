@@ -111,15 +111,15 @@ enum RunCommand {
                 body = value.hasPrefix("@") ? try FileInput.read(String(value.dropFirst())) : Array(value.utf8)
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "--connect-timeout": connectTimeout = try cursor.seconds(for: argument)
-            case "--drain": drain = try cursor.double(for: argument)
-            case "--rate": rate = try cursor.double(for: argument, minimum: 0.000_001)
+            case "--drain": drain = try cursor.seconds(for: argument, allowingZero: true)
+            case "--rate": rate = try cursor.positiveDouble(for: argument)
             case "--arrival":
                 let text = try cursor.value(for: argument)
                 guard ["constant", "poisson", "gamma"].contains(text) else {
                     throw UsageError("--arrival must be constant, poisson or gamma, got '\(text)'")
                 }
                 arrival = text
-            case "--burstiness": burstiness = try cursor.double(for: argument, minimum: 0.000_001)
+            case "--burstiness": burstiness = try cursor.positiveDouble(for: argument)
             case "--max-response-bytes": maxResponseBytes = try parseByteCount(try cursor.value(for: argument), flag: argument)
             case "--slo": objectives = try parseObjectives(try cursor.value(for: argument))
             case "--start-at":

@@ -18,7 +18,7 @@ enum SweepCommand {
       -n, --requests N            requests ("prompts") per level (default 100)
       -d, --duration TIME         per level instead of a request count
           --warmup-requests N     discarded at the start of each run (default 10)
-          --cooldown S            seconds between runs (default 60)
+          --cooldown TIME         pause between runs (default 60s)
           --preset fine-saturation  the paper's fine sweep: 500:1000:50, 3 runs, 200 prompts, 2048/100
     Server restarts:
           --restart-cmd 'CMD'     run through /bin/sh before every run (output to a .log beside the
@@ -74,7 +74,7 @@ enum SweepCommand {
             case "-n", "--requests": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
             case "-d", "--duration": duration = try cursor.seconds(for: argument)
             case "--warmup-requests": warmup = try cursor.int(for: argument, in: 0...1_000_000)
-            case "--cooldown": cooldown = try cursor.double(for: argument)
+            case "--cooldown": cooldown = try cursor.seconds(for: argument, allowingZero: true, atMost: 86_400)
             case "--preset":
                 let value = try cursor.value(for: argument)
                 guard value == "fine-saturation" else { throw UsageError("--preset knows fine-saturation, got '\(value)'") }
@@ -128,7 +128,7 @@ enum SweepCommand {
         case .exit(let code): return code
         }
         var plan = options.plan
-        let stem = "sweep_" + ResultFiles.timestamp(Clock.wallSeconds())
+        let stem = ResultFiles.freshStem("sweep", wallSeconds: Clock.wallSeconds(), directory: options.outputDirectory)
         let directory = options.outputDirectory.hasSuffix("/") ? options.outputDirectory : options.outputDirectory + "/"
         do { try TextFile.makeDirectory(options.outputDirectory) } catch {
             Terminal.error("loadgen sweep: cannot create \(options.outputDirectory): \(error)")

@@ -67,8 +67,8 @@ enum ValidateCommand {
                 }
                 plan.warmupSeconds = seconds
             case "-t", "--threads": plan.threads = try cursor.int(for: argument, in: 1...1024)
-            case "--target-rps": targetRPS = try cursor.double(for: argument, minimum: 1e-9)
-            case "--target-tokens-per-sec": targetTokens = try cursor.double(for: argument, minimum: 1e-9)
+            case "--target-rps": targetRPS = try cursor.positiveDouble(for: argument)
+            case "--target-tokens-per-sec": targetTokens = try cursor.positiveDouble(for: argument)
             case "--tokens-per-request": tokensPerRequest = try cursor.double(for: argument, minimum: 1)
             case "--output-dir": output = try cursor.value(for: argument)
             case "--quiet", "-q": quiet = true

@@ -23,13 +23,17 @@ Run 'loadgen COMMAND --help' for the options of a command.
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let signals: SignalWatcher
-do {
-    // Before any thread starts, so all inherit the blocked SIGINT/SIGTERM mask.
-    signals = try SignalWatcher()
-} catch {
-    Terminal.error("loadgen: \(error)")
-    exit(1)
+// Whatever mask and actions loadgen inherited, Ctrl-C ends the commands that do not watch it.
+SignalWatcher.restoreDefaults()
+
+/// SIGINT and SIGTERM as events, for the commands that run load: they stop it and save what was
+/// measured. Made before any thread starts, so all inherit the blocked mask. The other commands
+/// keep the default action, so Ctrl-C ends them at once.
+func loadSignals() -> SignalWatcher {
+    do { return try SignalWatcher() } catch {
+        Terminal.error("loadgen: \(error)")
+        exit(1)
+    }
 }
 
 guard let command = arguments.first else {
@@ -39,15 +43,15 @@ guard let command = arguments.first else {
 let rest = Array(arguments.dropFirst())
 switch command {
 case "run":
-    exit(RunCommand.main(rest, signals: signals))
+    exit(RunCommand.main(rest, signals: loadSignals()))
 case "validate":
-    exit(ValidateCommand.main(rest, signals: signals))
+    exit(ValidateCommand.main(rest, signals: loadSignals()))
 case "bench":
-    exit(BenchCommand.main(rest, signals: signals))
+    exit(BenchCommand.main(rest, signals: loadSignals()))
 case "latency":
-    exit(LatencyCommand.main(rest, signals: signals))
+    exit(LatencyCommand.main(rest, signals: loadSignals()))
 case "sweep":
-    exit(SweepCommand.main(rest, signals: signals))
+    exit(SweepCommand.main(rest, signals: loadSignals()))
 case "compare":
     exit(CompareCommand.main(rest))
 case "merge": exit(MergeCommand.main(rest))

@@ -251,6 +251,7 @@ struct RunMergeTests {
         BadFile("no wall-clock window", replacing: #""started_at":"#, with: #""begun_at":"#, "too old to merge"),
         BadFile("counts not adding up", replacing: #""succeeded":7"#, with: #""succeeded":6"#, "inconsistent"),
         BadFile("unknown error class", replacing: #""timeout":1"#, with: #""time_out":1"#, "'errors.time_out'"),
+        BadFile("repeated error class", replacing: #""timeout":1"#, with: #""timeout":1,"timeout":1"#, "'errors.timeout'"),
         BadFile("negative count", replacing: #""bytes_sent":12345"#, with: #""bytes_sent":-1"#, "'bytes_sent'"),
         BadFile("huge count", replacing: #""bytes_sent":12345"#, with: #""bytes_sent":99999999999999999999999"#, "'bytes_sent'"),
         BadFile("nested 100,000 deep", String(repeating: "[", count: 100_000), "nesting deeper"),
@@ -279,5 +280,18 @@ struct RunMergeTests {
         }
         let help = try CommandRunner.run(BuiltProducts.loadgen, ["merge", "--help"])
         #expect(help.status == 0 && help.stdout.contains("usage: loadgen merge FILE..."))
+    }
+
+    @Test("Ctrl-C ends merge at once (only commands that run load turn signals into events)")
+    func mergeIsInterruptible() throws {
+        let fifo = NSTemporaryDirectory() + "loadgen-merge-\(getpid()).fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        // Opening a FIFO with no writer blocks: merge waits there until the signal.
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["merge", fifo], timeoutSeconds: 10) { process in
+            usleep(300_000)
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(run.signalled && run.status == SIGINT, "status \(run.status), signalled \(run.signalled)")
     }
 }

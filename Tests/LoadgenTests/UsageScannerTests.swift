@@ -24,6 +24,16 @@ struct UsageScannerTests {
         #expect(scanner.completionTokens == 512)
     }
 
+    @Test("a count above 2^32 is not believed, at any split: the body counts as one without usage")
+    func absurdCountsAreIgnored() {
+        let body = #"{"choices":[],"usage":{"prompt_tokens":9223372036854775709,"completion_tokens":4294967297}}"#
+        for cut in [0, 20, 50, 70, body.utf8.count] {
+            let scanner = scan(body, pieces: [cut])
+            #expect(scanner.promptTokens == nil && scanner.completionTokens == nil, "cut at \(cut)")
+        }
+        #expect(scan(#"{"usage":{"prompt_tokens":4294967296,"completion_tokens":7}}"#).promptTokens == 4_294_967_296)
+    }
+
     @Test("every split point gives the same result")
     func everySplit() {
         let count = Self.vllmBody.utf8.count
@@ -139,7 +149,7 @@ struct UsageScannerTests {
         #"{"prompt_tokens"prompt_tokens":5,"x":1}"#,
         #"{"prompt_tokens"completion_tokens":5,"completion_tokens":6}"#,
         #"{"completion_tokens":1,"prompt_tokens"prompt_tokens"prompt_tokens":5}"#,
-        // Digit runs past Int's range saturate.
+        // Digit runs past Int's range saturate, and counts that large are not believed.
         #"{"completion_tokens":123456789012345678901234567890,"prompt_tokens":99999999999999999999}"#,
         // A tail with no punctuation near the end, ending inside a key or a value.
         #"{"completion_tokens":7,"text":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "prompt_tokens" : 12"#,
@@ -270,5 +280,7 @@ private func referenceScan(_ bytes: [UInt8]) -> (prompt: Int?, completion: Int?)
             if isPrompt { result.prompt = value } else { result.completion = value }
         }
     }
-    return result
+    // The last value counts; one above 2^32 is not believed.
+    func believable(_ value: Int?) -> Int? { value.flatMap { $0 <= UsageScanner.largestCount ? $0 : nil } }
+    return (believable(result.prompt), believable(result.completion))
 }

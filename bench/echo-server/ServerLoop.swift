@@ -329,7 +329,7 @@ struct ServerLoop: ~Copyable {
         let now = Clock.monotonicNanoseconds()
         guard now >= nextIdleSweepNanoseconds else { return }
         nextIdleSweepNanoseconds = now + 1_000_000_000
-        let limit = UInt64(options.idleTimeoutSeconds * 1e9)
+        let limit = Clock.nanoseconds(seconds: options.idleTimeoutSeconds)
         for slot in connections.indices {
             guard let connection = connections[slot] else { continue }
             if connection.stream != nil || connection.drip != nil || connection.outputSent < connection.output.count { continue }

@@ -117,6 +117,9 @@ long CEpoll_peak_rss_kib(void);
 /// Blocks SIGINT, SIGTERM and SIGPIPE in the calling thread (threads created after inherit it)
 /// and returns a nonblocking signalfd for SIGINT and SIGTERM, so signals arrive as events.
 int CEpoll_signalfd_int_term(void);
+/// Gives SIGINT and SIGTERM their default action and unblocks them on the calling thread (a
+/// process may inherit them blocked or ignored, e.g. when started from a libdispatch thread).
+int CEpoll_default_int_term(void);
 /// Reads one signal from a signalfd; returns the signal number, or -1.
 int CEpoll_signalfd_read(int fd);
 /// Ignores SIGPIPE for the process.

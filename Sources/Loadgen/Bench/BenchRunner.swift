@@ -120,7 +120,7 @@ public enum BenchRunner {
     /// Sleeps `seconds`, reporting progress; returns a signal if one ended it early.
     private static func coolDown(_ seconds: Double, phase: BenchPhase, signals: SignalWatcher?,
                                  onProgress: (Progress) -> Void, benchElapsed: () -> Double) -> Int32? {
-        let end = Clock.monotonicNanoseconds() + UInt64(seconds * 1e9)
+        let end = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: seconds)
         while true {
             let now = Clock.monotonicNanoseconds()
             if now >= end { return nil }

@@ -30,7 +30,7 @@ package enum HTTPFetch {
     package static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
                            timeoutSeconds: Double = 10) throws(FetchError) -> Response {
         let url = "http://\(target.hostHeader)\(path)"
-        let deadline = Clock.monotonicNanoseconds() + UInt64(timeoutSeconds * 1e9)
+        let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
         let address: SocketAddress
         do { address = try SocketAddress(host: target.host, port: target.port) } catch {
             throw .connect(host: target.hostHeader, errno: CEpoll_EADDRNOTAVAIL)

@@ -31,7 +31,6 @@ struct LoadPlanSnapshot: Sendable {
     }
 
     private static func nanoseconds(_ seconds: Double) -> UInt64 {
-        // Clamp absurd values (e.g. a timeout of 1e300 s) instead of trapping on conversion.
-        UInt64(min(max(seconds, 0), 1e9) * 1e9)
+        Clock.nanoseconds(seconds: seconds)
     }
 }

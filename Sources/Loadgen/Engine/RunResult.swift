@@ -116,7 +116,7 @@ public struct RunResult: Sendable {
     public var requestsPerSecond: Double { durationSeconds > 0 ? Double(succeeded) / durationSeconds : 0 }
     /// Prompt plus completion tokens per second.
     public var throughputTotal: Double {
-        durationSeconds > 0 ? Double(promptTokens + completionTokens) / durationSeconds : 0
+        durationSeconds > 0 ? (Double(promptTokens) + Double(completionTokens)) / durationSeconds : 0
     }
     /// Successful requests meeting every objective, per second of wall-clock duration.
     public var goodputRequestsPerSecond: Double { durationSeconds > 0 ? Double(goodRequests) / durationSeconds : 0 }

@@ -30,8 +30,18 @@ public struct UsageScanner: Sendable, Equatable {
     private var key: UInt8 = 0
     private var matched = 0
     private var value = 0
-    public private(set) var promptTokens: Int?
-    public private(set) var completionTokens: Int?
+    /// The last value of each key, as read.
+    private var lastPrompt: Int?
+    private var lastCompletion: Int?
+
+    /// Counts above this are not believed (no answer has four billion tokens): a server that
+    /// reports one is treated as reporting no usage, and a run's token sums cannot overflow.
+    public static let largestCount = 1 << 32
+
+    /// `"prompt_tokens"` of the body so far, nil if absent or not believable.
+    public var promptTokens: Int? { lastPrompt.flatMap { $0 <= Self.largestCount ? $0 : nil } }
+    /// `"completion_tokens"` of the body so far, nil if absent or not believable.
+    public var completionTokens: Int? { lastCompletion.flatMap { $0 <= Self.largestCount ? $0 : nil } }
 
     public init() {}
 
@@ -69,7 +79,7 @@ public struct UsageScanner: Sendable, Equatable {
                     && Self.matches(bytes, endingAt: underscore, Self.completionKey, length: 11)
                 if isPrompt || isCompletion, let (value, end) = Self.completeValue(bytes, underscore: underscore) {
                     // The whole `_tokens": 123,` is in this piece: read it without the byte machine.
-                    if isPrompt { promptTokens = value } else { completionTokens = value }
+                    if isPrompt { lastPrompt = value } else { lastCompletion = value }
                     index = end
                     continue
                 }
@@ -110,7 +120,7 @@ public struct UsageScanner: Sendable, Equatable {
                     // Saturate instead of trapping on absurd digit runs.
                     if value < Int.max / 10 - 9 { value = value &* 10 &+ Int(byte &- UInt8(ascii: "0")) }
                 } else {
-                    if key == 1 { promptTokens = value } else { completionTokens = value }
+                    if key == 1 { lastPrompt = value } else { lastCompletion = value }
                     restart(at: byte)
                 }
             }
@@ -205,8 +215,8 @@ public struct UsageScanner: Sendable, Equatable {
             }
             if isPrompt { prompt = value } else { completion = value }
         }
-        if prompt >= 0 { promptTokens = prompt }
-        if completion >= 0 { completionTokens = completion }
+        if prompt >= 0 { lastPrompt = prompt }
+        if completion >= 0 { lastCompletion = completion }
         if headEnd < count { scanForward(UnsafeRawBufferPointer(rebasing: bytes[headEnd...])) }
         return true
     }

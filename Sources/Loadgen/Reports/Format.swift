@@ -35,7 +35,8 @@ package enum Format {
 
     /// Rounds to an integer and groups thousands.
     package static func grouped(_ value: Double) -> String {
-        guard value.isFinite, value >= 0 else { return fixed(value, decimals: 0) }
+        // UInt64 holds up to ~1.8e19; anything larger (only from absurd input) is printed plainly.
+        guard value.isFinite, value >= 0, value < 1.8e19 else { return fixed(value, decimals: 0) }
         return grouped(UInt64(value.rounded()))
     }
 

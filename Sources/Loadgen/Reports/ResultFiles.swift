@@ -11,10 +11,25 @@ package enum ResultFiles {
         return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))_\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
     }
 
+    /// `KIND_YYYYMMDD_HHMMSS` for `wallSeconds`, or that with `_2`, `_3`... when `directory`
+    /// already holds `<stem>.json`: runs started within one second would otherwise replace each
+    /// other's files (the atomic rename does not ask).
+    package static func freshStem(_ kind: String, wallSeconds: Double, directory: String) -> String {
+        let base = kind + "_" + timestamp(wallSeconds)
+        let dir = directory.hasSuffix("/") ? directory : directory + "/"
+        var stem = base
+        var suffix = 2
+        while access(dir + stem + ".json", F_OK) == 0 {
+            stem = base + "_" + String(suffix)
+            suffix += 1
+        }
+        return stem
+    }
+
     /// Writes validate_*.json, validate_*.md and its two SVG charts into `directory`.
     package static func writeValidation(_ result: ValidationResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)
-        let stem = "validate_" + timestamp(result.startedAtWallSeconds)
+        let stem = freshStem("validate", wallSeconds: result.startedAtWallSeconds, directory: directory)
         let base = directory.hasSuffix("/") ? directory + stem : directory + "/" + stem
         let throughput = stem + "_throughput.svg"
         let latency = stem + "_latency.svg"
@@ -26,11 +41,10 @@ package enum ResultFiles {
         return (base + ".json", base + ".md")
     }
 
-    /// Writes unified_*.json, unified_*.md and its two SVG charts into `directory`; the stem is
-    /// fixed by the benchmark's start time, so saving again (after each test) replaces the files.
-    package static func writeBench(_ bench: BenchResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
+    /// Writes `stem`.json, `stem`.md and its two SVG charts into `directory`; the caller fixes the
+    /// stem once (`freshStem("unified", ...)`), so saving again (after each test) replaces the files.
+    package static func writeBench(_ bench: BenchResult, directory: String, stem: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)
-        let stem = "unified_" + timestamp(bench.startedAtWallSeconds)
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
         let throughput = stem + "_throughput.svg"
         let latency = stem + "_latency.svg"

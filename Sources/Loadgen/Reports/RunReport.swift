@@ -126,7 +126,7 @@ public enum RunReport {
         let rate = result.requests > 0 ? Format.fixed(result.successRate * 100, decimals: 2) : "0.00"
         lines.append("  requests     \(Format.grouped(result.requests)) started, \(Format.grouped(result.succeeded)) succeeded (\(rate)%), \(Format.grouped(result.failed)) failed")
         var throughput = "  throughput   \(Format.fixed(result.requestsPerSecond, decimals: 1)) req/s"
-        if result.promptTokens + result.completionTokens > 0 {
+        if result.promptTokens > 0 || result.completionTokens > 0 {
             throughput += ", \(Format.grouped(result.throughputTotal)) tok/s total, \(Format.grouped(result.throughputOutput)) tok/s output"
         }
         lines.append(throughput)

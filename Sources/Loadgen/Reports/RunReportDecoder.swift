@@ -21,8 +21,11 @@ public enum RunReportDecoder {
         result.succeeded = try count(json, "succeeded")
         let failed = try count(json, "failed")
         guard let errors = json["errors"]?.objectMembers else { throw .badField("errors", expected: "an object") }
+        var seen: Set<String> = []
         for (name, value) in errors {
             guard let failure = FailureClass(name: name) else { throw .badField("errors." + name, expected: "a known error class") }
+            // A repeated class would be added twice (and many repeats could overflow the sum).
+            guard seen.insert(name).inserted else { throw .badField("errors." + name, expected: "one count (it appears twice)") }
             guard let count = value.uint64Value, count <= maximumCount else { throw .badField("errors." + name, expected: "a count") }
             result.failures.add(failure, count: count)
         }

@@ -35,7 +35,7 @@ public enum SweepRunner {
 
         runs: for index in 1...plan.runs {
             if index > 1, plan.cooldownSeconds > 0 {
-                let end = Clock.monotonicNanoseconds() + UInt64(plan.cooldownSeconds * 1e9)
+                let end = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: plan.cooldownSeconds)
                 let start = Clock.monotonicNanoseconds()
                 while Clock.monotonicNanoseconds() < end {
                     onProgress(Progress(run: index, runs: plan.runs, stage: .coolingDown, completed: 0, failed: 0, total: nil,

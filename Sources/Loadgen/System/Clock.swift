@@ -10,6 +10,13 @@ package enum Clock {
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
+    /// `seconds` as nanoseconds, clamped to 0...1e9 s (about 32 years) so that an absurd flag
+    /// value waits a very long time instead of trapping on the conversion or the addition.
+    package static func nanoseconds(seconds: Double) -> UInt64 {
+        guard !seconds.isNaN else { return 0 }
+        return UInt64(min(max(seconds, 0), 1e9) * 1e9)
+    }
+
     /// Seconds since the Unix epoch (CLOCK_REALTIME), for timestamps in reports.
     package static func wallSeconds() -> Double {
         var now = timespec()

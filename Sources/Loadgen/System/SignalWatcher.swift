@@ -16,6 +16,13 @@ public final class SignalWatcher: Sendable {
 
     deinit { descriptor.close() }
 
+    /// SIGINT and SIGTERM with their default action (end the process), unblocked: for commands
+    /// that do not watch them, since a process may inherit them blocked (libdispatch threads
+    /// block signals, and children inherit the mask) and would then ignore Ctrl-C.
+    public static func restoreDefaults() {
+        _ = CEpoll_default_int_term()
+    }
+
     /// Waits up to `milliseconds` for a signal or for `other` to become readable.
     /// Returns the signal number (SIGINT = 2, SIGTERM = 15) if one arrived.
     public func wait(milliseconds: Int32, alsoWatching other: Int32 = -1) -> Int32? {

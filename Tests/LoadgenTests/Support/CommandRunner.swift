@@ -2,7 +2,10 @@ import Foundation
 
 /// Runs a built executable to completion (bounded by a timeout) and captures its output.
 struct CommandRun {
+    /// The exit code, or the signal number when `signalled`.
     var status: Int32
+    /// The process was ended by a signal it did not handle (not an exit).
+    var signalled = false
     var stdout: String
     var stderr: String
 
@@ -48,7 +51,7 @@ enum CommandRunner {
         }
         process.waitUntilExit()
         group.wait()
-        return CommandRun(status: process.terminationStatus,
+        return CommandRun(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
                           stdout: String(decoding: outData.get(), as: UTF8.self),
                           stderr: String(decoding: errData.get(), as: UTF8.self))
     }
