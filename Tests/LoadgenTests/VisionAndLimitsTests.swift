@@ -141,8 +141,11 @@ struct VisionAndLimitsTests {
         }
         let before = try #require(residentKiB("progress"))
         let after = try #require(residentKiB("final"))
-        // 96 MiB went through; holding even half of one answer would add 4 MiB.
-        #expect(after - before < 4096, "RSS \(before) KiB before, \(after) KiB after")
+        // 96 MiB went through; holding even half of one answer would add 4 MiB. Under a sanitizer
+        // (bench/sanitize.sh) shadow memory and quarantine move RSS by more than that on their own.
+        if ProcessInfo.processInfo.environment["LOADGEN_SANITIZER"] == nil {
+            #expect(after - before < 4096, "RSS \(before) KiB before, \(after) KiB after")
+        }
     }
 
     @Test("the first 200 bytes of one body per error status are kept for the summary")
