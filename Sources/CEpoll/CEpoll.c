@@ -276,20 +276,22 @@ long CEpoll_peak_rss_kib(void) {
     return usage.ru_maxrss;
 }
 
+static void int_term_mask(sigset_t *mask) {
+    sigemptyset(mask);
+    sigaddset(mask, SIGINT);
+    sigaddset(mask, SIGTERM);
+}
+
 int CEpoll_signalfd_int_term(void) {
     sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
+    int_term_mask(&mask);
     if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0) return -1;
     return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 int CEpoll_default_int_term(void) {
     sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
+    int_term_mask(&mask);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     return pthread_sigmask(SIG_UNBLOCK, &mask, NULL) == 0 ? 0 : -1;

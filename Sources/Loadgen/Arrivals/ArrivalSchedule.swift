@@ -41,6 +41,6 @@ struct ArrivalSchedule {
     }
 
     private func time(_ seconds: Double) -> UInt64 {
-        origin &+ UInt64(min(seconds, 1e9) * 1e9)
+        origin &+ Clock.nanoseconds(seconds: seconds)
     }
 }
