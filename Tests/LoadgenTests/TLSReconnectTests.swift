@@ -22,33 +22,27 @@ struct TLSReconnectTests {
     func noGrowth() throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let server = try TLSTestServer(TLSTestServer.Options(certificate: certificates.serverCertificate, key: certificates.serverKey))
-        defer { server.stop() }
         let context = try TLSClientContext(TLSClientConfiguration(verification: .certificateAuthorities(file: certificates.caCertificate)))
-        let sessions = TLSSessionCache(openSSL: context.openSSL)
+        let sessions = SharedSessionCache(TLSSessionCache(openSSL: context.openSSL))
 
-        // Every fourth connection makes a full handshake (no cache); the rest resume.
-        func connectAndRequest(_ index: Int) throws -> Bool {
-            let client = try (index % 4 == 0
-                ? TLSTestClient.connect(port: server.port, context: context, serverName: "localhost")
-                : TLSTestClient.connect(port: server.port, context: context, serverName: "localhost", sessions: sessions)).get()
-            defer { client.close() }
-            _ = try client.get().get()
-            return client.tls.isResumed
+        // Every fourth connection makes a full handshake (no cache); the rest resume. Client and
+        // server run at the lowest priority, each on a thread of its own, so that thousands of
+        // handshakes do not disturb the timing tests of other suites running at the same time.
+        let server = try TLSTestServer(TLSTestServer.Options(certificate: certificates.serverCertificate, key: certificates.serverKey, lowPriority: true))
+        defer { server.stop() }
+        let run = ReconnectRun()
+        let client = try Loadgen.Thread { [server] in
+            yieldToOtherTests()
+            run.perform(port: server.port, context: context, sessions: sessions, warmup: 200, reconnects: Self.reconnects)
         }
-
-        // Warm up: OpenSSL's lazily built tables, malloc's arenas, the server's first sessions.
-        for index in 0..<200 { _ = try connectAndRequest(index) }
-        _ = server.waitForSessions(200)
-        let descriptorsBefore = try #require(ProcessResources.openDescriptors)
-        let rssBefore = try #require(ProcessResources.currentRSSKiB)
-
-        var resumed = 0
-        for index in 0..<Self.reconnects where try connectAndRequest(index) { resumed += 1 }
+        Loadgen.Thread.join(client.handle)
+        let outcome = try run.outcome.get()
         let ended = server.waitForSessions(200 + Self.reconnects, timeoutSeconds: 30)
         #expect(ended.count == 200 + Self.reconnects)
         #expect(ended.allSatisfy { $0.handshakeFailure == nil && $0.requests == 1 })
-        #expect(resumed == Self.reconnects - (Self.reconnects + 3) / 4)
+        #expect(outcome.resumed == Self.reconnects - (Self.reconnects + 3) / 4)
+        let descriptorsBefore = outcome.descriptorsBefore
+        let rssBefore = outcome.rssBefore
 
         let descriptorsAfter = try #require(ProcessResources.openDescriptors)
         let rssAfter = try #require(ProcessResources.currentRSSKiB)
@@ -64,6 +58,49 @@ struct TLSReconnectTests {
         if !Self.sanitized {
             #expect(growthKiB < (Self.alone ? 4096 : 16_384), "RSS grew \(growthKiB) KiB over \(Self.reconnects) reconnects")
         }
-        print("tls reconnects: \(Self.reconnects), resumed \(resumed), descriptors \(descriptorsBefore) -> \(descriptorsAfter), RSS \(rssBefore) -> \(rssAfter) KiB")
+        print("tls reconnects: \(Self.reconnects), resumed \(outcome.resumed), descriptors \(descriptorsBefore) -> \(descriptorsAfter), RSS \(rssBefore) -> \(rssAfter) KiB")
+    }
+}
+
+/// The cache handed to the client thread (only that thread touches it while it runs).
+private final class SharedSessionCache: @unchecked Sendable {
+    let cache: TLSSessionCache
+    init(_ cache: consuming TLSSessionCache) { self.cache = cache }
+}
+
+/// The client side of the reconnect test, run on its own thread; the test reads `outcome` after
+/// joining it.
+private final class ReconnectRun: @unchecked Sendable {
+    struct Outcome {
+        var resumed = 0
+        var descriptorsBefore = 0
+        var rssBefore = 0
+    }
+
+    var outcome: Result<Outcome, TLSTestFailure> = .failure(.failed("not run"))
+
+    func perform(port: UInt16, context: TLSClientContext, sessions: SharedSessionCache, warmup: Int, reconnects: Int) {
+        outcome = Result { () throws(TLSTestFailure) -> Outcome in
+            // Warm up: OpenSSL's lazily built tables, malloc's arenas, the server's first sessions.
+            for index in 0..<warmup { _ = try connectAndRequest(index, port: port, context: context, sessions: sessions) }
+            usleep(100_000)
+            var outcome = Outcome()
+            outcome.descriptorsBefore = ProcessResources.openDescriptors ?? -1
+            outcome.rssBefore = ProcessResources.currentRSSKiB ?? -1
+            for index in 0..<reconnects where try connectAndRequest(index, port: port, context: context, sessions: sessions) {
+                outcome.resumed += 1
+            }
+            return outcome
+        }
+    }
+
+    /// One connection, one request; whether its handshake resumed.
+    private func connectAndRequest(_ index: Int, port: UInt16, context: TLSClientContext, sessions: SharedSessionCache) throws(TLSTestFailure) -> Bool {
+        let client = try (index % 4 == 0
+            ? TLSTestClient.connect(port: port, context: context, serverName: "localhost")
+            : TLSTestClient.connect(port: port, context: context, serverName: "localhost", sessions: sessions.cache)).get()
+        defer { client.close() }
+        _ = try client.get().get()
+        return client.tls.isResumed
     }
 }
