@@ -11,7 +11,8 @@
 ///   `NaN`, `+Inf`, `-Inf`), the timestamp an integer of milliseconds;
 /// - a family's TYPE comes before its samples; a histogram `x` owns `x_bucket` (with an `le`
 ///   label, `+Inf` for the last), `x_sum` and `x_count`; a summary `x` owns `x`, `x_sum`,
-///   `x_count`; samples with no TYPE form `untyped` families.
+///   `x_count`; a counter `x` owns `x_total` if no family of that name exists; samples with no
+///   TYPE form `untyped` families.
 ///
 /// Label values and the structure are checked strictly (they are the data), HELP text leniently
 /// (an unknown escape is kept as written: a docstring is no reason to lose a scrape). The first
@@ -181,6 +182,10 @@ private struct ExpositionBuilder {
 
     private mutating func sample(_ line: inout LineCursor) throws(PrometheusParseError.Reason) {
         guard let name = line.name(allowingColon: true) else { throw .invalidMetricName }
+        // A name ends at a blank or a label set: `vllm-x 1` or `<html>` is not a sample.
+        guard line.atEnd || line.current == 0x20 || line.current == 0x09 || line.current == UInt8(ascii: "{") else {
+            throw .invalidMetricName
+        }
         var labels: [MetricLabel] = []
         line.skipBlanks()
         if line.take(UInt8(ascii: "{")) {
@@ -200,9 +205,6 @@ private struct ExpositionBuilder {
                 break
             }
             line.skipBlanks()
-        } else if !line.atEnd, line.current != 0x20, line.current != 0x09 {
-            // A name must end at a blank or a label set: `vllm-x 1` or `<html>` is not a sample.
-            throw .invalidMetricName
         }
         guard !line.atEnd else { throw .missingValue }
         let valueToken = line.token()
@@ -244,14 +246,19 @@ private struct ExpositionBuilder {
     }
 
     /// The family a sample belongs to: its own name, or a histogram/summary it is a part of
-    /// (`x_bucket`, `x_sum`, `x_count`); otherwise a new untyped family.
+    /// (`x_bucket`, `x_sum`, `x_count`), or a counter declared without the `_total` its samples
+    /// carry (OpenMetrics' spelling, which some 0.0.4 writers borrow); otherwise a new untyped family.
     private mutating func familyIndex(forSample name: String) -> Int {
         if let index = indexByName[name] { return index }
-        for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) {
+        for suffix in ["_bucket", "_sum", "_count", "_total"] where name.hasSuffix(suffix) {
             let base = String(name.dropLast(suffix.count))
             if let index = indexByName[base] {
                 let type = exposition.families[index].type
-                if type == .histogram || (type == .summary && suffix != "_bucket") { return index }
+                switch suffix {
+                case "_bucket": if type == .histogram { return index }
+                case "_total": if type == .counter { return index }
+                default: if type == .histogram || type == .summary { return index }
+                }
             }
         }
         return familyIndex(declaring: name)
