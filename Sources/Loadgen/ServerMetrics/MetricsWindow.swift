@@ -38,7 +38,8 @@ public struct WindowAlignment: Sendable, Equatable {
     public var finalLagSeconds: Double?
     /// Good scrapes whose midpoint lies inside the window (the gauges' samples).
     public var scrapesInWindow: Int
-    /// Failed scrapes from the baseline to the final scrape (or over the window without them).
+    /// Failed scrapes from the baseline to the final scrape (without a baseline, all those before
+    /// the window; without a final scrape, all those after it).
     public var failures: [FailureCount]
 
     public struct FailureCount: Sendable, Equatable {

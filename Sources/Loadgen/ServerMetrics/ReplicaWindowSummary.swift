@@ -73,8 +73,10 @@ public struct ReplicaWindowSummary: Sendable {
         let differenced: [MetricsScrape]
         if let baseline, let final { differenced = good.filter { $0 >= baseline && $0 <= final }.map { scrapes[$0] } } else { differenced = [] }
 
-        let spanStart = baseline.map { scrapes[$0].startedNanoseconds } ?? window.startNanoseconds
-        let spanEnd = final.map { scrapes[$0].endedNanoseconds } ?? window.endNanoseconds
+        // The failures that matter: those between the bracketing scrapes; without one, all
+        // those on that side of the window, which are why it is missing.
+        let spanStart = baseline.map { scrapes[$0].startedNanoseconds } ?? 0
+        let spanEnd = final.map { scrapes[$0].endedNanoseconds } ?? .max
         var failures: [WindowAlignment.FailureCount] = []
         for scrape in scrapes where scrape.startedNanoseconds >= spanStart && scrape.startedNanoseconds <= spanEnd {
             guard let failure = scrape.failure else { continue }
