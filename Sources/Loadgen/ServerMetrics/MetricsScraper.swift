@@ -7,13 +7,16 @@ import Synchronization
 ///
 /// ```swift
 /// let scraper = try MetricsScraper(.init(targets: [try HTTPTarget(url: "http://127.0.0.1:8000/metrics")]))
-/// scraper.scrapeNow()                        // a reading right at the window's start
+/// scraper.scrapeNowAndWait()                // a reading just before the window starts
 /// let result = try LoadRun.run(plan)
-/// scraper.scrapeNow()                        // and one right after its end
+/// scraper.scrapeNowAndWait()                // and one just after it ends
 /// let recording = scraper.stop()
 /// let window = MetricsWindow(start: result.firstSendNanoseconds, end: result.lastCompletionNanoseconds)
 /// let summary = ServerMetricsSummary(recording, window: window)
 /// ```
+///
+/// Create it after the process's `SignalWatcher` (as the load loops are): its threads then
+/// inherit SIGINT and SIGTERM blocked, so Ctrl-C still reaches the watcher and not a scraper.
 ///
 /// Every scrape is stamped with `Clock.monotonicNanoseconds` before and after, the clock the
 /// engine stamps its measured window with, so scrapes and windows line up without conversion.
@@ -83,6 +86,26 @@ public final class MetricsScraper: Sendable {
     /// the counters' deltas are bracketed within milliseconds rather than up to an interval.
     public func scrapeNow() {
         for worker in workers { Self.signal(worker.nowEvent) }
+    }
+
+    /// `scrapeNow()`, then waits until every replica has recorded a scrape sent after this call
+    /// (good or failed), or `timeoutSeconds` pass. Returns whether all did. For window edges:
+    /// call it before a level's first send (the baseline is then taken and answered) and after
+    /// its last completion (after a short pause if the server updates its counters a moment
+    /// after answering, as vLLM's API process does once per engine step).
+    @discardableResult
+    public func scrapeNowAndWait(timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds + 1) -> Bool {
+        let asked = Clock.monotonicNanoseconds()
+        scrapeNow()
+        let deadline = asked + Clock.nanoseconds(seconds: timeoutSeconds)
+        while true {
+            let done = workers.allSatisfy { worker in
+                worker.recording.withLock { ($0.scrapes.last?.startedNanoseconds ?? 0) >= asked }
+            }
+            if done { return true }
+            if Clock.monotonicNanoseconds() >= deadline || threads.withLock({ $0.isEmpty }) { return false }
+            _ = ProcessResources.sleep(milliseconds: 2)
+        }
     }
 
     /// Everything recorded so far (the scraper goes on).

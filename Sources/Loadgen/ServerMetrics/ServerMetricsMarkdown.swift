@@ -40,8 +40,11 @@ public enum ServerMetricsMarkdown {
         if replicaColumns, summary.replicas.count > 1 {
             var row = [entry.label, "all", "", "", ""]
             row.append(total(summary, .preemptions))
-            let queries = summary.total(.prefixCacheQueries), hits = summary.total(.prefixCacheHits)
-            row.append(queries.flatMap { $0 > 0 ? hits.map { percent($0 / queries!) } : nil } ?? missing(summary.isAligned))
+            if let queries = summary.total(.prefixCacheQueries), queries > 0, let hits = summary.total(.prefixCacheHits) {
+                row.append(percent(hits / queries))
+            } else {
+                row.append(missing(summary.isAligned))
+            }
             row.append(total(summary, .promptTokens))
             row.append(total(summary, .generationTokens))
             let ttft = summary.histogram(.timeToFirstToken)

@@ -27,12 +27,54 @@ public struct ServerMetricsTimeline: Sendable {
         var points: [(seconds: Double, value: Double?)]
     }
 
-    public func render() -> String {
+    /// The first scrape's or window's start: time zero of the chart.
+    var originNanoseconds: UInt64 {
         let starts = recording.replicas.compactMap { $0.scrapes.first?.startedNanoseconds } + windows.map(\.startNanoseconds)
+        return starts.min() ?? 0
+    }
+
+    private func seconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds &- originNanoseconds) / 1e9 }
+
+    /// One replica's figures per scrape: seconds from the origin, nil where the scrape failed.
+    private func points(_ replica: ReplicaMetricsRecording, _ metric: ServerMetric, scale: Double = 1) -> [(seconds: Double, value: Double?)] {
+        let ids = replica.seriesIDs(of: metric)
+        return replica.scrapes.map { (seconds($0.atNanoseconds), replica.gaugeValue(metric, ids: ids, in: $0).map { $0 * scale }) }
+    }
+
+    /// The chart's data as JSON, for result files (to re-plot or compare runs): the windows, and
+    /// per replica the scrape times with running, waiting and KV cache usage (null where a
+    /// scrape failed) and the failures.
+    public func json() -> JSONValue {
+        func number(_ value: Double?) -> JSONValue { value.map { .number($0, decimals: 4) } ?? .null }
+        let replicas = recording.replicas.map { replica -> JSONValue in
+            let running = points(replica, .requestsRunning), waiting = points(replica, .requestsWaiting)
+            let usage = points(replica, .kvCacheUsage)
+            return .object([
+                ("url", .string(replica.url)),
+                ("t_sec", .array(running.map { .number($0.seconds, decimals: 3) })),
+                ("running", .array(running.map { number($0.value) })),
+                ("waiting", .array(waiting.map { number($0.value) })),
+                ("kv_cache_usage", .array(usage.map { number($0.value) })),
+                ("failures", .array(replica.scrapes.compactMap { scrape in
+                    scrape.failure.map { .object([("t_sec", .number(seconds(scrape.atNanoseconds), decimals: 3)),
+                                                  ("kind", .string($0.kind)), ("text", .string($0.description))]) }
+                })),
+            ])
+        }
+        return .object([
+            ("origin_unix", recording.originUnixSeconds > 0 ? .number(recording.unixSeconds(atNanoseconds: originNanoseconds), decimals: 6) : .null),
+            ("interval_sec", .number(recording.intervalSeconds, decimals: 3)),
+            ("windows", .array(windows.map { .object([("label", .string($0.label)),
+                                                     ("start_sec", .number(seconds($0.startNanoseconds), decimals: 3)),
+                                                     ("end_sec", .number(seconds($0.endNanoseconds), decimals: 3))]) })),
+            ("replicas", .array(replicas)),
+        ])
+    }
+
+    public func render() -> String {
         let ends = recording.replicas.compactMap { $0.scrapes.last?.endedNanoseconds } + windows.map(\.endNanoseconds)
-        let origin = starts.min() ?? 0
+        let origin = originNanoseconds
         let span = max(Double((ends.max() ?? origin) &- origin) / 1e9, 1)
-        func seconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds &- origin) / 1e9 }
 
         let dashes: [String?] = [nil, "6 3", "2 2", "8 3 2 3", "1 3"]
         var requestLines: [Line] = [], usageLines: [Line] = []
@@ -41,15 +83,10 @@ public struct ServerMetricsTimeline: Sendable {
         for (index, replica) in recording.replicas.enumerated() {
             let suffix = several ? " r\(index + 1)" : ""
             let dash = dashes[index % dashes.count]
-            func line(_ metric: ServerMetric, _ name: String, _ color: String, scale: Double = 1) -> Line {
-                let ids = replica.seriesIDs(of: metric)
-                return Line(name: name + suffix, color: color, dash: dash, points: replica.scrapes.map { scrape in
-                    (seconds(scrape.atNanoseconds), replica.gaugeValue(metric, ids: ids, in: scrape).map { $0 * scale })
-                })
-            }
-            requestLines.append(line(.requestsRunning, "running", SVGChart.palette[0]))
-            requestLines.append(line(.requestsWaiting, "waiting", SVGChart.palette[1]))
-            usageLines.append(line(.kvCacheUsage, "KV cache", SVGChart.palette[3], scale: 100))
+            requestLines.append(Line(name: "running" + suffix, color: SVGChart.palette[0], dash: dash, points: points(replica, .requestsRunning)))
+            requestLines.append(Line(name: "waiting" + suffix, color: SVGChart.palette[1], dash: dash, points: points(replica, .requestsWaiting)))
+            usageLines.append(Line(name: "KV cache" + suffix, color: SVGChart.palette[3], dash: dash,
+                                   points: points(replica, .kvCacheUsage, scale: 100)))
             for scrape in replica.scrapes {
                 if let failure = scrape.failure { failures.append((seconds(scrape.atNanoseconds), "r\(index + 1): \(failure)")) }
             }

@@ -138,6 +138,24 @@ struct MetricsScraperTests {
         _ = scraper.stop()
     }
 
+    @Test("scrapeNowAndWait returns once every replica has answered, and false if one cannot in time")
+    func scrapeNowAndWait() throws {
+        let healthy = try ScriptedMetricsServer { .metrics(Self.text(tokens: $0)) }
+        let stalled = try ScriptedMetricsServer(always: .stall)
+        defer {
+            healthy.stop()
+            stalled.stop()
+        }
+        let one = try MetricsScraper(.init(targets: [try target(healthy)], intervalSeconds: 3600))
+        let asked = Clock.monotonicNanoseconds()
+        #expect(one.scrapeNowAndWait(timeoutSeconds: 10))
+        #expect(one.recording().replicas[0].scrapes.last.map { $0.startedNanoseconds >= asked } == true)
+        _ = one.stop()
+        let two = try MetricsScraper(.init(targets: [try target(healthy), try target(stalled)], intervalSeconds: 3600, timeoutSeconds: 60))
+        #expect(!two.scrapeNowAndWait(timeoutSeconds: 0.3))
+        _ = two.stop()
+    }
+
     @Test("each replica is scraped on its own thread: a stalled one does not delay another")
     func replicasIndependent() throws {
         let stalled = try ScriptedMetricsServer(always: .stall)
@@ -165,8 +183,8 @@ struct MetricsScraperTests {
         tokens.store(350, ordering: .relaxed)  // the work of the window
         #expect(eventually { scrapesSoFar(scraper).count >= 5 })
         let end = Clock.monotonicNanoseconds()
-        scraper.scrapeNow()
-        #expect(eventually { scrapesSoFar(scraper).contains { $0.startedNanoseconds >= end } })
+        #expect(scraper.scrapeNowAndWait(timeoutSeconds: 10))
+        #expect(scrapesSoFar(scraper).contains { $0.startedNanoseconds >= end })
         tokens.store(900, ordering: .relaxed)  // after the window: must not count
         let recording = scraper.stop()
         let summary = ServerMetricsSummary(recording, window: MetricsWindow(startNanoseconds: start, endNanoseconds: end))

@@ -104,6 +104,11 @@ struct ServerMetricsRenderingTests {
         #expect(svg.contains("<title>scrape failed: r1: answered HTTP 500</title>"))
         #expect(svg.contains(">1 failed scrapes</text>"))
         #expect(svg.contains(">running</text>") && svg.contains(">waiting</text>") && svg.contains(">KV cache</text>"))
+        let json = ServerMetricsTimeline(recording: recording(failAt: 3), windows: windows).json().serialized()
+        #expect(json.contains(#""running":[4,4,4,null,4,4,4]"#))
+        #expect(json.contains(#""waiting":[0,0,0,null,5,5,5]"#))
+        #expect(json.contains(#""failures":[{"t_sec":3.005,"kind":"HTTP 500","text":"answered HTTP 500"}]"#))
+        #expect(json.contains(#""windows":[{"label":"c=1","start_sec":0.5,"end_sec":2.5}"#))
         let two = ServerMetricsTimeline(recording: recording(replicas: 2), windows: windows).render()
         #expect(two.contains(">running r2</text>") && two.contains("stroke-dasharray=\"6 3\""))
     }
