@@ -13,11 +13,12 @@ struct PrometheusTextParserTests {
         }
     }
 
-    @Test("label values unescape backslash, quote and newline, and an empty value is kept")
+    @Test("label values unescape backslash, quote and newline; an empty value and the format's own syntax inside quotes are kept")
     func labelEscapes() throws {
         let labels = try #require(sample(try parseEdgeCases(), "label_escapes")).labels
         #expect(labels == [MetricLabel("path", #"C:\dir\file"#), MetricLabel("quote", #"say "hi""#),
-                           MetricLabel("newline", "line1\nline2"), MetricLabel("empty", "")])
+                           MetricLabel("newline", "line1\nline2"), MetricLabel("empty", ""),
+                           MetricLabel("syntax", "a}b,c=d{# 1")])
     }
 
     @Test("blanks around labels and a trailing comma are accepted, labels kept in written order")
