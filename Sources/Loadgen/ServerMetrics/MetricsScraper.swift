@@ -1,6 +1,5 @@
 import CEpoll
 import Glibc
-import Synchronization
 
 /// Scrapes the Prometheus endpoints of one or more replicas every interval while a run goes on,
 /// each on its own thread and its own connection, so a slow metrics endpoint cannot slow the load.
@@ -46,7 +45,7 @@ public final class MetricsScraper: Sendable {
 
     public let configuration: Configuration
     private let workers: [ReplicaScraper]
-    private let threads: Mutex<[Thread.Handle]>
+    private let threads: LockedValue<[Thread.Handle]>
     /// Readable once stop() is called, never drained: every worker's waits end on it.
     private let stopEvent: FileDescriptor
     private let originNanoseconds: UInt64
@@ -73,7 +72,7 @@ public final class MetricsScraper: Sendable {
             throw error
         }
         self.workers = workers
-        threads = Mutex(handles)
+        threads = LockedValue(handles)
     }
 
     deinit {
@@ -157,7 +156,7 @@ private final class ReplicaScraper: Sendable {
     let stopEvent: FileDescriptor
     /// Written by scrapeNow(), drained by the worker.
     let nowEvent: FileDescriptor
-    let recording: Mutex<ReplicaMetricsRecording>
+    let recording: LockedValue<ReplicaMetricsRecording>
 
     init(target: HTTPTarget, configuration: MetricsScraper.Configuration, stopEvent: FileDescriptor) throws(SystemError) {
         self.target = target
@@ -167,7 +166,7 @@ private final class ReplicaScraper: Sendable {
         maximumBodyBytes = configuration.maximumBodyBytes
         self.stopEvent = stopEvent
         nowEvent = FileDescriptor(rawValue: try syscall("eventfd") { CEpoll_eventfd() })
-        recording = Mutex(ReplicaMetricsRecording(url: target.url))
+        recording = LockedValue(ReplicaMetricsRecording(url: target.url))
     }
 
     deinit { nowEvent.close() }
