@@ -10,8 +10,8 @@ import Glibc
 /// let result = try LoadRun.run(plan)
 /// scraper.scrapeNowAndWait()                // and one just after it ends
 /// let recording = scraper.stop()
-/// let window = MetricsWindow(start: result.firstSendNanoseconds, end: result.lastCompletionNanoseconds)
-/// let summary = ServerMetricsSummary(recording, window: window)
+/// let summary = ServerMetricsSummary(recording, window: MetricsWindow(label: "c=16", result: result)!)
+/// print(summary.crossCheck(ClientWindowFigures(result)).statements)
 /// ```
 ///
 /// Create it after the process's `SignalWatcher` (as the load loops are): its threads then
@@ -30,7 +30,7 @@ public final class MetricsScraper: Sendable {
         public var intervalSeconds: Double
         /// A scrape with no complete answer by then is recorded as timed out.
         public var timeoutSeconds: Double
-        /// Larger answers are refused (vLLM's is about 60-100 KB).
+        /// Larger answers are refused (vLLM 0.32's is about 50 KB for one engine).
         public var maximumBodyBytes: Int
 
         public init(targets: [HTTPTarget], intervalSeconds: Double = ServerMetricsPolicy.defaultIntervalSeconds,
