@@ -15,6 +15,10 @@ package enum HTTPFetch {
         case timedOut(url: String)
         case malformed(url: String, WireError)
         case closed(url: String)
+        /// `cancelWhenReadable` became readable (the caller is stopping).
+        case cancelled(url: String)
+        /// The body grew past `maximumBodyBytes`.
+        case tooLarge(url: String, limit: Int)
 
         package var description: String {
             switch self {
@@ -22,13 +26,17 @@ package enum HTTPFetch {
             case .timedOut(let url): "no complete answer from \(url) in time"
             case .malformed(let url, let error): "malformed answer from \(url): \(error)"
             case .closed(let url): "connection closed by \(url) before the answer completed"
+            case .cancelled(let url): "request to \(url) cancelled"
+            case .tooLarge(let url, let limit): "answer from \(url) larger than \(limit) bytes"
             }
         }
     }
 
-    /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`.
+    /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`, or at once when
+    /// `cancelWhenReadable` (an eventfd) becomes readable, or when the body passes `maximumBodyBytes`.
     package static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
-                           timeoutSeconds: Double = 10) throws(FetchError) -> Response {
+                           timeoutSeconds: Double = 10, cancelWhenReadable: FileDescriptor? = nil,
+                           maximumBodyBytes: Int = .max) throws(FetchError) -> Response {
         let url = "http://\(target.hostHeader)\(path)"
         let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
         let address: SocketAddress
@@ -42,7 +50,7 @@ package enum HTTPFetch {
         case .connected: break
         case .failed(let errno): throw .connect(host: target.hostHeader, errno: errno)
         case .inProgress:
-            guard wait(fd, for: Int16(POLLOUT), until: deadline) else { throw .timedOut(url: url) }
+            try wait(fd, for: Int16(POLLOUT), until: deadline, cancel: cancelWhenReadable, url: url)
             let error = Socket.pendingError(fd)
             guard error == 0 else { throw .connect(host: target.hostHeader, errno: error) }
         }
@@ -57,7 +65,7 @@ package enum HTTPFetch {
             switch outcome {
             case .transferred(let count): sent += count
             case .wouldBlock:
-                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { throw .timedOut(url: url) }
+                try wait(fd, for: Int16(POLLOUT), until: deadline, cancel: cancelWhenReadable, url: url)
             case .endOfFile, .failed: throw .closed(url: url)
             }
         }
@@ -65,7 +73,7 @@ package enum HTTPFetch {
         var body: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            guard wait(fd, for: Int16(POLLIN), until: deadline) else { throw .timedOut(url: url) }
+            try wait(fd, for: Int16(POLLIN), until: deadline, cancel: cancelWhenReadable, url: url)
             let outcome = buffer.withUnsafeMutableBytes { fd.read(into: $0) }
             switch outcome {
             case .transferred(let count):
@@ -91,6 +99,7 @@ package enum HTTPFetch {
                     }
                 }
                 if let failure { throw .malformed(url: url, failure) }
+                if body.count > maximumBodyBytes { throw .tooLarge(url: url, limit: maximumBodyBytes) }
                 if complete { return Response(status: parser.statusCode, body: body) }
             case .wouldBlock:
                 continue
@@ -103,14 +112,20 @@ package enum HTTPFetch {
         }
     }
 
-    private static func wait(_ fd: FileDescriptor, for events: Int16, until deadline: UInt64) -> Bool {
+    /// Waits until `fd` is ready for `events`; throws when the deadline passes or `cancel` is readable.
+    private static func wait(_ fd: FileDescriptor, for events: Int16, until deadline: UInt64,
+                             cancel: FileDescriptor?, url: String) throws(FetchError) {
         while true {
             let now = Clock.monotonicNanoseconds()
-            guard now < deadline else { return false }
-            var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
+            guard now < deadline else { throw .timedOut(url: url) }
+            var entries = [pollfd(fd: fd.rawValue, events: events, revents: 0),
+                           pollfd(fd: cancel?.rawValue ?? -1, events: Int16(POLLIN), revents: 0)]
             let milliseconds = Int32(min((deadline - now) / 1_000_000 + 1, 1000))
-            let ready = poll(&entry, 1, milliseconds)
-            if ready > 0 { return true }
+            let ready = poll(&entries, cancel == nil ? 1 : 2, milliseconds)
+            if ready > 0 {
+                if entries[1].revents != 0 { throw .cancelled(url: url) }
+                return
+            }
         }
     }
 
