@@ -12,6 +12,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(SystemError)
     /// The request could not be serialized (e.g. a CR/LF in a header).
     case invalidRequest(String)
+    /// SIGINT or SIGTERM arrived before anything was measured (e.g. while waiting for a server).
+    case interrupted(signal: Int32)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
             error.description
         case .invalidRequest(let reason):
             "invalid request: \(reason)"
+        case .interrupted(let signal):
+            "interrupted by \(signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)")"
         }
     }
 }

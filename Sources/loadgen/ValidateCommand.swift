@@ -6,14 +6,15 @@ enum ValidateCommand {
     static let usage = """
     usage: loadgen validate [options]
 
-    Starts the bundled echo-server on a free loopback port (CPUs split half and half between it
+    Starts the bundled echo server (`loadgen echo-server`) on a free loopback port (CPUs split half and half between it
     and the client), drives it at each concurrency level, and prints the seed's table, the peak
     and a verdict against a target workload. Writes results/validate_YYYYMMDD_HHMMSS.json and .md
     with two SVG charts beside them.
 
     Server:
           --url URL               validate against a running server instead of starting one
-          --echo-server PATH      the echo-server binary (default: next to loadgen)
+          --echo-server PATH      a standalone echo-server binary to start (default: this loadgen,
+                                  re-executed as `loadgen echo-server`)
           --no-pin                do not split the CPUs between client and server
     Levels:
           --levels A,B,C          concurrency levels (default 100,250,500,750,1000,1500,2000)
@@ -42,7 +43,7 @@ enum ValidateCommand {
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
-        var plan = ValidationPlan(server: .start(echoServerPath: defaultEchoServerPath()))
+        var plan = ValidationPlan(server: .bundled)
         var output = "results"
         var quiet = false
         var targetRPS: Double?
@@ -91,16 +92,6 @@ enum ValidateCommand {
 
     static func parseLevels(_ text: String) throws(UsageError) -> [Int] {
         try LevelList.parse(text, flag: "--levels")
-    }
-
-    /// echo-server beside the running loadgen binary (both are products of the same build).
-    static func defaultEchoServerPath() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return "echo-server" }
-        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = path.lastIndex(of: "/") else { return "echo-server" }
-        return String(path[...slash]) + "echo-server"
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {

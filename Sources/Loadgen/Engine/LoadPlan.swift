@@ -90,9 +90,9 @@ public struct LoadPlan: Sendable {
         if let workload {
             var count: Int?
             if case .requests(let requests) = stop { count = requests }
-            // A base URL may carry a path (a proxy prefix) in front of /v1/...
-            let base = target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path
-            return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count, pathPrefix: base)
+            // A base URL may carry a path (a proxy prefix) in front of /v1/..., and may end in /v1.
+            return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count,
+                                          pathPrefix: target.openAIBasePath)
         }
         let request = HTTPRequest(method: method, target: target.path, host: target.hostHeader,
                                   headers: headers, body: body, keepAlive: true)

@@ -87,7 +87,7 @@ package final class ServerRestarter: @unchecked Sendable {
 
     /// GET /health, then /v1/models: ready on the first 200.
     static func probe(_ target: HTTPTarget, headers: [HTTPHeader]) -> (ready: Bool, description: String) {
-        let base = target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path
+        let base = target.openAIBasePath
         var description = ""
         for path in [base + "/health", base + "/v1/models"] {
             do {
