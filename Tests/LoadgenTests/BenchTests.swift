@@ -322,10 +322,11 @@ struct BenchTests {
         for key in ["avg_ms", "p50_ms", "p90_ms", "p99_ms", "min_ms", "max_ms"] {
             let value = try #require(json[key] as? Double, "\(key)")
             // TTFT 10 ms plus 4 gaps of 1 ms.
-            #expect(value > 13 && value < 60, "\(key) = \(value)")
+            #expect(value >= 13.9 && value < 200, "\(key) = \(value)")
         }
         let ttft = try #require(json["ttft_ms"] as? [String: Any])
-        #expect(abs((ttft["p50"] as? Double ?? 0) - 10) < 3)
+        // Never earlier than the injected 10 ms; the exact figure is bench/stream-accuracy.sh's to check.
+        #expect((ttft["p50"] as? Double ?? 0) >= 9.9 && (ttft["p50"] as? Double ?? 0) < 100)
         #expect(json["tpot_ms"] != nil)
     }
 
