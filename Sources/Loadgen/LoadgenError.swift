@@ -14,6 +14,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidRequest(String)
     /// SIGINT or SIGTERM arrived before anything was measured (e.g. while waiting for a server).
     case interrupted(signal: Int32)
+    /// A result file could not be written: the run stops rather than measure on unsaved.
+    case resultsNotWritten(directory: String, SystemError)
 
     public var description: String {
         switch self {
@@ -30,7 +32,16 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRequest(let reason):
             "invalid request: \(reason)"
         case .interrupted(let signal):
-            "interrupted by \(signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)")"
+            "interrupted by \(Self.signalName(signal))"
+        case .resultsNotWritten(let directory, let error):
+            "cannot write results to \(directory): \(error)"
         }
+    }
+}
+
+extension LoadgenError {
+    /// "SIGINT", "SIGTERM" or "signal N".
+    package static func signalName(_ signal: Int32) -> String {
+        signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)"
     }
 }

@@ -61,6 +61,14 @@ case "echo-server":
     // The same server as the standalone echo-server; validate starts it by re-executing loadgen.
     exit(EchoServerCommand.main(rest, programName: "loadgen echo-server"))
 case "version", "--version":
+    if let flag = rest.first {
+        if flag == "-h" || flag == "--help" {
+            Terminal.out("usage: loadgen version\n\nPrints loadgen's version (also: loadgen --version).")
+            exit(0)
+        }
+        Terminal.error("loadgen version: takes no arguments, got '\(flag)' (see loadgen version --help)")
+        exit(2)
+    }
     Terminal.out("loadgen \(Loadgen.version)")
     exit(0)
 case "-h", "--help", "help":

@@ -275,6 +275,12 @@ struct BenchTests {
         #expect(!results.isEmpty)
         let last = try #require(results.last)
         #expect(last["interrupted"] as? Bool == true)
+        // Not classified: its cancelled requests would have made it FAILING.
+        #expect(last["status"] as? String == "INTERRUPTED", "status \(last["status"] ?? "none")")
+        #expect(!results.contains { $0["interrupted"] as? Bool == true && $0["status"] as? String == "FAILING" })
+        if let peak = (json["summary"] as? [String: Any])?["peak"] as? [String: Any] {
+            #expect(peak["test_name"] as? String != last["test_name"] as? String || results.filter { $0["test_name"] as? String == last["test_name"] as? String }.count > 1)
+        }
         let errors = last["errors"] as? [String: Any] ?? [:]
         #expect((errors["cancelled"] as? Int ?? 0) > 0, "in-flight requests are counted as cancelled: \(errors)")
         #expect(markdown.contains("interrupted"))
@@ -317,7 +323,8 @@ struct BenchTests {
         #expect(run.stdout.contains("Average latency") && run.stdout.contains("P99 latency"))
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("latency_") })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) as? [String: Any])
-        #expect(json["successful"] as? Int == 6)
+        #expect(json["succeeded"] as? Int == 6, "latency's JSON says succeeded, as run's does")
+        #expect(json["successful"] == nil)
         #expect((json["latencies_ms"] as? [Double])?.count == 6)
         for key in ["avg_ms", "p50_ms", "p90_ms", "p99_ms", "min_ms", "max_ms"] {
             let value = try #require(json[key] as? Double, "\(key)")
@@ -345,9 +352,13 @@ struct BenchTests {
         #expect(run.status == status, "stderr: \(run.stderr)")
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("latency_") && $0.hasSuffix(".json") })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) as? [String: Any])
-        let successful = json["successful"] as? Int ?? -1
+        let successful = json["succeeded"] as? Int ?? -1
+        #expect(json["interrupted"] as? Bool == true)
         // About five 200 ms requests fit in 1.1 s; the one in flight is cancelled, not counted.
         #expect((3...6).contains(successful), "successful: \(successful)")
+        // The table says how far it got, not the 50 asked for.
+        #expect(run.stdout.contains("INTERRUPTED after"), "\(run.stdout)")
+        #expect(run.stdout.contains("of 50 (sequential"))
         #expect((json["latencies_ms"] as? [Double])?.count == successful)
     }
 }

@@ -201,5 +201,14 @@ struct ClientBoundsTests {
         let json = try run.json()
         #expect((json["errors"] as? [String: Any])?["cancelled"] as? Int ?? 0 > 0)
         #expect(json["requests"] as? Int == (json["succeeded"] as? Int ?? -1) + (json["failed"] as? Int ?? -1))
+        #expect(json["interrupted"] as? Bool == true, "an interrupted run is marked so")
+        #expect(json["window_end"] as? String == "interrupted" || json["window_end"] as? String == "last_response")
+        let text = try CommandRunner.run(BuiltProducts.loadgen, ["run", "--base-url", server.url, "--stream", "-c", "4", "-d", "20s"],
+                                         timeoutSeconds: 20) { process in
+            usleep(1_000_000)
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(text.status == 130)
+        #expect(text.stdout.contains("INTERRUPTED by SIGINT: a partial measurement"), "\(text.stdout)")
     }
 }

@@ -15,6 +15,8 @@ package enum HTTPFetch {
         case timedOut(url: String)
         case malformed(url: String, WireError)
         case closed(url: String)
+        /// SIGINT or SIGTERM arrived on the watcher while waiting.
+        case interrupted(signal: Int32)
 
         package var description: String {
             switch self {
@@ -22,13 +24,16 @@ package enum HTTPFetch {
             case .timedOut(let url): "no complete answer from \(url) in time"
             case .malformed(let url, let error): "malformed answer from \(url): \(error)"
             case .closed(let url): "connection closed by \(url) before the answer completed"
+            case .interrupted(let signal): LoadgenError.interrupted(signal: signal).description
             }
         }
     }
 
-    /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`.
+    /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`; with `signals`, a
+    /// SIGINT or SIGTERM ends the wait at once (a server that accepts and never answers would
+    /// otherwise hold Ctrl-C for the whole timeout).
     package static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
-                           timeoutSeconds: Double = 10) throws(FetchError) -> Response {
+                           timeoutSeconds: Double = 10, signals: SignalWatcher? = nil) throws(FetchError) -> Response {
         let url = "http://\(target.hostHeader)\(path)"
         let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
         let address: SocketAddress
@@ -42,7 +47,7 @@ package enum HTTPFetch {
         case .connected: break
         case .failed(let errno): throw .connect(host: target.hostHeader, errno: errno)
         case .inProgress:
-            guard wait(fd, for: Int16(POLLOUT), until: deadline) else { throw .timedOut(url: url) }
+            try wait(fd, for: Int16(POLLOUT), until: deadline, signals: signals, url: url)
             let error = Socket.pendingError(fd)
             guard error == 0 else { throw .connect(host: target.hostHeader, errno: error) }
         }
@@ -57,7 +62,7 @@ package enum HTTPFetch {
             switch outcome {
             case .transferred(let count): sent += count
             case .wouldBlock:
-                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { throw .timedOut(url: url) }
+                try wait(fd, for: Int16(POLLOUT), until: deadline, signals: signals, url: url)
             case .endOfFile, .failed: throw .closed(url: url)
             }
         }
@@ -65,7 +70,7 @@ package enum HTTPFetch {
         var body: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            guard wait(fd, for: Int16(POLLIN), until: deadline) else { throw .timedOut(url: url) }
+            try wait(fd, for: Int16(POLLIN), until: deadline, signals: signals, url: url)
             let outcome = buffer.withUnsafeMutableBytes { fd.read(into: $0) }
             switch outcome {
             case .transferred(let count):
@@ -103,14 +108,21 @@ package enum HTTPFetch {
         }
     }
 
-    private static func wait(_ fd: FileDescriptor, for events: Int16, until deadline: UInt64) -> Bool {
+    /// Waits until `fd` is ready for `events`; throws at the deadline or on a signal.
+    private static func wait(_ fd: FileDescriptor, for events: Int16, until deadline: UInt64,
+                             signals: SignalWatcher?, url: String) throws(FetchError) {
         while true {
             let now = Clock.monotonicNanoseconds()
-            guard now < deadline else { return false }
-            var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
+            guard now < deadline else { throw .timedOut(url: url) }
             let milliseconds = Int32(min((deadline - now) / 1_000_000 + 1, 1000))
-            let ready = poll(&entry, 1, milliseconds)
-            if ready > 0 { return true }
+            var entries = [pollfd(fd: fd.rawValue, events: events, revents: 0)]
+            if let signals { entries.append(pollfd(fd: signals.descriptor.rawValue, events: Int16(POLLIN), revents: 0)) }
+            let ready = poll(&entries, nfds_t(entries.count), milliseconds)
+            guard ready > 0 else { continue }
+            if let signals, entries[1].revents != 0, let signal = signals.wait(milliseconds: 0) {
+                throw .interrupted(signal: signal)
+            }
+            if entries[0].revents != 0 { return }
         }
     }
 

@@ -25,10 +25,10 @@ public struct HTTPTarget: Sendable, Equatable {
             }
             throw .invalidURL(url, reason: "only http:// URLs are supported")
         }
-        if url.contains(" ") { throw .invalidURL(url, reason: "it contains a space (write it as %20)") }
         if url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw .invalidURL(url, reason: "it contains a control character (a tab, line break or NUL)")
         }
+        if url.contains(" ") { throw .invalidURL(url, reason: "it contains a space (write it as %20)") }
         var rest = url.dropFirst(prefix.count)
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authority = rest.prefix { $0 != "/" && $0 != "?" }

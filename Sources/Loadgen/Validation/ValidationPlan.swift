@@ -22,6 +22,8 @@ public struct ValidationPlan: Sendable {
     public var requestsPerLevel: Int?
     public var durationSeconds = SeedProtocol.validationDurationSeconds
     public var warmupSeconds = SeedProtocol.validationWarmupSeconds
+    /// Or a warmup of this many requests per level (then `warmupSeconds` is ignored).
+    public var warmupRequests: Int?
     public var minimumRequests = SeedProtocol.validationMinimumRequests
     /// Client event-loop threads; nil = the client's CPU share.
     public var threads: Int?

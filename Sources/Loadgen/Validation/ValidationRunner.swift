@@ -93,7 +93,11 @@ public enum ValidationRunner {
                 levelPlan.warmupSeconds = 0
             } else {
                 levelPlan.stop = .duration(seconds: plan.durationSeconds)
-                levelPlan.warmupSeconds = plan.warmupSeconds
+                if let count = plan.warmupRequests {
+                    levelPlan.warmupRequests = count
+                } else {
+                    levelPlan.warmupSeconds = plan.warmupSeconds
+                }
                 levelPlan.minimumRequests = plan.minimumRequests
             }
             let serverCPUBefore = child?.cpuMicroseconds
