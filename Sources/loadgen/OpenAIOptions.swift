@@ -130,6 +130,11 @@ struct OpenAIOptions {
             }
         case "-H", "--header":
             headers.append(try Self.parseHeader(try cursor.value(for: argument)))
+            // vLLM takes several at once: --header a=1 b=2.
+            while let next = cursor.peek(), next.contains("="), !next.contains(":"), !next.hasPrefix("-") {
+                headers.append(try Self.parseHeader(next))
+                _ = cursor.next()
+            }
             return true  // also valid for URL runs
         case "--seed":
             let text = try cursor.value(for: argument)

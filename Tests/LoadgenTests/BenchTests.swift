@@ -25,7 +25,7 @@ struct BenchTests {
         let degraded = BenchStatusRule.classify(phase: .scaling, successRate: 1, p99Seconds: 2.01, baselineP99Seconds: 1,
                                                 throughputTotal: 200, previousThroughputTotal: 100)
         #expect(degraded.status == .degraded)
-        #expect(degraded.reason.contains("2010.0 ms") && degraded.reason.contains("1000.0 ms"))
+        #expect(degraded.reason.contains("2010.00 ms") && degraded.reason.contains("1000.00 ms"))
         #expect(BenchStatusRule.classify(phase: .scaling, successRate: 1, p99Seconds: 2.0, baselineP99Seconds: 1,
                                          throughputTotal: 200, previousThroughputTotal: 100).status == .ok, "2x exactly is not over 2x")
         for phase in [BenchPhase.saturation, .stress, .baseline] {
@@ -346,7 +346,7 @@ struct BenchTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["latency", "--base-url", server.url, "-n", "50", "--warmup", "0",
                                                                 "--stream", "--output-dir", directory], timeoutSeconds: 30) { process in
-            usleep(1_100_000)
+            usleep(2_500_000)
             kill(process.processIdentifier, signal)
         }
         #expect(run.status == status, "stderr: \(run.stderr)")
@@ -354,8 +354,9 @@ struct BenchTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) as? [String: Any])
         let successful = json["succeeded"] as? Int ?? -1
         #expect(json["interrupted"] as? Bool == true)
-        // About five 200 ms requests fit in 1.1 s; the one in flight is cancelled, not counted.
-        #expect((3...6).contains(successful), "successful: \(successful)")
+        // At most twelve 200 ms requests fit in 2.5 s (fewer on a busy machine, whose start is
+        // slower); the one in flight is cancelled, not counted.
+        #expect((1...12).contains(successful), "successful: \(successful)")
         // The table says how far it got, not the 50 asked for.
         #expect(run.stdout.contains("INTERRUPTED after"), "\(run.stdout)")
         #expect(run.stdout.contains("of 50 (sequential"))

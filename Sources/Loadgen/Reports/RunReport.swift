@@ -11,6 +11,7 @@ public enum RunReport {
         members.insert(("window_end", .string(result.windowEnd.rawValue)), at: 6)
         members.insert(("workload", .string(result.workloadKind.rawValue)), at: 0)
         members.append(("interrupted", .bool(result.interruptedBySignal != nil)))
+        members.append(("interrupted_by", result.interruptedBySignal.map { .string(LoadgenError.signalName($0)) } ?? .null))
         members.append(("goodput_rps", .number(result.goodputRequestsPerSecond, decimals: 3)))
         members.append(("good_requests", .uint(result.goodRequests)))
         if let objectives = result.objectives {

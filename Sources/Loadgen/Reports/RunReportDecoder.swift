@@ -43,7 +43,9 @@ public enum RunReportDecoder {
         } else if result.durationSeconds > 0 {
             result.windowEnd = .lastResponse
         }
-        if json["interrupted"]?.boolValue == true { result.interruptedBySignal = 2 }
+        if json["interrupted"]?.boolValue == true {
+            result.interruptedBySignal = json["interrupted_by"]?.stringValue == "SIGTERM" ? 15 : 2
+        }
         try readWindow(json, into: &result)
         result.promptTokens = try count(json, "prompt_tokens")
         result.completionTokens = try count(json, "completion_tokens")
