@@ -169,4 +169,19 @@ struct ValidateCommandTests {
         let exchange = RawHTTPClient.exchange(port: port, Array("GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
         #expect(exchange.response.contains("sub-model"))
     }
+
+    @Test("validate --url uses the URL's own path, and gives a base URL (none, / or /v1) the chat endpoint",
+          arguments: [("/custom/path", "/custom/path"), ("", "/v1/chat/completions"), ("/v1", "/v1/chat/completions")])
+    func urlPath(path: String, expected: String) throws {
+        let server = try ScriptedServer(.reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", close: false))
+        defer { server.stop() }
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--url", "http://127.0.0.1:\(server.port)\(path)", "--levels", "1", "-n", "3", "--quiet", "--output-dir", directory,
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let request = try #require(server.received.first)
+        #expect(request.hasPrefix("POST \(expected) HTTP/1.1\r\n"), "\(request.prefix(60))")
+    }
 }
