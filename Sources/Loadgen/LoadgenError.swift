@@ -12,6 +12,10 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(SystemError)
     /// The request could not be serialized (e.g. a CR/LF in a header).
     case invalidRequest(String)
+    /// SIGINT or SIGTERM arrived before anything was measured (e.g. while waiting for a server).
+    case interrupted(signal: Int32)
+    /// A result file could not be written: the run stops rather than measure on unsaved.
+    case resultsNotWritten(directory: String, SystemError)
 
     public var description: String {
         switch self {
@@ -27,6 +31,17 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
             error.description
         case .invalidRequest(let reason):
             "invalid request: \(reason)"
+        case .interrupted(let signal):
+            "interrupted by \(Self.signalName(signal))"
+        case .resultsNotWritten(let directory, let error):
+            "cannot write results to \(directory): \(error)"
         }
+    }
+}
+
+extension LoadgenError {
+    /// "SIGINT", "SIGTERM" or "signal N".
+    package static func signalName(_ signal: Int32) -> String {
+        signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)"
     }
 }

@@ -23,6 +23,11 @@ struct ArgumentCursor {
         return argument
     }
 
+    /// The next argument, not taken (nil at the end, or when a `--flag=value` value is pending).
+    func peek() -> String? {
+        attachedValue == nil && index < arguments.count ? arguments[index] : nil
+    }
+
     mutating func value(for flag: String) throws(UsageError) -> String {
         if let attachedValue {
             self.attachedValue = nil

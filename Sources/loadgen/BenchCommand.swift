@@ -25,12 +25,17 @@ enum BenchCommand {
           --timeout TIME          per-request timeout (default 300s)
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
-          --output-dir DIR        where result files go (default results)
-          --quiet                 no progress line
+          --output-dir DIR        where result files go (default results; checked before the
+                                  first request, and a failed write stops the benchmark)
+          --json                  print the result JSON instead of the tables
+          --quiet                 no progress lines
+          --max-error-rate R      exit 3 when more than R (0.05 or 5%) of all requests failed
       -h, --help
 
     Exit codes: 0 complete, 1 the server could not be reached or a file not written, 2 bad
-    arguments, 130/143 interrupted (results so far are written with "complete": false).
+    arguments, 3 no request succeeded (or more failed than --max-error-rate), 130/143
+    interrupted (results so far are written with "complete": false, the cut-short test
+    INTERRUPTED).
     """
 
     struct Options {
@@ -38,6 +43,8 @@ enum BenchCommand {
         var model: String?
         var outputDirectory = "results"
         var quiet = false
+        var json = false
+        var maxErrorRate: Double?
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
@@ -54,8 +61,11 @@ enum BenchCommand {
         var threads: Int?
         var output = "results"
         var quiet = false
+        var json = false
+        var maxErrorRate: Double?
         while let argument = cursor.next() {
-            if ["--input-tokens", "--max-tokens", "--output-tokens", "--images"].contains(argument) {
+            if ["--input-tokens", "--max-tokens", "--output-tokens", "--images", "--random-input-len", "--random-output-len",
+                "--input-len", "--output-len", "--random-range-ratio"].contains(argument) {
                 throw UsageError("\(argument) is set per test by the benchmark's phases; use loadgen run for one level of your own")
             }
             if try openAI.consume(argument, &cursor) { continue }
@@ -74,6 +84,8 @@ enum BenchCommand {
             case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)
             case "--output-dir": output = try cursor.value(for: argument)
             case "--quiet", "-q": quiet = true
+            case "--json": json = true
+            case "--max-error-rate": maxErrorRate = try cursor.errorRate(for: argument)
             default:
                 throw UsageError(argument.hasPrefix("-") ? "unknown option '\(argument)' for bench" : "bench takes no URL: give --base-url, got '\(argument)'")
             }
@@ -81,9 +93,7 @@ enum BenchCommand {
         if vision, openAI.endpoint == .completions {
             throw UsageError("--vision needs chat requests: it cannot be used with --completions")
         }
-        let target: HTTPTarget
-        do { target = try HTTPTarget(url: openAI.baseURL) } catch { throw UsageError(error.description) }
-        var config = BenchConfig(target: target, workload: try openAI.workload())
+        var config = BenchConfig(target: try openAI.target(), workload: try openAI.workload())
         config.headers = openAI.requestHeaders
         config.multiplier = multiplier
         config.vision = vision
@@ -94,7 +104,7 @@ enum BenchCommand {
         config.requestTimeoutSeconds = timeout
         if let threads { config.threads = threads }
         do { try config.validate() } catch { throw UsageError(error.description) }
-        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet)
+        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
@@ -104,14 +114,18 @@ enum BenchCommand {
         case .exit(let code): return code
         }
         var config = options.config
-        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers) {
+        do { try ResultFiles.checkWritable(options.outputDirectory) } catch {
+            Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(error)")
+            return 1
+        }
+        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, signals: signals) {
         case .success(let model): config.workload.model = model
         case .failure(let error):
+            if let signal = error.signal { return 128 + signal }
             Terminal.error("loadgen bench: \(error.message)")
             return 1
         }
         let interactive = !options.quiet && Terminal.stderrIsTerminal
-        var saveError: String?
         var files: (json: String, markdown: String)?
         var stem: String?
         if !options.quiet {
@@ -127,20 +141,21 @@ enum BenchCommand {
                 }
                 let rate = progress.elapsedSeconds > 0 ? Double(progress.completed) / progress.elapsedSeconds : 0
                 Terminal.progress("  \(progress.phase.rawValue) \(progress.test)  \(progress.completed + progress.failed)/\(progress.total)  "
-                    + "\(Format.fixed(rate, decimals: 1)) req/s  \(progress.failed) errors  elapsed \(Format.fixed(progress.benchElapsedSeconds, decimals: 0)) s")
-            }, onTest: { partial in
+                    + "\(Format.rate(rate)) req/s  \(progress.failed) errors  elapsed \(Format.fixed(progress.benchElapsedSeconds, decimals: 0)) s")
+            }, onTest: { (partial: BenchResult) throws(LoadgenError) in
                 guard let latest = partial.results.last else { return }
                 if interactive { Terminal.clearProgress() }
                 if !options.quiet {
                     Terminal.error("  \(latest.test.phase.rawValue) \(latest.test.name): \(latest.status.rawValue), "
-                        + "\(Format.grouped(latest.throughputTotal)) tok/s, p99 \(Format.fixed(latest.latencyP99, decimals: 3)) s, "
-                        + "success \(Format.fixed(latest.successRate * 100, decimals: 1))%")
+                        + "\(Format.rate(latest.throughputTotal)) tok/s, p99 \(Format.milliseconds(latest.latencyP99 * 1000)) ms, "
+                        + "success \(Format.percent(latest.successRate))")
                 }
-                // Saved after every test, atomically, so a crash or Ctrl-C never loses a finished test.
+                // Saved after every test, atomically, so a crash or Ctrl-C never loses a finished
+                // test; a write that fails stops the benchmark (measuring on, unsaved, helps no one).
                 let name = stem ?? ResultFiles.freshStem("unified", wallSeconds: partial.startedAtWallSeconds, directory: options.outputDirectory)
                 stem = name
-                do { files = try ResultFiles.writeBench(partial, directory: options.outputDirectory, stem: name) } catch {
-                    saveError = "\(error)"
+                do throws(SystemError) { files = try ResultFiles.writeBench(partial, directory: options.outputDirectory, stem: name) } catch {
+                    throw .resultsNotWritten(directory: options.outputDirectory, error)
                 }
             })
         } catch {
@@ -151,24 +166,31 @@ enum BenchCommand {
         if interactive { Terminal.clearProgress() }
         let name = stem ?? ResultFiles.freshStem("unified", wallSeconds: bench.startedAtWallSeconds, directory: options.outputDirectory)
         do { files = try ResultFiles.writeBench(bench, directory: options.outputDirectory, stem: name) } catch {
-            saveError = "\(error)"
-        }
-        Terminal.out(BenchReport.table(bench.results))
-        if let streaming = BenchReport.streamingTable(bench.results) {
-            Terminal.out("")
-            Terminal.out(streaming)
-        }
-        Terminal.out("")
-        for line in BenchReport.summaryLines(bench) { Terminal.out(line) }
-        if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
-        if let saveError {
-            Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(saveError)")
+            Terminal.error("loadgen bench: \(LoadgenError.resultsNotWritten(directory: options.outputDirectory, error))")
             return 1
+        }
+        if options.json {
+            Terminal.out(BenchReport.json(bench).serialized())
+        } else {
+            Terminal.out(BenchReport.table(bench.results))
+            if let streaming = BenchReport.streamingTable(bench.results) {
+                Terminal.out("")
+                Terminal.out(streaming)
+            }
+            Terminal.out("")
+            for line in BenchReport.summaryLines(bench) { Terminal.out(line) }
+            if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }
         if let signal = bench.interruptedBySignal { return 128 + signal }
         if let reason = bench.abortReason {
             Terminal.error("loadgen bench: \(reason)")
             return 1
+        }
+        let requests = bench.results.reduce(UInt64(0)) { $0 + $1.run.requests }
+        let succeeded = bench.results.reduce(UInt64(0)) { $0 + $1.run.succeeded }
+        if let (code, reason) = ErrorRateGate.check(requests: requests, succeeded: succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen bench: \(reason)")
+            return code
         }
         return 0
     }

@@ -12,6 +12,7 @@ enum CompareCommand {
           --metric KEY        throughput_total (default), throughput_output, requests_per_sec,
                               latency_p50_ms, latency_p99_ms, success_rate, ttft_p50_ms, ...
           --json              print JSON instead of Markdown
+          --quiet             accepted for symmetry (compare prints no progress)
           --output FILE       also write the output to FILE (atomically)
       -h, --help
 
@@ -32,6 +33,7 @@ enum CompareCommand {
                     return 0
                 case "--metric": metric = try cursor.value(for: argument)
                 case "--json": json = true
+                case "--quiet", "-q": break  // compare prints only its result
                 case "--output": output = try cursor.value(for: argument)
                 default:
                     if argument.hasPrefix("-") { throw UsageError("unknown option '\(argument)' for compare") }
@@ -39,6 +41,9 @@ enum CompareCommand {
                 }
             }
             guard files.count == 2 else { throw UsageError("compare takes two sweep result files, got \(files.count)") }
+            guard SweepReport.metrics.contains(where: { $0.key == metric }) else {
+                throw UsageError("--metric knows \(SweepReport.metrics.map(\.key).joined(separator: ", ")), got '\(metric)'")
+            }
         } catch {
             Terminal.error("loadgen compare: \(error.message) (see loadgen compare --help)")
             return 2

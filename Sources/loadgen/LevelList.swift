@@ -4,7 +4,11 @@ enum LevelList {
     static func parse(_ text: String, flag: String) throws(UsageError) -> [Int] {
         let problem = UsageError("\(flag) must be positive integers like 10,50,100 or a range start:end:step like 500:1000:50, got '\(text)'")
         var levels: [Int] = []
-        for part in text.split(separator: ",") {
+        // An empty part ("10,,20", "10,") is a typo, not a level to skip.
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard !String(part).trimmingSpaces().isEmpty else {
+                throw UsageError("\(flag) has an empty level between commas in '\(text)'")
+            }
             let fields = part.split(separator: ":", omittingEmptySubsequences: false)
                 .map { Int(String($0).trimmingSpaces().replacingUnderscores()) }
             switch fields.count {

@@ -16,6 +16,11 @@ enum MergeCommand {
       -o, --output FILE   write the merged JSON to FILE (atomically) instead of stdout
           --text          print a readable summary instead of the JSON (with --output, the JSON
                           still goes to FILE)
+          --json          print the merged JSON (the default)
+          --quiet         no notes on stderr
+
+    The same file given twice (same started_at and counts) and results of different kinds
+    (plain HTTP, OpenAI, OpenAI streamed) are refused, naming the files.
       -h, --help
 
     Exit codes: 0 merged, 1 a file unreadable or not a loadgen run result, or the output not
@@ -27,6 +32,8 @@ enum MergeCommand {
         var paths: [String] = []
         var output: String?
         var text = false
+        var json = false
+        var quiet = false
     }
 
     /// The options, or nil for --help.
@@ -38,6 +45,8 @@ enum MergeCommand {
             case "-h", "--help": return nil
             case "-o", "--output": options.output = try cursor.value(for: argument)
             case "--text": options.text = true
+            case "--json": options.json = true
+            case "--quiet", "-q": options.quiet = true
             default:
                 guard !argument.hasPrefix("-") else { throw UsageError("unknown option '\(argument)' for merge") }
                 options.paths.append(argument)
@@ -45,6 +54,7 @@ enum MergeCommand {
         }
         guard !options.paths.isEmpty else { throw UsageError("give one or more result files of 'loadgen run --json'") }
         guard options.paths.count <= RunMerge.maximumParts else { throw UsageError("at most \(RunMerge.maximumParts) files") }
+        if options.text, options.json { throw UsageError("give --text or --json, not both") }
         return options
     }
 
@@ -68,7 +78,7 @@ enum MergeCommand {
         }
         let merged: RunMerge
         do { merged = try RunMerge(parts) } catch {
-            Terminal.error("loadgen merge: \(error)")
+            Terminal.error("loadgen merge: \(describe(error, paths: paths))")
             return 1
         }
         let document = merged.json(sources: paths).serialized(pretty: output != nil)
@@ -83,10 +93,25 @@ enum MergeCommand {
         } else if output == nil {
             Terminal.out(document)
         }
-        if !merged.windowsAreContiguous {
+        if !merged.windowsAreContiguous, !options.quiet {
             Terminal.error("loadgen merge: note: the runs did not all overlap in time; the gaps between them are left out of the duration")
         }
         return 0
+    }
+
+    /// The merge error with the files named (the library counts parts from 1).
+    static func describe(_ error: RunMergeError, paths: [String]) -> String {
+        func name(_ part: Int) -> String { part < paths.count ? paths[part] : "result \(part + 1)" }
+        switch error {
+        case .duplicate(let part, let of):
+            return "\(name(part)) is the same run as \(name(of)) (same started_at and counts): a file given twice would count every request twice"
+        case .differentWorkloads(let part, let kind, let first):
+            return "\(name(part)) is a \(kind) run but \(name(0)) is a \(first) run: their latencies and tokens measure different things"
+        case .differentObjectives(let part):
+            return "\(name(part)) used other --slo objectives than \(name(0)): their good requests do not add up"
+        default:
+            return "\(error)"
+        }
     }
 
     /// One file's run result, or a one-line reason naming the file.

@@ -2,12 +2,15 @@ import Glibc
 import HTTPWire
 import Loadgen
 
-/// The OpenAI workload flags shared by `run`, `bench` and `latency`: where the server is, which
-/// model, and how requests are built. Lengths and images are per command (`bench` sets them per test).
+/// The OpenAI workload flags shared by `run`, `bench`, `latency` and `sweep`: where the server is,
+/// which model, and how requests are built. Lengths and images are per command (`bench` sets
+/// them per test). `vllm bench serve`'s names are accepted beside loadgen's where they mean the
+/// same thing (README, "Coming from vllm bench serve").
 struct OpenAIOptions {
     var baseURL = "http://localhost:8000"
     var model: String?
     var endpoint = OpenAIWorkload.Endpoint.chat
+    /// The command's defaults until a length flag is given.
     var inputTokens = TokenCount.fixed(500)
     var outputTokens = TokenCount.fixed(100)
     var prompt = OpenAIWorkload.PromptStyle.unique
@@ -22,8 +25,19 @@ struct OpenAIOptions {
     /// The OpenAI-only flags given, so `run URL` can refuse them by name.
     var given: [String] = []
 
+    // vLLM's names: --host/--port instead of --base-url, --endpoint PATH under it, and
+    // --random-range-ratio around the lengths.
+    private var baseURLFlag: String?
+    private var host: String?
+    private var port: Int?
+    private var endpointPath: String?
+    private var endpointFlag: String?
+    private var inputLengthFlag: String?
+    private var outputLengthFlag: String?
+    private var rangeRatio: (input: Double, output: Double)?
+
     static let help = """
-          --base-url URL          server (default http://localhost:8000)
+          --base-url URL          server (default http://localhost:8000; a trailing /v1 is fine)
           --model NAME            default: the first id from GET /v1/models
           --completions           /v1/completions with a prompt (default /v1/chat/completions)
           --prompt unique|fixed   unique (default): a distinct request number leads every prompt,
@@ -32,29 +46,69 @@ struct OpenAIOptions {
           --temperature T, --ignore-eos, --extra-body JSON
           --image-url URL         image to send, repeatable (default: the seeds' three URLs)
           --image-file PATH       image file sent as a base64 data: URL, repeatable
-      -H, --header 'K: V'         extra header, repeatable
+      -H, --header 'K: V'         extra header, repeatable (vLLM's KEY=VALUE also works)
           --seed N                lengths, images and arrival times are a function of it (default 0)
           (OPENAI_API_KEY, when set, is sent as Authorization: Bearer unless -H gives one)
+      vllm bench serve names:   --host H --port P (for --base-url), --endpoint PATH (under the
+                                base URL; picks chat or completions), --backend openai|openai-chat,
+                                --random-input-len N, --random-output-len N (--input-len,
+                                --output-len), --random-range-ratio R (lengths uniform in
+                                [N*(1-R), N*(1+R)]), --dataset-name random
     """
 
     /// Takes `argument` (and its value) if it is one of these flags; false if it is not.
     mutating func consume(_ argument: String, _ cursor: inout ArgumentCursor) throws(UsageError) -> Bool {
         switch argument {
-        case "--base-url": baseURL = try cursor.value(for: argument)
+        case "--base-url":
+            baseURL = try cursor.value(for: argument)
+            baseURLFlag = argument
+        case "--host":
+            let value = try cursor.value(for: argument)
+            guard !value.isEmpty, !value.contains("/") else { throw UsageError("--host must be a host name or address, got '\(value)'") }
+            host = value
+        case "--port": port = try cursor.int(for: argument, in: 1...65_535)
+        case "--endpoint":
+            let value = try cursor.value(for: argument)
+            guard value.hasPrefix("/") else { throw UsageError("--endpoint must be a path like /v1/chat/completions, got '\(value)'") }
+            guard let kind = Self.endpointKind(value) else {
+                throw UsageError("--endpoint must end in /chat/completions or /completions (loadgen builds those requests), got '\(value)'")
+            }
+            try setEndpoint(kind, flag: argument)
+            endpointPath = value
+        case "--backend":
+            let value = try cursor.value(for: argument)
+            switch value {
+            case "openai", "vllm": try setEndpoint(.completions, flag: "--backend \(value)")
+            case "openai-chat": try setEndpoint(.chat, flag: "--backend \(value)")
+            default: throw UsageError("--backend must be openai, vllm (completions) or openai-chat (chat), got '\(value)'")
+            }
+        case "--completions": try setEndpoint(.completions, flag: argument)
         case "--model": model = try cursor.value(for: argument)
-        case "--completions": endpoint = .completions
-        case "--input-tokens":
+        case "--input-tokens", "--random-input-len", "--input-len":
             let text = try cursor.value(for: argument)
-            guard let count = TokenCount(text, minimum: 1), count.upperBound <= 1_000_000 else {
-                throw UsageError("--input-tokens must be N or A:B with 1 <= A <= B <= 1000000, got '\(text)'")
+            guard let count = TokenCount(text, minimum: 1), count.upperBound <= 1_000_000,
+                  argument == "--input-tokens" || count.isFixed else {
+                throw UsageError(argument == "--input-tokens"
+                    ? "--input-tokens must be N or A:B with 1 <= A <= B <= 1000000, got '\(text)'"
+                    : "\(argument) must be an integer from 1 to 1000000, got '\(text)'")
             }
+            try claimLength(&inputLengthFlag, argument)
             inputTokens = count
-        case "--max-tokens", "--output-tokens":
+        case "--max-tokens", "--output-tokens", "--random-output-len", "--output-len":
             let text = try cursor.value(for: argument)
-            guard let count = TokenCount(text, minimum: 1), count.upperBound <= 10_000_000 else {
-                throw UsageError("\(argument) must be N or A:B with 1 <= A <= B <= 10000000, got '\(text)'")
+            let vLLM = argument.hasPrefix("--random") || argument == "--output-len"
+            guard let count = TokenCount(text, minimum: 1), count.upperBound <= 10_000_000, !vLLM || count.isFixed else {
+                throw UsageError(vLLM ? "\(argument) must be an integer from 1 to 10000000, got '\(text)'"
+                    : "\(argument) must be N or A:B with 1 <= A <= B <= 10000000, got '\(text)'")
             }
+            try claimLength(&outputLengthFlag, argument)
             outputTokens = count
+        case "--random-range-ratio": rangeRatio = try Self.parseRangeRatio(try cursor.value(for: argument))
+        case "--dataset-name":
+            let value = try cursor.value(for: argument)
+            guard value == "random" else {
+                throw UsageError("--dataset-name: loadgen generates its own prompts, like vLLM's 'random' dataset; '\(value)' is not supported")
+            }
         case "--prompt":
             let text = try cursor.value(for: argument)
             switch text {
@@ -76,6 +130,11 @@ struct OpenAIOptions {
             }
         case "-H", "--header":
             headers.append(try Self.parseHeader(try cursor.value(for: argument)))
+            // vLLM takes several at once: --header a=1 b=2.
+            while let next = cursor.peek(), next.contains("="), !next.contains(":"), !next.hasPrefix("-") {
+                headers.append(try Self.parseHeader(next))
+                _ = cursor.next()
+            }
             return true  // also valid for URL runs
         case "--seed":
             let text = try cursor.value(for: argument)
@@ -89,12 +148,71 @@ struct OpenAIOptions {
         return true
     }
 
+    /// A second, different way of choosing the endpoint is a contradiction, not an override.
+    private mutating func setEndpoint(_ kind: OpenAIWorkload.Endpoint, flag: String) throws(UsageError) {
+        if let endpointFlag, kind != endpoint {
+            throw UsageError("\(flag) asks for \(kind == .chat ? "chat" : "completion") requests but \(endpointFlag) asked for \(endpoint == .chat ? "chat" : "completion") requests")
+        }
+        endpoint = kind
+        endpointFlag = flag
+    }
+
+    private func claimLength(_ slot: inout String?, _ flag: String) throws(UsageError) {
+        if let previous = slot, previous != flag { throw UsageError("give \(previous) or \(flag), not both: they set the same length") }
+        slot = flag
+    }
+
+    /// vLLM's `--random-range-ratio`: one number for both lengths, or `{"input": R, "output": R}`;
+    /// each in [0, 1).
+    static func parseRangeRatio(_ text: String) throws(UsageError) -> (input: Double, output: Double) {
+        let problem = UsageError("--random-range-ratio must be a number in [0, 1) or {\"input\": R, \"output\": R}, got '\(text)'")
+        func checked(_ value: Double?) throws(UsageError) -> Double {
+            guard let value, value.isFinite, value >= 0, value < 1 else { throw problem }
+            return value
+        }
+        if let single = Double(text) {
+            let ratio = try checked(single)
+            return (ratio, ratio)
+        }
+        guard let json = try? JSONParser.parse(text), case .object(let members) = json else { throw problem }
+        func member(_ name: String) throws(UsageError) -> Double {
+            guard let value = members.first(where: { $0.0 == name })?.1, let number = value.doubleValue else { throw problem }
+            return try checked(number)
+        }
+        return (try member("input"), try member("output"))
+    }
+
+    /// "chat/completions" or "completions" at the end of an endpoint path.
+    static func endpointKind(_ path: String) -> OpenAIWorkload.Endpoint? {
+        let bare = path.split(separator: "?").first.map(String.init) ?? path
+        if bare.hasSuffix("/chat/completions") { return .chat }
+        if bare.hasSuffix("/completions") { return .completions }
+        return nil
+    }
+
+    /// The server: `--base-url`, or vLLM's `--host`/`--port` (127.0.0.1 and 8000 by default, as
+    /// vLLM's), or loadgen's default.
+    func target() throws(UsageError) -> HTTPTarget {
+        var url = baseURL
+        if host != nil || port != nil {
+            if let baseURLFlag { throw UsageError("give \(baseURLFlag) or --host/--port, not both") }
+            let name = host ?? "127.0.0.1"
+            url = "http://\(name.contains(":") && !name.hasPrefix("[") ? "[\(name)]" : name):\(port ?? 8000)"
+        }
+        do { return try HTTPTarget(url: url) } catch { throw UsageError(error.description) }
+    }
+
     /// The workload these options describe (model may still be empty: see `resolveModel`).
     func workload() throws(UsageError) -> OpenAIWorkload {
         var workload = OpenAIWorkload(model: model ?? "")
         workload.endpoint = endpoint
-        workload.inputTokens = inputTokens
-        workload.outputTokens = outputTokens
+        workload.inputTokens = try Self.applyingRatio(rangeRatio?.input, to: inputTokens, flag: inputLengthFlag ?? "the input length")
+        workload.outputTokens = try Self.applyingRatio(rangeRatio?.output, to: outputTokens, flag: outputLengthFlag ?? "the output length")
+        if let endpointPath {
+            // vLLM's rule: the request URL is the base URL followed by the endpoint.
+            let base = try target().path
+            workload.requestPath = (base.hasSuffix("/") ? String(base.dropLast()) : base) + endpointPath
+        }
         workload.prompt = prompt
         workload.stream = stream
         workload.temperature = temperature
@@ -105,6 +223,14 @@ struct OpenAIOptions {
         if !imageURLs.isEmpty { workload.imageURLs = imageURLs }
         do { try workload.validate() } catch { throw UsageError(error.description) }
         return workload
+    }
+
+    private static func applyingRatio(_ ratio: Double?, to count: TokenCount, flag: String) throws(UsageError) -> TokenCount {
+        guard let ratio, ratio > 0 else { return count }
+        guard case .fixed(let length) = count else {
+            throw UsageError("--random-range-ratio spreads a single length; \(flag) already gives a range (\(count))")
+        }
+        return TokenCount.vLLMRange(length: length, ratio: ratio)
     }
 
     /// The headers to send: -H ones, plus OPENAI_API_KEY as a bearer token unless one was given.
@@ -118,30 +244,44 @@ struct OpenAIOptions {
     }
 
     /// The model to use: `--model`, or the first id of GET /v1/models under the base URL.
-    /// Returns a one-line error message when there is none.
-    static func resolveModel(_ model: String?, target: HTTPTarget, headers: [HTTPHeader]) -> Result<String, ModelLookupError> {
+    /// Returns a one-line error message when there is none; a signal ends the wait at once.
+    static func resolveModel(_ model: String?, target: HTTPTarget, headers: [HTTPHeader],
+                             signals: SignalWatcher? = nil) -> Result<String, ModelLookupError> {
         if let model, !model.isEmpty { return .success(model) }
-        let path = (target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path) + "/v1/models"
+        let path = target.openAIBasePath + "/v1/models"
+        let url = "http://\(target.hostHeader)\(path)"
         do {
-            let answer = try HTTPFetch.get(target, path: path, headers: headers)
+            let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals)
             guard answer.status == 200, let id = HTTPFetch.firstModelID(in: answer.body) else {
-                return .failure(ModelLookupError(message: "\(target.url)v1/models listed no model (HTTP \(answer.status)); give --model"))
+                return .failure(ModelLookupError(message: "\(url) listed no model (HTTP \(answer.status)); give --model"))
             }
             return .success(id)
         } catch {
+            if case .interrupted(let signal) = error { return .failure(ModelLookupError(message: "\(error)", signal: signal)) }
             return .failure(ModelLookupError(message: "cannot list models: \(error); give --model or check --base-url"))
         }
     }
 
-    struct ModelLookupError: Error { let message: String }
+    struct ModelLookupError: Error {
+        let message: String
+        /// Set when SIGINT or SIGTERM ended the lookup: exit 128 + signal, no message.
+        var signal: Int32?
+    }
 
+    /// `Name: value` (or vLLM's `Name=value`). A CR, LF or other control character would split
+    /// the header into two on the wire, so it is refused here, with the reason.
     static func parseHeader(_ text: String) throws(UsageError) -> HTTPHeader {
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
-            throw UsageError("--header must look like 'Name: value', got '\(text)'")
+        if let bad = text.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
+            let name = bad == "\r" ? "a carriage return (CR)" : bad == "\n" ? "a line feed (LF)" : "a control character"
+            throw UsageError("--header contains \(name), which would end the header early: '\(text.debugDescription.dropFirst().dropLast())'")
         }
-        let name = String(text[..<colon]).trimmingSpaces()
-        let value = String(text[text.index(after: colon)...]).trimmingSpaces()
-        guard !name.isEmpty, !name.contains(" ") else { throw UsageError("--header name is empty or has spaces in '\(text)'") }
+        let separator = text.firstIndex(of: ":") ?? text.firstIndex(of: "=")
+        guard let separator, separator != text.startIndex else {
+            throw UsageError("--header must look like 'Name: value' (or Name=value), got '\(text)'")
+        }
+        let name = String(text[..<separator]).trimmingSpaces()
+        let value = String(text[text.index(after: separator)...]).trimmingSpaces()
+        guard !name.isEmpty, !name.contains(" "), !name.contains("\t") else { throw UsageError("--header name is empty or has spaces in '\(text)'") }
         return HTTPHeader(name, value)
     }
 }

@@ -23,16 +23,21 @@ enum RunCommand {
 
     Load:
       -c, --concurrency N     connections, one request in flight each (default 10)
-      -n, --requests N        start exactly N requests, then stop
+      -n, --requests N        start exactly N requests, then stop (vLLM: --num-prompts)
       -d, --duration TIME     start requests for TIME (30, 30s, 500ms, 2m; default 10s)
-          --warmup TIME       run this long first and discard it (default 0)
+          --warmup N|TIME     discard N requests, or this long (5s, 500ms), first (default 0;
+                              vLLM: --num-warmups N)
       -t, --threads N         event-loop threads (default: online CPUs, at most N connections)
           --rate R            open loop: R requests/s on a schedule fixed in advance; latency
                               counts from each request's scheduled time (coordinated omission
                               corrected) and the client's own send lag is reported apart
           --arrival KIND      constant, poisson (default) or gamma gaps between requests
           --burstiness K      gamma shape (implies --arrival gamma): < 1 bursty, 1 = Poisson
-          --max-concurrency N open loop: cap on requests in flight (default 1000; same as -c)
+          --max-concurrency N open loop: cap on requests in flight (default 1000); closed loop:
+                              the same as -c (give one of them)
+          --request-rate R|inf  vllm bench serve's name: R is --rate R; inf sends all at once,
+                              bounded by --max-concurrency (a closed loop of that many; without
+                              it, -n connections)
     Request (URL runs):
       -m, --method METHOD     default GET, or POST when --body is given
       -H, --header 'K: V'     extra header, repeatable
@@ -47,14 +52,24 @@ enum RunCommand {
                               several machines start together; then `loadgen merge` their --json
     Output:
           --slo ttft=MS,tpot=MS,e2e=MS  goodput: requests/s meeting every objective given
+                              (vLLM: --goodput ttft:MS tpot:MS e2el:MS)
           --json              one JSON object on stdout instead of the summary
-          --quiet             no progress line
+          --quiet             no progress line (vLLM: --disable-tqdm)
+          --max-error-rate R  exit 3 when more than R (0.05 or 5%) of the requests failed
+          --save-result       also write the result under vLLM's field names, to
+                              --result-dir DIR (default .) / --result-filename NAME (default
+                              vLLM's {backend}-{rate}qps-concurrency{N}-{model}-{date}.json)
+          --label NAME        the file name's prefix instead of the backend (as vLLM's)
+          --percentile-metrics ttft,tpot,itl,e2el  streaming rows shown and saved (default all)
+          --metric-percentiles 50,90,99  percentiles shown (default 50,90,95,99) and saved
+                              (default 99, as vLLM's)
           --progress-every S  also print a plain progress line to stderr every S seconds (for logs
                               and soak tests: elapsed, ok, failed, req/s, RSS, open descriptors)
       -h, --help
 
-    Exit codes: 0 run completed, 1 the run could not start (e.g. every connect refused),
-    2 bad arguments, 130/143 interrupted by SIGINT/SIGTERM (results so far are still printed).
+    Exit codes: 0 run completed, 1 the run could not start (e.g. every connect refused) or the
+    result not saved, 2 bad arguments, 3 completed but no request succeeded (or more failed than
+    --max-error-rate), 130/143 interrupted by SIGINT/SIGTERM (results so far are still printed).
     """
 
     struct Options {
@@ -63,15 +78,26 @@ enum RunCommand {
         var quiet = false
         var startAt: Double?
         var progressEvery: Double?
+        var maxErrorRate: Double?
+        var streaming = RunReport.StreamingColumns()
+        /// `--save-result`: the vLLM-named result file to write, and what to write in it.
+        var saved: SavedResult?
+    }
+
+    struct SavedResult {
+        var directory: String
+        var fileName: String?
+        var settings: VLLMResult.Settings
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
         var url: String?
-        var concurrency = 10
+        var concurrency: (value: Int, flag: String)?
+        var maxConcurrency: Int?
         var requests: Int?
         var duration: Double?
-        var warmup = 0.0
+        var warmup = WarmupSpec.requests(0)
         var threads: Int?
         var method: String?
         var body: [UInt8]?
@@ -81,24 +107,37 @@ enum RunCommand {
         var json = false
         var quiet = false
         var openAI = OpenAIOptions()
-        var concurrencyGiven = false
-        var rate: Double?
+        var rate: (value: Double?, flag: String)?
         var arrival: String?
         var burstiness: Double?
         var maxResponseBytes = 64 << 20
         var objectives: ServiceLevelObjectives?
         var startAt: Double?
         var progressEvery: Double?
+        var maxErrorRate: Double?
+        var percentileMetrics: [String]?
+        var percentiles: [Double]?
+        var saveResult = false
+        var resultDirectory: String?
+        var resultFileName: String?
+        var label: String?
+        func once<T>(_ slot: T?, _ flag: String) throws(UsageError) {
+            if slot != nil { throw UsageError("\(flag) is given twice, or with a flag that means the same") }
+        }
         while let argument = cursor.next() {
             if try openAI.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
-            case "-c", "--concurrency", "--max-concurrency":
-                concurrency = try cursor.int(for: argument, in: 1...1_000_000)
-                concurrencyGiven = true
-            case "-n", "--requests": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
+            case "-c", "--concurrency":
+                let value = try cursor.int(for: argument, in: 1...1_000_000)
+                concurrency = (value, argument)
+            case "--max-concurrency": maxConcurrency = try cursor.int(for: argument, in: 1...1_000_000)
+            case "-n", "--requests", "--num-prompts":
+                try once(requests, argument)
+                requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
             case "-d", "--duration": duration = try cursor.seconds(for: argument)
-            case "--warmup": warmup = try cursor.seconds(for: argument)
+            case "--warmup": warmup = try cursor.warmup(for: argument)
+            case "--num-warmups": warmup = .requests(try cursor.int(for: argument, in: 0...100_000_000))
             case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)
             case "-m", "--method":
                 let value = try cursor.value(for: argument)
@@ -112,7 +151,20 @@ enum RunCommand {
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "--connect-timeout": connectTimeout = try cursor.seconds(for: argument)
             case "--drain": drain = try cursor.seconds(for: argument, allowingZero: true)
-            case "--rate": rate = try cursor.positiveDouble(for: argument)
+            case "--rate":
+                try once(rate?.flag, argument)
+                rate = (try cursor.positiveDouble(for: argument), argument)
+            case "--request-rate":
+                try once(rate?.flag, argument)
+                let text = try cursor.value(for: argument)
+                if text.lowercased() == "inf" {
+                    rate = (nil, argument)
+                } else {
+                    guard let value = Double(text), value.isFinite, value > 0 else {
+                        throw UsageError("--request-rate must be a number > 0 or inf, got '\(text)'")
+                    }
+                    rate = (value, argument)
+                }
             case "--arrival":
                 let text = try cursor.value(for: argument)
                 guard ["constant", "poisson", "gamma"].contains(text) else {
@@ -121,7 +173,18 @@ enum RunCommand {
                 arrival = text
             case "--burstiness": burstiness = try cursor.positiveDouble(for: argument)
             case "--max-response-bytes": maxResponseBytes = try parseByteCount(try cursor.value(for: argument), flag: argument)
-            case "--slo": objectives = try parseObjectives(try cursor.value(for: argument))
+            case "--slo":
+                try once(objectives, argument)
+                objectives = try parseObjectives(try cursor.value(for: argument))
+            case "--goodput":
+                try once(objectives, argument)
+                var pairs = [try cursor.value(for: argument)]
+                // vLLM takes the pairs as separate words: --goodput ttft:500 tpot:50.
+                while let next = cursor.peek(), next.contains(":"), !next.hasPrefix("-"), !next.lowercased().hasPrefix("http") {
+                    pairs.append(next)
+                    _ = cursor.next()
+                }
+                objectives = try parseGoodput(pairs)
             case "--start-at":
                 let text = try cursor.value(for: argument)
                 guard let epoch = Double(text), epoch.isFinite, epoch > 1_000_000_000 else {
@@ -130,7 +193,33 @@ enum RunCommand {
                 startAt = epoch
             case "--progress-every": progressEvery = try cursor.seconds(for: argument)
             case "--json": json = true
-            case "--quiet", "-q": quiet = true
+            case "--quiet", "-q", "--disable-tqdm": quiet = true
+            case "--max-error-rate": maxErrorRate = try cursor.errorRate(for: argument)
+            case "--percentile-metrics":
+                let text = try cursor.value(for: argument)
+                let names = text.split(separator: ",").map { String($0).trimmingSpaces() }
+                guard !names.isEmpty else { throw UsageError("--percentile-metrics needs names like ttft,tpot,itl, got '\(text)'") }
+                if let unknown = names.first(where: { !VLLMResult.Settings.knownMetrics.contains($0) }) {
+                    throw UsageError("--percentile-metrics knows ttft, tpot, itl and e2el, got '\(unknown)'")
+                }
+                percentileMetrics = names
+            case "--metric-percentiles":
+                let text = try cursor.value(for: argument)
+                let values = text.split(separator: ",").map { Double(String($0).trimmingSpaces()) }
+                guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 100 }) else {
+                    throw UsageError("--metric-percentiles must be numbers in (0, 100] like 50,90,99, got '\(text)'")
+                }
+                percentiles = values.map { $0! }
+            case "--save-result": saveResult = true
+            case "--result-dir": resultDirectory = try cursor.value(for: argument)
+            case "--result-filename":
+                let name = try cursor.value(for: argument)
+                guard !name.isEmpty else { throw UsageError("--result-filename is empty") }
+                resultFileName = name
+            case "--label":
+                let name = try cursor.value(for: argument)
+                guard !name.isEmpty, !name.contains("/") else { throw UsageError("--label must be a name without '/', got '\(name)'") }
+                label = name
             default:
                 if argument.hasPrefix("-") { throw UsageError("unknown option '\(argument)' for run") }
                 guard url == nil else { throw UsageError("run takes one URL, got '\(url!)' and '\(argument)'") }
@@ -141,26 +230,47 @@ enum RunCommand {
         if url != nil, let first = openAI.given.first {
             throw UsageError("\(first) is an OpenAI workload option: give --base-url instead of a URL")
         }
-        if rate == nil, arrival != nil || burstiness != nil {
-            throw UsageError("--arrival and --burstiness shape an open loop: give --rate too")
+        if let concurrency, let maxConcurrency, concurrency.value != maxConcurrency {
+            throw UsageError("\(concurrency.flag) \(concurrency.value) and --max-concurrency \(maxConcurrency) disagree: they set the same limit, give one")
+        }
+        let openLoopRate = rate?.value
+        if rate != nil, openLoopRate == nil, arrival != nil || burstiness != nil {
+            throw UsageError("--arrival and --burstiness shape an open loop: --request-rate inf sends everything at once")
+        }
+        if openLoopRate == nil, rate == nil, arrival != nil || burstiness != nil {
+            throw UsageError("--arrival and --burstiness shape an open loop: give --rate (or --request-rate) too")
         }
         if arrival == "constant" || arrival == "poisson", let burstiness, burstiness != 1 {
             throw UsageError("--burstiness applies to --arrival gamma (poisson is burstiness 1)")
         }
         if objectives?.tpotMilliseconds != nil, url != nil || !openAI.stream {
-            throw UsageError("--slo tpot= needs an OpenAI workload with --stream: TPOT is measured on streamed responses")
+            throw UsageError("a TPOT objective needs an OpenAI workload with --stream: TPOT is measured on streamed responses")
         }
         if openAI.images == 0, !openAI.imageURLs.isEmpty { throw UsageError("--image-url and --image-file need --images N") }
+        if !saveResult, resultDirectory != nil || resultFileName != nil || label != nil {
+            throw UsageError("--result-dir, --result-filename and --label name the --save-result file: give --save-result too")
+        }
         var plan: LoadPlan
-        do { plan = try LoadPlan(url: url ?? openAI.baseURL) } catch { throw UsageError(error.description) }
+        if let url {
+            do { plan = try LoadPlan(url: url) } catch { throw UsageError(error.description) }
+        } else {
+            plan = LoadPlan(target: try openAI.target())
+        }
         var headers = openAI.headers
         if url == nil {
             if body != nil { throw UsageError("--body is for a URL run; an OpenAI workload builds its own bodies") }
             plan.workload = try openAI.workload()
             headers = openAI.requestHeaders
         }
-        plan.concurrency = concurrency
-        if let rate {
+        plan.concurrency = concurrency?.value ?? maxConcurrency ?? 10
+        if rate != nil, openLoopRate == nil {
+            // vLLM's inf: every request at once, at most --max-concurrency in flight: a closed loop.
+            guard concurrency != nil || maxConcurrency != nil || requests != nil else {
+                throw UsageError("--request-rate inf sends every request at once: give -n N (or --max-concurrency N with --duration)")
+            }
+            plan.concurrency = concurrency?.value ?? maxConcurrency ?? min(requests!, 1_000_000)
+        }
+        if let openLoopRate {
             let process: OpenLoopArrivals.Process
             switch arrival {
             case "constant": process = .constant
@@ -168,14 +278,17 @@ enum RunCommand {
             case nil where burstiness != nil: process = .gamma(shape: burstiness!)
             default: process = .poisson
             }
-            plan.arrivals = OpenLoopArrivals(rate: rate, process: process, seed: openAI.seed)
+            plan.arrivals = OpenLoopArrivals(rate: openLoopRate, process: process, seed: openAI.seed)
             // Connections open only as the schedule needs them, so a high cap costs nothing idle.
-            if !concurrencyGiven { plan.concurrency = 1000 }
+            if concurrency == nil, maxConcurrency == nil { plan.concurrency = 1000 }
         }
         plan.objectives = objectives
         plan.maxResponseBytes = maxResponseBytes
         plan.stop = requests.map { .requests($0) } ?? .duration(seconds: duration ?? 10)
-        plan.warmupSeconds = warmup
+        switch warmup {
+        case .seconds(let seconds): plan.warmupSeconds = seconds
+        case .requests(let count): plan.warmupRequests = count
+        }
         if let threads { plan.threads = threads }
         plan.method = method ?? (body == nil ? "GET" : "POST")
         plan.headers = headers
@@ -187,7 +300,41 @@ enum RunCommand {
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery)
+        var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
+        if let percentiles { options.streaming.percentiles = percentiles }
+        if let percentileMetrics { options.streaming.metrics = percentileMetrics }
+        if saveResult {
+            let backend = plan.workload.map { $0.endpoint == .chat ? "openai-chat" : "openai" } ?? "http"
+            var burstinessValue: Double? = 1
+            if case .gamma(let shape)? = plan.arrivals?.process { burstinessValue = shape }
+            if case .constant? = plan.arrivals?.process { burstinessValue = nil }
+            var settings = VLLMResult.Settings(backend: backend, modelID: plan.workload?.model, numPrompts: requests ?? 0,
+                                               requestRate: openLoopRate, burstiness: burstinessValue,
+                                               maxConcurrency: plan.concurrency, date: "")
+            settings.label = label
+            if let percentiles { settings.percentiles = percentiles }
+            if let percentileMetrics { settings.percentileMetrics = percentileMetrics }
+            options.saved = SavedResult(directory: resultDirectory ?? ".", fileName: resultFileName, settings: settings)
+        }
+        return options
+    }
+
+    /// vLLM's `--goodput ttft:500 tpot:50 e2el:10000` (milliseconds), as loadgen's objectives.
+    static func parseGoodput(_ pairs: [String]) throws(UsageError) -> ServiceLevelObjectives {
+        var objectives = ServiceLevelObjectives()
+        for pair in pairs {
+            let parts = pair.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]), value > 0, value.isFinite else {
+                throw UsageError("--goodput takes KEY:MS pairs like ttft:500 tpot:50 e2el:10000, got '\(pair)'")
+            }
+            switch parts[0] {
+            case "ttft": objectives.ttftMilliseconds = value
+            case "tpot": objectives.tpotMilliseconds = value
+            case "e2el": objectives.e2eMilliseconds = value
+            default: throw UsageError("--goodput knows ttft, tpot and e2el, got '\(parts[0])'")
+            }
+        }
+        return objectives
     }
 
     /// One plain progress line: `progress t=60.0 ok=... failed=... rps=... rss_kib=... fds=...`
@@ -238,11 +385,19 @@ enum RunCommand {
         case .exit(let code): return code
         }
         var plan = options.plan
+        // The result file must be writable before anything is measured.
+        if let saved = options.saved {
+            do { try ResultFiles.checkWritable(saved.directory) } catch {
+                Terminal.error("loadgen run: cannot write results to \(saved.directory): \(error)")
+                return 1
+            }
+        }
         if let workload = plan.workload, workload.model.isEmpty {
             // No --model: ask the server, as OpenAI clients do.
-            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers) {
+            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers, signals: signals) {
             case .success(let id): plan.workload?.model = id
             case .failure(let error):
+                if let signal = error.signal { return 128 + signal }
                 Terminal.error("loadgen run: \(error.message)")
                 return 1
             }
@@ -262,6 +417,7 @@ enum RunCommand {
                 }
             }
         }
+        let startedWall = Clock.wallSeconds()
         let result: RunResult
         let interruptedBy: Int32?
         var nextReport = options.progressEvery ?? .infinity
@@ -292,13 +448,29 @@ enum RunCommand {
         if options.json {
             Terminal.out(RunReport.json(result).serialized())
         } else {
-            Terminal.out(RunReport.text(result, url: plan.target.url))
+            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming))
+        }
+        if var saved = options.saved {
+            saved.settings.date = String(ResultFiles.timestamp(startedWall).map { $0 == "_" ? "-" : $0 })
+            if saved.settings.numPrompts == 0 { saved.settings.numPrompts = Int(clamping: result.requests) }
+            saved.settings.modelID = plan.workload?.model
+            let directory = saved.directory.hasSuffix("/") ? saved.directory : saved.directory + "/"
+            let path = directory + (saved.fileName ?? VLLMResult.fileName(saved.settings))
+            do { try TextFile.writeAtomically(VLLMResult.json(result, settings: saved.settings).serialized(pretty: true) + "\n", to: path) } catch {
+                Terminal.error("loadgen run: cannot write \(path): \(error)")
+                return 1
+            }
+            if !options.quiet { Terminal.error("loadgen run: saved \(path)") }
         }
         if let interruptedBy { return 128 + interruptedBy }
         if result.succeeded == 0, result.requests > 0, result.failures.connect == result.failed {
             let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
             Terminal.error("loadgen run: could not connect to \(plan.target.hostHeader): \(reason)")
             return 1
+        }
+        if let (code, reason) = ErrorRateGate.check(requests: result.requests, succeeded: result.succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen run: \(reason)")
+            return code
         }
         return 0
     }

@@ -15,14 +15,18 @@ enum SweepCommand {
     Levels and runs:
           --levels LIST           10,50,100 or start:end:step (default 10,50,100,200,500,750,1000)
           --runs N                runs (default 5)
-      -n, --requests N            requests ("prompts") per level (default 100)
+      -n, --requests N            requests ("prompts") per level (default 100; vLLM: --num-prompts)
       -d, --duration TIME         per level instead of a request count
-          --warmup-requests N     discarded at the start of each run (default 10)
+          --warmup N|TIME         discarded at the start of each run: N requests or a duration
+                                  (default 10 requests; --warmup-requests N is the same)
           --cooldown TIME         pause between runs (default 60s)
           --preset fine-saturation  the paper's fine sweep: 500:1000:50, 3 runs, 200 prompts, 2048/100
     Server restarts:
           --restart-cmd 'CMD'     run through /bin/sh before every run (output to a .log beside the
-                                  results), then wait for GET /health or /v1/models to answer 200
+                                  results), then wait for GET /health or /v1/models to answer 200;
+                                  CMD runs in its own process group, and the whole group is stopped
+                                  (TERM, then KILL after 2 s) before the next restart, at the end
+                                  and on Ctrl-C, so a server it started never outlives the sweep
           --ready-timeout TIME    how long the server may take to be ready (default 900s)
     Requests:
           --input-tokens N|A:B    prompt length (default 2048)
@@ -32,11 +36,15 @@ enum SweepCommand {
           --timeout TIME          per-request timeout (default 300s)
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
-          --output-dir DIR        where result files go (default results)
-          --quiet                 no progress line
+          --output-dir DIR        where result files go (default results; checked before the
+                                  first request, and a failed write stops the sweep)
+          --json                  print the result JSON instead of the table
+          --quiet                 no progress lines
+          --max-error-rate R      exit 3 when more than R (0.05 or 5%) of all requests failed
       -h, --help
 
-    Exit codes: 0 complete, 1 the server could not be reached or made ready, 2 bad arguments,
+    Exit codes: 0 complete, 1 the server could not be reached or made ready, or a file not
+    written, 2 bad arguments, 3 no request succeeded (or more failed than --max-error-rate),
     130/143 interrupted (results so far are written with "complete": false).
     """
 
@@ -45,16 +53,21 @@ enum SweepCommand {
         var model: String?
         var outputDirectory = "results"
         var quiet = false
+        var json = false
+        var maxErrorRate: Double?
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
+        // The protocol's lengths (2,048 in, 512 out) are this command's defaults.
+        openAI.inputTokens = .fixed(2048)
+        openAI.outputTokens = .fixed(512)
         var levels: [Int]?
         var runs: Int?
         var requests: Int?
         var duration: Double?
-        var warmup: Int?
+        var warmup: WarmupSpec?
         var cooldown: Double?
         var preset: String?
         var restart: String?
@@ -63,17 +76,21 @@ enum SweepCommand {
         var threads: Int?
         var output = "results"
         var quiet = false
+        var json = false
+        var maxErrorRate: Double?
         var lengthsGiven = false
         while let argument = cursor.next() {
-            if ["--input-tokens", "--max-tokens", "--output-tokens"].contains(argument) { lengthsGiven = true }
+            if ["--input-tokens", "--max-tokens", "--output-tokens", "--random-input-len", "--random-output-len", "--input-len",
+                "--output-len", "--random-range-ratio"].contains(argument) { lengthsGiven = true }
             if try openAI.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--levels": levels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
             case "--runs": runs = try cursor.int(for: argument, in: 1...1000)
-            case "-n", "--requests": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
+            case "-n", "--requests", "--num-prompts": requests = try cursor.int(for: argument, in: 1...Int(Int32.max))
             case "-d", "--duration": duration = try cursor.seconds(for: argument)
-            case "--warmup-requests": warmup = try cursor.int(for: argument, in: 0...1_000_000)
+            case "--warmup": warmup = try cursor.warmup(for: argument)
+            case "--warmup-requests", "--num-warmups": warmup = .requests(try cursor.int(for: argument, in: 0...1_000_000))
             case "--cooldown": cooldown = try cursor.seconds(for: argument, allowingZero: true, atMost: 86_400)
             case "--preset":
                 let value = try cursor.value(for: argument)
@@ -88,19 +105,24 @@ enum SweepCommand {
             case "-t", "--threads": threads = try cursor.int(for: argument, in: 1...1024)
             case "--output-dir": output = try cursor.value(for: argument)
             case "--quiet", "-q": quiet = true
+            case "--json": json = true
+            case "--max-error-rate": maxErrorRate = try cursor.errorRate(for: argument)
             default:
                 throw UsageError(argument.hasPrefix("-") ? "unknown option '\(argument)' for sweep" : "sweep takes no URL: give --base-url, got '\(argument)'")
             }
         }
         if requests != nil, duration != nil { throw UsageError("give --requests or --duration, not both") }
-        let target: HTTPTarget
-        do { target = try HTTPTarget(url: openAI.baseURL) } catch { throw UsageError(error.description) }
-        var plan = SweepPlan(target: target, workload: try openAI.workload())
+        let workload = try openAI.workload()
+        var plan = SweepPlan(target: try openAI.target(), workload: workload)
+        // SweepPlan's init turns run's 500/100 defaults into the protocol's; here the lengths are
+        // exactly what was asked (an explicit --input-tokens 500 stays 500).
+        plan.workload.inputTokens = workload.inputTokens
+        plan.workload.outputTokens = workload.outputTokens
         if preset != nil {
             plan.applyFineSaturationPreset()
             if lengthsGiven {
-                plan.workload.inputTokens = openAI.inputTokens
-                plan.workload.outputTokens = openAI.outputTokens
+                plan.workload.inputTokens = workload.inputTokens
+                plan.workload.outputTokens = workload.outputTokens
             }
         }
         plan.headers = openAI.requestHeaders
@@ -111,14 +133,18 @@ enum SweepCommand {
             plan.durationPerLevel = duration
             plan.requestsPerLevel = nil
         }
-        if let warmup { plan.warmupRequests = warmup }
+        switch warmup {
+        case .requests(let count)?: plan.warmupRequests = count
+        case .seconds(let seconds)?: plan.warmupSeconds = seconds
+        case nil: break
+        }
         if let cooldown { plan.cooldownSeconds = cooldown }
         plan.restartCommand = restart
         if let readyTimeout { plan.readyTimeoutSeconds = readyTimeout }
         plan.requestTimeoutSeconds = timeout
         if let threads { plan.threads = threads }
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet)
+        return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
@@ -130,16 +156,17 @@ enum SweepCommand {
         var plan = options.plan
         let stem = ResultFiles.freshStem("sweep", wallSeconds: Clock.wallSeconds(), directory: options.outputDirectory)
         let directory = options.outputDirectory.hasSuffix("/") ? options.outputDirectory : options.outputDirectory + "/"
-        do { try TextFile.makeDirectory(options.outputDirectory) } catch {
-            Terminal.error("loadgen sweep: cannot create \(options.outputDirectory): \(error)")
+        do { try ResultFiles.checkWritable(options.outputDirectory) } catch {
+            Terminal.error("loadgen sweep: cannot write results to \(options.outputDirectory): \(error)")
             return 1
         }
         // With a restart command the server may not be up yet: the model is asked for after the
         // first restart, by the runner's first level; without one, ask now so errors come early.
         if plan.restartCommand == nil || options.model != nil {
-            switch OpenAIOptions.resolveModel(options.model, target: plan.target, headers: plan.headers) {
+            switch OpenAIOptions.resolveModel(options.model, target: plan.target, headers: plan.headers, signals: signals) {
             case .success(let model): plan.workload.model = model
             case .failure(let error):
+                if let signal = error.signal { return 128 + signal }
                 Terminal.error("loadgen sweep: \(error.message)")
                 return 1
             }
@@ -148,8 +175,9 @@ enum SweepCommand {
             return 2
         }
         let interactive = !options.quiet && Terminal.stderrIsTerminal
-        var saveError: String?
         var files: (json: String, markdown: String)?
+        // Levels already reported: the runner reports again at the end with nothing new.
+        var reportedLevels = 0
         let sweep: SweepResult
         do {
             sweep = try SweepRunner.run(plan, signals: signals, restartLogPath: directory + stem + "_restart.log", onProgress: { progress in
@@ -158,20 +186,22 @@ enum SweepCommand {
                 switch progress.stage {
                 case .coolingDown: line += "cooldown \(Format.fixed(progress.elapsedSeconds, decimals: 0)) s"
                 case .restarting(let last): line += "waiting for the server \(Format.fixed(progress.elapsedSeconds, decimals: 0)) s (\(last))"
-                case .warmup: line += "warmup \(progress.completed + progress.failed)/\(progress.total ?? 0)"
+                case .warmup: line += "warmup \(progress.completed + progress.failed)" + (progress.total.map { "/\($0)" } ?? "")
                 case .level(let concurrency):
                     line += "concurrency \(concurrency)  \(progress.completed + progress.failed)" + (progress.total.map { "/\($0)" } ?? "")
                         + "  \(progress.failed) errors  \(Format.fixed(progress.elapsedSeconds, decimals: 1)) s"
                 }
                 Terminal.progress(line)
-            }, onUpdate: { partial in
+            }, onUpdate: { (partial: SweepResult) throws(LoadgenError) in
                 if interactive { Terminal.clearProgress() }
-                if !options.quiet, let run = partial.runs.last, let level = run.levels.last {
-                    Terminal.error("  run \(run.index) concurrency \(level.concurrency): \(Format.grouped(level.result.throughputTotal)) tok/s, "
-                        + "success \(Format.fixed(level.result.successRate * 100, decimals: 1))%")
+                let levels = partial.runs.reduce(0) { $0 + $1.levels.count }
+                if !options.quiet, levels > reportedLevels, let run = partial.runs.last, let level = run.levels.last {
+                    Terminal.error("  run \(run.index) concurrency \(level.concurrency)\(level.result.interruptedBySignal != nil ? " (interrupted)" : ""): "
+                        + "\(Format.rate(level.result.throughputTotal)) tok/s, success \(Format.percent(level.result.successRate))")
                 }
-                do { files = try ResultFiles.writeSweep(partial, directory: options.outputDirectory, stem: stem) } catch {
-                    saveError = "\(error)"
+                reportedLevels = levels
+                do throws(SystemError) { files = try ResultFiles.writeSweep(partial, directory: options.outputDirectory, stem: stem) } catch {
+                    throw .resultsNotWritten(directory: options.outputDirectory, error)
                 }
             })
         } catch {
@@ -180,18 +210,25 @@ enum SweepCommand {
             return 1
         }
         if interactive { Terminal.clearProgress() }
-        Terminal.out(SweepReport.table(sweep))
-        Terminal.out("")
-        for line in SweepReport.summaryLines(sweep) { Terminal.out(line) }
-        if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
-        if let saveError {
-            Terminal.error("loadgen sweep: cannot write results to \(options.outputDirectory): \(saveError)")
-            return 1
+        if options.json {
+            Terminal.out(SweepReport.json(sweep).serialized())
+        } else {
+            Terminal.out(SweepReport.table(sweep))
+            Terminal.out("")
+            for line in SweepReport.summaryLines(sweep) { Terminal.out(line) }
+            if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }
         if let signal = sweep.interruptedBySignal { return 128 + signal }
         if let reason = sweep.abortReason {
             Terminal.error("loadgen sweep: \(reason)")
             return 1
+        }
+        let levels = sweep.runs.flatMap(\.levels)
+        let requests = levels.reduce(UInt64(0)) { $0 + $1.result.requests }
+        let succeeded = levels.reduce(UInt64(0)) { $0 + $1.result.succeeded }
+        if let (code, reason) = ErrorRateGate.check(requests: requests, succeeded: succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen sweep: \(reason)")
+            return code
         }
         return 0
     }

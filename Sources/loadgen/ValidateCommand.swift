@@ -6,45 +6,53 @@ enum ValidateCommand {
     static let usage = """
     usage: loadgen validate [options]
 
-    Starts the bundled echo-server on a free loopback port (CPUs split half and half between it
+    Starts the bundled echo server (`loadgen echo-server`) on a free loopback port (CPUs split half and half between it
     and the client), drives it at each concurrency level, and prints the seed's table, the peak
     and a verdict against a target workload. Writes results/validate_YYYYMMDD_HHMMSS.json and .md
     with two SVG charts beside them.
 
     Server:
           --url URL               validate against a running server instead of starting one
-          --echo-server PATH      the echo-server binary (default: next to loadgen)
+          --echo-server PATH      a standalone echo-server binary to start (default: this loadgen,
+                                  re-executed as `loadgen echo-server`)
           --no-pin                do not split the CPUs between client and server
     Levels:
           --levels A,B,C          concurrency levels (default 100,250,500,750,1000,1500,2000)
       -n, --requests N            exactly N requests per level, no warmup (1000 = the seed's method)
       -d, --duration TIME         per level, after the warmup (default 3s; never fewer than 1,000 requests)
-          --warmup TIME           discarded warmup per level (default 1s)
+          --warmup N|TIME         discarded warmup per level: N requests or a duration (default 1s)
       -t, --threads N             client threads (default: the client's CPU share)
     Verdict:
           --target-rps R          target workload in requests/s
           --target-tokens-per-sec T  with --tokens-per-request K: target = T / K requests/s
           --tokens-per-request K  (default 2048; the seed: 11,218 tok/s at ~2,048 tokens = 5.5 req/s)
     Output:
-          --output-dir DIR        where result files go (default results)
-          --quiet                 no progress line
+          --output-dir DIR        where result files go (default results; checked before the first level)
+          --json                  print the JSON result instead of the table
+          --quiet                 no progress lines
+          --max-error-rate R      exit 3 when more than R (0.05 or 5%) of all requests failed
       -h, --help
 
-    Exit codes: 0 done, 1 the server could not be started or reached, 2 bad arguments,
-    130/143 interrupted (the levels measured so far are still written).
+    Exit codes: 0 done, 1 the server could not be started or reached, or the results not
+    written, 2 bad arguments, 3 no request succeeded (or more failed than --max-error-rate),
+    130/143 interrupted (the levels measured so far are still written, the cut-short one marked).
     """
 
     struct Options {
         var plan: ValidationPlan
         var outputDirectory = "results"
         var quiet = false
+        var json = false
+        var maxErrorRate: Double?
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
-        var plan = ValidationPlan(server: .start(echoServerPath: defaultEchoServerPath()))
+        var plan = ValidationPlan(server: .bundled)
         var output = "results"
         var quiet = false
+        var json = false
+        var maxErrorRate: Double?
         var targetRPS: Double?
         var targetTokens: Double?
         var tokensPerRequest: Double?
@@ -61,17 +69,21 @@ enum ValidateCommand {
             case "-n", "--requests": plan.requestsPerLevel = try cursor.int(for: argument, in: 1...100_000_000)
             case "-d", "--duration": plan.durationSeconds = try cursor.seconds(for: argument)
             case "--warmup":
-                let text = try cursor.value(for: argument)
-                guard let seconds = ArgumentCursor.parseSeconds(text), seconds >= 0 else {
-                    throw UsageError("--warmup must be a duration like 0, 1s or 500ms, got '\(text)'")
+                switch try cursor.warmup(for: argument) {
+                case .seconds(let seconds):
+                    plan.warmupSeconds = seconds
+                    plan.warmupRequests = nil
+                case .requests(let count):
+                    plan.warmupRequests = count
                 }
-                plan.warmupSeconds = seconds
             case "-t", "--threads": plan.threads = try cursor.int(for: argument, in: 1...1024)
             case "--target-rps": targetRPS = try cursor.positiveDouble(for: argument)
             case "--target-tokens-per-sec": targetTokens = try cursor.positiveDouble(for: argument)
             case "--tokens-per-request": tokensPerRequest = try cursor.double(for: argument, minimum: 1)
             case "--output-dir": output = try cursor.value(for: argument)
             case "--quiet", "-q": quiet = true
+            case "--json": json = true
+            case "--max-error-rate": maxErrorRate = try cursor.errorRate(for: argument)
             default: throw UsageError("unknown option '\(argument)' for validate")
             }
         }
@@ -86,21 +98,11 @@ enum ValidateCommand {
         } else if tokensPerRequest != nil {
             throw UsageError("--tokens-per-request needs --target-tokens-per-sec")
         }
-        return Options(plan: plan, outputDirectory: output, quiet: quiet)
+        return Options(plan: plan, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
 
     static func parseLevels(_ text: String) throws(UsageError) -> [Int] {
         try LevelList.parse(text, flag: "--levels")
-    }
-
-    /// echo-server beside the running loadgen binary (both are products of the same build).
-    static func defaultEchoServerPath() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return "echo-server" }
-        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = path.lastIndex(of: "/") else { return "echo-server" }
-        return String(path[...slash]) + "echo-server"
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
@@ -108,6 +110,10 @@ enum ValidateCommand {
         switch ParsedCommand.parse("validate", usage: usage, arguments, parse) {
         case .run(let parsed): options = parsed
         case .exit(let code): return code
+        }
+        do { try ResultFiles.checkWritable(options.outputDirectory) } catch {
+            Terminal.error("loadgen validate: cannot write results to \(options.outputDirectory): \(error)")
+            return 1
         }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
         let plainProgress = !options.quiet && !Terminal.stderrIsTerminal
@@ -119,17 +125,18 @@ enum ValidateCommand {
                 let rate = progress.elapsedSeconds > 0 ? Double(progress.completed) / progress.elapsedSeconds : 0
                 Terminal.progress("  level \(progress.levelIndex + 1)/\(progress.levelCount) concurrency \(progress.concurrency) "
                     + "\(progress.measuring ? "" : "(warmup) ")\(Format.grouped(UInt64(progress.completed)))\(total) done  "
-                    + "\(Format.grouped(rate)) req/s  \(progress.failed) errors")
+                    + "\(Format.rate(rate)) req/s  \(progress.failed) errors")
             }, onLevel: { level in
                 if showProgress { Terminal.clearProgress() }
                 if plainProgress || showProgress {
                     let summary = LatencySummary(level.result.latency)
-                    Terminal.error("  concurrency \(level.concurrency): \(Format.grouped(level.result.requestsPerSecond)) req/s, "
-                        + "p99 \(Format.fixed(summary.p99, decimals: 2)) ms, \(Format.fixed(level.result.successRate * 100, decimals: 1))% success")
+                    Terminal.error("  concurrency \(level.concurrency)\(level.interrupted ? " (interrupted)" : ""): \(Format.rate(level.result.requestsPerSecond)) req/s, "
+                        + "p99 \(Format.milliseconds(summary.p99)) ms, \(Format.percent(level.result.successRate)) success")
                 }
             })
         } catch {
             if showProgress { Terminal.clearProgress() }
+            if case .interrupted(let signal) = error { return 128 + signal }
             Terminal.error("loadgen validate: \(error)")
             return 1
         }
@@ -140,20 +147,29 @@ enum ValidateCommand {
             return 1
         }
 
-        Terminal.out("")
-        Terminal.out(ValidationReport.table(result))
-        Terminal.out("")
-        Terminal.out(ValidationReport.verdict(result))
-        Terminal.out("")
-        for line in ValidationReport.setup(result) { Terminal.out(line) }
-        do {
-            let files = try ResultFiles.writeValidation(result, directory: options.outputDirectory)
-            Terminal.out("Results: \(files.json), \(files.markdown)")
-        } catch {
+        let files: (json: String, markdown: String)
+        do { files = try ResultFiles.writeValidation(result, directory: options.outputDirectory) } catch {
             Terminal.error("loadgen validate: cannot write results: \(error)")
             return 1
         }
+        if options.json {
+            Terminal.out(ValidationReport.json(result).serialized())
+        } else {
+            Terminal.out("")
+            Terminal.out(ValidationReport.table(result))
+            Terminal.out("")
+            Terminal.out(ValidationReport.verdict(result))
+            Terminal.out("")
+            for line in ValidationReport.setup(result) { Terminal.out(line) }
+            Terminal.out("Results: \(files.json), \(files.markdown)")
+        }
         if let signal = result.interruptedBySignal { return 128 + signal }
+        let requests = result.levels.reduce(UInt64(0)) { $0 + $1.result.requests }
+        let succeeded = result.levels.reduce(UInt64(0)) { $0 + $1.result.succeeded }
+        if let (code, reason) = ErrorRateGate.check(requests: requests, succeeded: succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen validate: \(reason)")
+            return code
+        }
         return 0
     }
 }

@@ -1,3 +1,4 @@
+import EchoServer
 import Glibc
 import Loadgen
 
@@ -17,6 +18,7 @@ Commands:
   sweep        multi-run sweep over concurrency levels: means, 95% CIs, CoV, saturation point
   compare A B  A/B comparison of two sweep results: differences, Welch's t-test, CI overlap
   merge FILE.. combine 'run --json' results of processes that ran at the same time into one
+  echo-server  the bundled OpenAI-shaped echo server (the peer validate starts; see --help)
   version      print the version
 
 Run 'loadgen COMMAND --help' for the options of a command.
@@ -55,7 +57,18 @@ case "sweep":
 case "compare":
     exit(CompareCommand.main(rest))
 case "merge": exit(MergeCommand.main(rest))
+case "echo-server":
+    // The same server as the standalone echo-server; validate starts it by re-executing loadgen.
+    exit(EchoServerCommand.main(rest, programName: "loadgen echo-server"))
 case "version", "--version":
+    if let flag = rest.first {
+        if flag == "-h" || flag == "--help" {
+            Terminal.out("usage: loadgen version\n\nPrints loadgen's version (also: loadgen --version).")
+            exit(0)
+        }
+        Terminal.error("loadgen version: takes no arguments, got '\(flag)' (see loadgen version --help)")
+        exit(2)
+    }
     Terminal.out("loadgen \(Loadgen.version)")
     exit(0)
 case "-h", "--help", "help":

@@ -25,7 +25,7 @@ struct BenchTests {
         let degraded = BenchStatusRule.classify(phase: .scaling, successRate: 1, p99Seconds: 2.01, baselineP99Seconds: 1,
                                                 throughputTotal: 200, previousThroughputTotal: 100)
         #expect(degraded.status == .degraded)
-        #expect(degraded.reason.contains("2010.0 ms") && degraded.reason.contains("1000.0 ms"))
+        #expect(degraded.reason.contains("2010.00 ms") && degraded.reason.contains("1000.00 ms"))
         #expect(BenchStatusRule.classify(phase: .scaling, successRate: 1, p99Seconds: 2.0, baselineP99Seconds: 1,
                                          throughputTotal: 200, previousThroughputTotal: 100).status == .ok, "2x exactly is not over 2x")
         for phase in [BenchPhase.saturation, .stress, .baseline] {
@@ -275,6 +275,12 @@ struct BenchTests {
         #expect(!results.isEmpty)
         let last = try #require(results.last)
         #expect(last["interrupted"] as? Bool == true)
+        // Not classified: its cancelled requests would have made it FAILING.
+        #expect(last["status"] as? String == "INTERRUPTED", "status \(last["status"] ?? "none")")
+        #expect(!results.contains { $0["interrupted"] as? Bool == true && $0["status"] as? String == "FAILING" })
+        if let peak = (json["summary"] as? [String: Any])?["peak"] as? [String: Any] {
+            #expect(peak["test_name"] as? String != last["test_name"] as? String || results.filter { $0["test_name"] as? String == last["test_name"] as? String }.count > 1)
+        }
         let errors = last["errors"] as? [String: Any] ?? [:]
         #expect((errors["cancelled"] as? Int ?? 0) > 0, "in-flight requests are counted as cancelled: \(errors)")
         #expect(markdown.contains("interrupted"))
@@ -317,15 +323,17 @@ struct BenchTests {
         #expect(run.stdout.contains("Average latency") && run.stdout.contains("P99 latency"))
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("latency_") })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) as? [String: Any])
-        #expect(json["successful"] as? Int == 6)
+        #expect(json["succeeded"] as? Int == 6, "latency's JSON says succeeded, as run's does")
+        #expect(json["successful"] == nil)
         #expect((json["latencies_ms"] as? [Double])?.count == 6)
         for key in ["avg_ms", "p50_ms", "p90_ms", "p99_ms", "min_ms", "max_ms"] {
             let value = try #require(json[key] as? Double, "\(key)")
             // TTFT 10 ms plus 4 gaps of 1 ms.
-            #expect(value > 13 && value < 60, "\(key) = \(value)")
+            #expect(value >= 13.9 && value < 200, "\(key) = \(value)")
         }
         let ttft = try #require(json["ttft_ms"] as? [String: Any])
-        #expect(abs((ttft["p50"] as? Double ?? 0) - 10) < 3)
+        // Never earlier than the injected 10 ms; the exact figure is bench/stream-accuracy.sh's to check.
+        #expect((ttft["p50"] as? Double ?? 0) >= 9.9 && (ttft["p50"] as? Double ?? 0) < 100)
         #expect(json["tpot_ms"] != nil)
     }
 
@@ -338,15 +346,20 @@ struct BenchTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["latency", "--base-url", server.url, "-n", "50", "--warmup", "0",
                                                                 "--stream", "--output-dir", directory], timeoutSeconds: 30) { process in
-            usleep(1_100_000)
+            usleep(2_500_000)
             kill(process.processIdentifier, signal)
         }
         #expect(run.status == status, "stderr: \(run.stderr)")
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("latency_") && $0.hasSuffix(".json") })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) as? [String: Any])
-        let successful = json["successful"] as? Int ?? -1
-        // About five 200 ms requests fit in 1.1 s; the one in flight is cancelled, not counted.
-        #expect((3...6).contains(successful), "successful: \(successful)")
+        let successful = json["succeeded"] as? Int ?? -1
+        #expect(json["interrupted"] as? Bool == true)
+        // At most twelve 200 ms requests fit in 2.5 s (fewer on a busy machine, whose start is
+        // slower); the one in flight is cancelled, not counted.
+        #expect((1...12).contains(successful), "successful: \(successful)")
+        // The table says how far it got, not the 50 asked for.
+        #expect(run.stdout.contains("INTERRUPTED after"), "\(run.stdout)")
+        #expect(run.stdout.contains("of 50 (sequential"))
         #expect((json["latencies_ms"] as? [Double])?.count == successful)
     }
 }

@@ -98,7 +98,7 @@ struct ClosedLoopEngineTests {
         #expect(result.requests >= 5)
         #expect(result.countsAddUp)
         #expect(result.firstConnectErrno == ECONNREFUSED)
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 15, "refused connects end the run, with no timeout to wait for")
     }
 
     @Test("responses with status >= 400 are failures counted by status code")
@@ -128,7 +128,8 @@ struct ClosedLoopEngineTests {
         let result = try LoadRun.run(plan)
         #expect(result.failures.timeout == 3)
         #expect(result.countsAddUp)
-        #expect(Date().timeIntervalSince(started) < 3)
+        // 0.3 s of timeout, checked every 20 ms; the bound only has to tell it from a hang.
+        #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test("a garbage status line is a malformed response with the parser's error kept")

@@ -99,7 +99,7 @@ struct EchoServerTests {
         kill(server.process.processIdentifier, SIGTERM)
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0)
-        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(Date().timeIntervalSince(started) < 10, "it stops on the signal, not after some timeout")
     }
 
     @Test("bad flags exit 2")

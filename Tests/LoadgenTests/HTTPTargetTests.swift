@@ -29,4 +29,37 @@ struct HTTPTargetTests {
     func refusesOtherURLs(url: String) {
         #expect(throws: LoadgenError.self) { try HTTPTarget(url: url) }
     }
+
+    @Test("a URL with a space or a control character is refused with the reason", arguments: [
+        ("http://127.0.0.1/a b", "space"), ("http://127.0.0.1/a\tb", "control character"), ("http://127.0.0.1/a\r\nX: y", "control character"),
+    ])
+    func refusesSpacesAndControls(url: String, reason: String) {
+        #expect {
+            try HTTPTarget(url: url)
+        } throws: { error in
+            "\(error)".contains(reason)
+        }
+    }
+
+    @Test("a fragment is dropped (it is never sent, as curl does) and the scheme is case-insensitive")
+    func fragmentAndSchemeCase() throws {
+        let target = try HTTPTarget(url: "HTTP://127.0.0.1:8080/health?x=1#frag")
+        #expect(target.path == "/health?x=1")
+        #expect(try HTTPTarget(url: "Http://h/#top").path == "/")
+        #expect(try HTTPTarget(url: "http://h#top").path == "/")
+        #expect(throws: LoadgenError.self) { try HTTPTarget(url: "HTTPS://h/") }
+    }
+
+    @Test("an OpenAI base URL with or without /v1 (the OpenAI SDK's form) gives the same base path",
+          arguments: [("http://h:8000", ""), ("http://h:8000/", ""), ("http://h:8000/v1", ""), ("http://h:8000/v1/", ""),
+                      ("http://gw/llm/v1", "/llm"), ("http://gw/llm/", "/llm"), ("http://gw/llm/v1?key=1", "/llm")])
+    func openAIBasePath(url: String, base: String) throws {
+        let target = try HTTPTarget(url: url)
+        #expect(target.openAIBasePath == base)
+        // The paths asked for are clean: no /v1v1/models, no /v1/v1/chat/completions.
+        var plan = LoadPlan(target: target)
+        plan.workload = OpenAIWorkload(model: "m")
+        let request = String(decoding: try plan.requestTemplates()[0].bytes, as: UTF8.self)
+        #expect(request.hasPrefix("POST \(base)/v1/chat/completions HTTP/1.1\r\n"), "\(request.prefix(60))")
+    }
 }

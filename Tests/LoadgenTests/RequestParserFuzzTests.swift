@@ -1,5 +1,5 @@
 import Testing
-@testable import echo_server
+@testable import EchoServer
 @testable import Loadgen
 
 /// A deterministic mutation fuzzer for echo-server's request parser, which reads whatever a

@@ -40,7 +40,7 @@ struct RunCommandTests {
         defer { server.stop() }
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url + "/health", "-n", "50", "-c", "2"])
         #expect(run.status == 0)
-        #expect(run.stdout.contains("50 started, 50 succeeded (100.00%), 0 failed"))
+        #expect(run.stdout.contains("50 started, 50 succeeded (100.0%), 0 failed"))
         #expect(run.stdout.contains("p99"))
         #expect(run.stdout.contains("2 opened"))
     }

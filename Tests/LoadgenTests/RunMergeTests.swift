@@ -219,6 +219,37 @@ struct RunMergeTests {
         #expect(throws: RunMergeError.noParts) { try RunMerge([]) }
     }
 
+    @Test("the same result given twice (same started_at and counts) is refused, naming both files")
+    func duplicateRefused() throws {
+        let part = craftedResult(startedAt: 100, endedAt: 110)
+        #expect(throws: RunMergeError.duplicate(part: 1, of: 0)) { try RunMerge([part, part]) }
+        let first = try temporaryFile("a.json", Self.good)
+        let copy = try temporaryFile("b.json", Self.good)
+        defer { remove([first, copy]) }
+        for paths in [[first, first], [first, copy]] {
+            let run = try CommandRunner.run(BuiltProducts.loadgen, ["merge"] + paths)
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("\(paths[1]) is the same run as \(paths[0])"), "stderr: \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+    }
+
+    @Test("a streamed OpenAI run and a plain HTTP run are refused together, naming the files")
+    func mixedWorkloadsRefused() throws {
+        var streamed = craftedResult(startedAt: 100, endedAt: 110, seed: 2)
+        streamed.workloadKind = .openAIStreamed
+        let plain = craftedResult(startedAt: 100, endedAt: 110)
+        #expect(throws: RunMergeError.differentWorkloads(part: 1, kind: "streamed OpenAI", firstKind: "plain HTTP")) {
+            try RunMerge([plain, streamed])
+        }
+        let plainFile = try temporaryFile("plain.json", RunReport.json(plain).serialized())
+        let streamedFile = try temporaryFile("streamed.json", RunReport.json(streamed).serialized())
+        defer { remove([plainFile, streamedFile]) }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["merge", plainFile, streamedFile])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(streamedFile) && run.stderr.contains(plainFile) && run.stderr.contains("streamed OpenAI"), "stderr: \(run.stderr)")
+    }
+
     static let good = RunReport.json(craftedResult(startedAt: 100, endedAt: 110)).serialized()
 
     /// A broken input file, named for what is wrong with it, and the reason the error must give.

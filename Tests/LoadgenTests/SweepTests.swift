@@ -41,7 +41,7 @@ struct SweepTests {
                                                                 "-n", "40", "--cooldown", "0", "--input-tokens", "50", "--max-tokens", "8",
                                                                 "--output-dir", directory, "--quiet"], timeoutSeconds: 120)
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.contains("| Concurrent | Throughput (mean ± 95% CI) | p99 Latency |"))
+        #expect(["Concurrent", "Throughput (mean ± 95% CI)", "p99 Latency"].allSatisfy { run.stdout.contains($0) })
         let (_, json) = try sweepJSON(in: directory)
         #expect(json["kind"] as? String == "loadgen-sweep")
         #expect(json["complete"] as? Bool == true)
@@ -73,7 +73,7 @@ struct SweepTests {
         #expect(summary["peak_concurrency"] is Int)
         let markdownPath = (try sweepJSON(in: directory).path).replacingOccurrences(of: ".json", with: ".md")
         let markdown = try String(contentsOfFile: markdownPath, encoding: .utf8)
-        #expect(markdown.contains("| Concurrent | Throughput (mean ± 95% CI) | p99 Latency |"))
+        #expect(["| Concurrent |", "Throughput (mean ± 95% CI)", "p99 Latency"].allSatisfy { markdown.contains($0) })
         let charts = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".svg") }
         #expect(charts.count == 2)
         for chart in charts {
@@ -101,6 +101,67 @@ struct SweepTests {
         // The server the command started is stopped with the sweep: nothing listens any more.
         let probe = try CommandRunner.run(BuiltProducts.loadgen, ["run", "http://127.0.0.1:\(port)/health", "-n", "1", "--quiet"])
         #expect(probe.status == 1, "the restarted server outlived the sweep")
+    }
+
+    private func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !stat.contains(") Z ")
+    }
+
+    private func pids(in file: String) -> [Int32] {
+        ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    @Test("a server the restart command's shell starts (not exec'd) is stopped before the next restart and at the end")
+    func restartStopsTheWholeGroup() throws {
+        let port = ScriptedServer.closedPort()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pidFile = directory + "/pids"
+        // sh stays the parent: stopping only sh left echo-server holding the port, and run 2's
+        // server then failed with "Address already in use".
+        let command = "'\(BuiltProducts.echoServer.path)' --port \(port) & echo $! >> '\(pidFile)'; wait $!"
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", "http://127.0.0.1:\(port)", "--model", "echo-model",
+                                                                "--levels", "2", "--runs", "2", "-n", "10", "--cooldown", "0",
+                                                                "--warmup", "0", "--restart-cmd", command, "--ready-timeout", "20s",
+                                                                "--output-dir", directory, "--quiet"], timeoutSeconds: 60)
+        #expect(run.status == 0, "run 2's server could bind only if run 1's was stopped: \(run.stderr)")
+        let servers = pids(in: pidFile)
+        #expect(servers.count == 2, "one server per run: \(servers)")
+        for pid in servers { #expect(!isAlive(pid), "echo-server \(pid) outlived the sweep") }
+    }
+
+    @Test("Ctrl-C while waiting for the server to be ready stops what the restart command started")
+    func interruptDuringReadyWaitStopsTheCommand() throws {
+        let port = ScriptedServer.closedPort()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pidFile = directory + "/pids"
+        let command = "sleep 100 & echo $! >> '\(pidFile)'; wait"
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", "http://127.0.0.1:\(port)", "--model", "m",
+                                                                "--levels", "2", "--runs", "1", "-n", "5", "--restart-cmd", command,
+                                                                "--ready-timeout", "60s", "--output-dir", directory, "--quiet"], timeoutSeconds: 30) { process in
+            usleep(1_500_000)
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(run.status == 130, "stderr: \(run.stderr)")
+        let sleeper = try #require(pids(in: pidFile).first)
+        #expect(!isAlive(sleeper), "the restart command's sleep \(sleeper) kept running after Ctrl-C")
+    }
+
+    @Test("each level's progress line is printed once, the last one too")
+    func levelLinesOnce() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["sweep", "--base-url", server.url, "--levels", "2,4", "--runs", "1", "-n", "6",
+                                                                "--cooldown", "0", "--input-tokens", "10", "--max-tokens", "2",
+                                                                "--output-dir", directory], timeoutSeconds: 60)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let lines = run.stderr.split(separator: "\n").filter { $0.contains("run 1 concurrency") }
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.last?.contains("concurrency 4") == true)
     }
 
     @Test("a server that never becomes ready ends the sweep with exit 1 and one clear line", arguments: [

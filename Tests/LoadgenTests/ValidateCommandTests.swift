@@ -113,4 +113,75 @@ struct ValidateCommandTests {
         #expect(run.status == 1)
         #expect(run.stderr.contains("cannot start echo-server"))
     }
+
+    @Test("validate needs no echo-server binary: a lone copy of loadgen starts itself as the server")
+    func loneLoadgenValidates() throws {
+        // `swift run loadgen validate` on a fresh clone builds only loadgen: nothing beside it.
+        let lone = temporaryDirectory()
+        let directory = temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: lone)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let copy = URL(fileURLWithPath: lone + "/loadgen")
+        try FileManager.default.copyItem(at: BuiltProducts.loadgen, to: copy)
+        let run = try CommandRunner.run(copy, [
+            "validate", "--levels", "4", "-d", "300ms", "--warmup", "0s", "--output-dir", directory, "--quiet",
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("Headroom:"))
+        let (json, _, _) = try resultFiles(in: directory)
+        let levels = try #require(json["levels"] as? [[String: Any]])
+        #expect(levels.first?["succeeded"] as? Int ?? 0 >= 1000)
+        let echo = try #require((json["environment"] as? [String: Any])?["echo_server"] as? [String: Any])
+        #expect(echo["started_by_loadgen"] as? Bool == true)
+        let pid = try #require(echo["pid"] as? Int)
+        #expect(!isAlive(Int32(pid)), "the loadgen echo-server child \(pid) was not reaped")
+    }
+
+    @Test("an echo-server that exits at once is reported as exited, with its status, not as a 10 s wait")
+    func exitedEchoServer() throws {
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--echo-server", "/bin/false", "--levels", "2", "-n", "10", "--quiet",
+            "--output-dir", temporaryDirectory(),
+        ])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("exited with status 1"), "stderr: \(run.stderr)")
+        #expect(!run.stderr.contains("within 10 s"))
+    }
+
+    @Test("loadgen echo-server is the bundled server: it prints its address and answers /v1/models")
+    func loadgenEchoServerSubcommand() throws {
+        let process = Process()
+        process.executableURL = BuiltProducts.loadgen
+        process.arguments = ["echo-server", "--port", "0", "--model", "sub-model"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let address = try #require(line.split(separator: "\n").first.map(String.init))
+        #expect(address.hasPrefix("http://127.0.0.1:"))
+        let port = try #require(UInt16(address.split(separator: ":").last ?? ""))
+        let exchange = RawHTTPClient.exchange(port: port, Array("GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        #expect(exchange.response.contains("sub-model"))
+    }
+
+    @Test("validate --url uses the URL's own path, and gives a base URL (none, / or /v1) the chat endpoint",
+          arguments: [("/custom/path", "/custom/path"), ("", "/v1/chat/completions"), ("/v1", "/v1/chat/completions")])
+    func urlPath(path: String, expected: String) throws {
+        let server = try ScriptedServer(.reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", close: false))
+        defer { server.stop() }
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "validate", "--url", "http://127.0.0.1:\(server.port)\(path)", "--levels", "1", "-n", "3", "--quiet", "--output-dir", directory,
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let request = try #require(server.received.first)
+        #expect(request.hasPrefix("POST \(expected) HTTP/1.1\r\n"), "\(request.prefix(60))")
+    }
 }

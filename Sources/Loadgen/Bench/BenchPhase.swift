@@ -18,6 +18,9 @@ public enum BenchStatus: String, Sendable, Equatable {
     case degraded = "DEGRADED"
     case saturated = "SATURATED"
     case failing = "FAILING"
+    /// Not one of the paper's: SIGINT or SIGTERM cut the test short, so it is not classified (its
+    /// cancelled requests would have made it FAILING) and is left out of the peak and saturation.
+    case interrupted = "INTERRUPTED"
 
     /// The legend printed in reports.
     public var meaning: String {
@@ -26,6 +29,7 @@ public enum BenchStatus: String, Sendable, Equatable {
         case .degraded: "p99 > 2x the baseline p99 (SCALING only): the expected latency cost of concurrency"
         case .saturated: "total tokens/s < 1.05x the previous level's (SCALING, SATURATION): throughput plateau"
         case .failing: "success < 95%: requests are failing, reduce load"
+        case .interrupted: "stopped by Ctrl-C (SIGINT) or SIGTERM before it finished: not classified, left out of the peak and saturation point"
         }
     }
 }

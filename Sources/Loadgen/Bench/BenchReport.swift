@@ -100,7 +100,7 @@ public enum BenchReport {
 
     /// What loadgen does differently from the seed's script, stated in every report.
     public static let measurementNotes = [
-        "duration_sec is wall-clock from the first send to the last completion; the seed's script used the longest single latency, which overstates throughput.",
+        "duration_sec is wall-clock from the first send to the last response; the seed's script used the longest single latency, which overstates throughput.",
         "Percentiles are interpolated linearly over the exact latencies of the test; the seed's percentile() meant to, but its test `f == int(k)` is always true, so it returned the lower neighbour.",
         "A request succeeds only with a valid OpenAI answer: HTTP < 400, valid JSON, at least one choice and non-zero completion tokens (or a stream carrying text); the seed counted any HTTP 200.",
         "Prompts are unique per request by default (a request number leads each one) so a prefix cache cannot serve them; --prompt fixed reproduces the seed's repeated text.",
@@ -109,20 +109,20 @@ public enum BenchReport {
 
     /// A table of tests, for the terminal and the Markdown report.
     public static func table(_ results: [BenchTestResult]) -> String {
-        let header = ["Test", "Conc", "Reqs", "OK", "Success", "Duration (s)", "p50 (s)", "p95 (s)", "p99 (s)",
+        let header = ["Test", "Conc", "Reqs", "OK", "Success", "Duration (s)", "p50 (ms)", "p95 (ms)", "p99 (ms)",
                       "Total tok/s", "Output tok/s", "Status"]
         let rows = results.map { result in
             [result.test.name + (result.interrupted ? " (interrupted)" : ""),
              String(result.test.concurrency),
-             String(result.test.requests),
+             result.interrupted ? "\(result.run.requests) of \(result.test.requests)" : String(result.test.requests),
              Format.grouped(result.run.succeeded),
-             Format.fixed(result.successRate * 100, decimals: 1) + "%",
+             Format.percent(result.successRate),
              Format.fixed(result.run.durationSeconds, decimals: 2),
-             Format.fixed(result.latencyP50, decimals: 3),
-             Format.fixed(result.latencyP95, decimals: 3),
-             Format.fixed(result.latencyP99, decimals: 3),
-             Format.grouped(result.throughputTotal),
-             Format.grouped(result.throughputOutput),
+             Format.milliseconds(result.latencyP50 * 1000),
+             Format.milliseconds(result.latencyP95 * 1000),
+             Format.milliseconds(result.latencyP99 * 1000),
+             Format.rate(result.throughputTotal),
+             Format.rate(result.throughputOutput),
              result.status.rawValue]
         }
         return MarkdownTable.render(header: header, rows: rows)
@@ -137,7 +137,7 @@ public enum BenchReport {
             let ttft = LatencySummary(result.run.timeToFirstToken)
             let tpot = LatencySummary(result.run.timePerOutputToken)
             let itl = LatencySummary(result.run.interTokenLatency)
-            return [result.test.name] + [ttft.p50, ttft.p99, tpot.p50, tpot.p99, itl.p50, itl.p99].map { Format.fixed($0, decimals: 2) }
+            return [result.test.name] + [ttft.p50, ttft.p99, tpot.p50, tpot.p99, itl.p50, itl.p99].map { Format.milliseconds($0) }
         }
         return MarkdownTable.render(header: header, rows: rows)
     }
@@ -146,7 +146,7 @@ public enum BenchReport {
     public static func summaryLines(_ bench: BenchResult) -> [String] {
         var lines: [String] = []
         if let peak = bench.peak {
-            lines.append("Peak: \(Format.grouped(peak.throughputTotal)) total tok/s (\(Format.grouped(peak.throughputOutput)) output) at concurrency \(peak.test.concurrency) (\(peak.test.name)).")
+            lines.append("Peak: \(Format.rate(peak.throughputTotal)) total tok/s (\(Format.rate(peak.throughputOutput)) output) at concurrency \(peak.test.concurrency) (\(peak.test.name)).")
         } else {
             lines.append("Peak: no SCALING or SATURATION level completed.")
         }
@@ -156,11 +156,15 @@ public enum BenchReport {
             lines.append("Saturation point: not reached (no level's total tok/s fell under 1.05x the previous level's).")
         }
         if let baseline = bench.baselineP99 {
-            lines.append("Baseline p99: \(Format.fixed(baseline, decimals: 3)) s (the DEGRADED reference: 2x is \(Format.fixed(2 * baseline, decimals: 3)) s).")
+            lines.append("Baseline p99: \(Format.milliseconds(baseline * 1000)) ms (the DEGRADED reference: 2x is \(Format.milliseconds(2 * baseline * 1000)) ms).")
         }
         let failing = bench.results.filter { $0.status == .failing }
         if !failing.isEmpty {
             lines.append("FAILING: " + failing.map { "\($0.test.name) (\($0.statusReason))" }.joined(separator: "; ") + ".")
+        }
+        let interrupted = bench.results.filter(\.interrupted)
+        if !interrupted.isEmpty {
+            lines.append("INTERRUPTED: " + interrupted.map { "\($0.test.name) (\($0.statusReason))" }.joined(separator: "; ") + "; left out of the peak and saturation point.")
         }
         if let reason = bench.abortReason {
             lines.append("The benchmark stopped after the warmup: \(reason).")
@@ -178,12 +182,17 @@ public enum BenchReport {
                                  .init(name: "Output tok/s", values: levels.map(\.throughputOutput), color: SVGChart.palette[1])])
     }
 
+    /// p50 and p99 against concurrency: in milliseconds while every value is under a second
+    /// (seconds with ticks of 0, 0, 0... said nothing), else in seconds.
     public static func latencyChart(_ bench: BenchResult) -> SVGChart {
         let levels = bench.levelResults
-        return SVGChart(title: "Latency vs Concurrency", xLabel: "Concurrency (SCALING, then SATURATION)", yLabel: "Latency (s)",
+        let inSeconds = levels.contains { $0.latencyP99 >= 1 }
+        let scale = inSeconds ? 1.0 : 1000.0
+        return SVGChart(title: "Latency vs Concurrency", xLabel: "Concurrency (SCALING, then SATURATION)",
+                        yLabel: inSeconds ? "Latency (s)" : "Latency (ms)",
                         categories: levels.map { String($0.test.concurrency) },
-                        series: [.init(name: "p50", values: levels.map(\.latencyP50), color: SVGChart.palette[0]),
-                                 .init(name: "p99", values: levels.map(\.latencyP99), color: SVGChart.palette[2])])
+                        series: [.init(name: "p50", values: levels.map { $0.latencyP50 * scale }, color: SVGChart.palette[0]),
+                                 .init(name: "p99", values: levels.map { $0.latencyP99 * scale }, color: SVGChart.palette[2])])
     }
 
     public static func markdown(_ bench: BenchResult, throughputChart: String, latencyChart: String) -> String {
@@ -231,7 +240,7 @@ public enum BenchReport {
         }
         lines.append("## Status legend")
         lines.append("")
-        for status in [BenchStatus.ok, .degraded, .saturated, .failing] { lines.append("- **\(status.rawValue)**: \(status.meaning)") }
+        for status in [BenchStatus.ok, .degraded, .saturated, .failing, .interrupted] { lines.append("- **\(status.rawValue)**: \(status.meaning)") }
         lines.append("- Rules are phase-relative (paper Table 7): DEGRADED applies in SCALING only; SATURATED in SCALING and SATURATION; SCALING stops at the first SATURATED or FAILING level.")
         lines.append("")
         lines.append("## Measurement")

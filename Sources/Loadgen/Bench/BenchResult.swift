@@ -17,9 +17,9 @@ public struct BenchResult: Sendable {
         self.startedAtWallSeconds = startedAtWallSeconds
     }
 
-    /// The levels that sweep concurrency: SCALING then SATURATION.
+    /// The levels that sweep concurrency, SCALING then SATURATION, that ran to their end.
     public var levelResults: [BenchTestResult] {
-        results.filter { $0.test.phase == .scaling || $0.test.phase == .saturation }
+        results.filter { ($0.test.phase == .scaling || $0.test.phase == .saturation) && !$0.interrupted }
     }
 
     /// The level with the highest total tokens/s.
@@ -34,6 +34,6 @@ public struct BenchResult: Sendable {
 
     /// The BASELINE p99 in seconds, the DEGRADED reference.
     public var baselineP99: Double? {
-        results.first { $0.test.phase == .baseline }.map(\.latencyP99)
+        results.first { $0.test.phase == .baseline && !$0.interrupted }.map(\.latencyP99)
     }
 }

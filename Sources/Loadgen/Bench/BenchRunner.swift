@@ -16,10 +16,11 @@ public enum BenchRunner {
 
     /// Runs every phase. A signal on `signals` ends the current test (its in-flight requests are
     /// cancelled and it is kept, marked interrupted) and the benchmark, with `complete` false.
-    /// `onTest` sees each result as it is made, so a caller can save partial results.
+    /// `onTest` sees each result as it is made, so a caller can save partial results; an error it
+    /// throws (a result file that could not be written) ends the benchmark with that error.
     public static func run(_ config: BenchConfig, signals: SignalWatcher?,
                            onProgress: (Progress) -> Void = { _ in },
-                           onTest: (BenchResult) -> Void = { _ in }) throws(LoadgenError) -> BenchResult {
+                           onTest: (BenchResult) throws(LoadgenError) -> Void = { _ in }) throws(LoadgenError) -> BenchResult {
         try run(config, signals: signals, executor: EngineExecutor(config: config, signals: signals),
                 onProgress: onProgress, onTest: onTest)
     }
@@ -40,7 +41,7 @@ public enum BenchRunner {
     /// The phase logic, over any executor.
     static func run<Executor: TestExecutor>(_ config: BenchConfig, signals: SignalWatcher?, executor: Executor,
                                             onProgress: (Progress) -> Void,
-                                            onTest: (BenchResult) -> Void) throws(LoadgenError) -> BenchResult {
+                                            onTest: (BenchResult) throws(LoadgenError) -> Void) throws(LoadgenError) -> BenchResult {
         try config.validate()
         let started = Clock.monotonicNanoseconds()
         var bench = BenchResult(config: config, environment: .current(), startedAtWallSeconds: Clock.wallSeconds())
@@ -70,10 +71,14 @@ public enum BenchRunner {
                     throughputTotal: result.throughputTotal, previousThroughputTotal: previousThroughput)
                 result.status = status
                 result.statusReason = reason
-                result.interrupted = signal != nil
+                if let signal {
+                    result.interrupted = true
+                    result.status = .interrupted
+                    result.statusReason = "stopped by \(LoadgenError.signalName(signal)) after \(run.requests) of \(test.requests) requests started"
+                }
                 bench.results.append(result)
                 bench.endedAtWallSeconds = Clock.wallSeconds()
-                onTest(bench)
+                try onTest(bench)
                 if let signal {
                     bench.interruptedBySignal = signal
                     break phases

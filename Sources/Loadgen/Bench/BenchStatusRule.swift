@@ -32,7 +32,7 @@ public enum BenchStatusRule {
         return (.ok, reason)
     }
 
-    private static func percent(_ rate: Double) -> String { Format.fixed(rate * 100, decimals: 1) + "%" }
-    private static func milliseconds(_ seconds: Double) -> String { Format.fixed(seconds * 1000, decimals: 1) + " ms" }
-    private static func tokens(_ value: Double) -> String { Format.fixed(value, decimals: 1) }
+    private static func percent(_ rate: Double) -> String { Format.percent(rate) }
+    private static func milliseconds(_ seconds: Double) -> String { Format.milliseconds(seconds * 1000) + " ms" }
+    private static func tokens(_ value: Double) -> String { Format.rate(value) }
 }

@@ -30,7 +30,7 @@ public struct BenchTestResult: Sendable {
     }
     /// Started requests (the seed's num_requests is the requests asked for; with Ctrl-C fewer start).
     public var successRate: Double { run.successRate }
-    /// Tokens per second over the wall-clock duration, first send to last completion.
+    /// Tokens per second over the measured window (`RunResult.durationSeconds`).
     public var throughputTotal: Double { run.throughputTotal }
     public var throughputOutput: Double { run.throughputOutput }
 }

@@ -8,6 +8,8 @@ public struct LatencyBenchmark: Sendable {
     public var headers: [HTTPHeader] = []
     public var requests = 10
     public var warmupRequests = 1
+    /// Or a warmup of this many seconds of sequential requests (then `warmupRequests` is ignored).
+    public var warmupSeconds: Double?
     public var requestTimeoutSeconds = 300.0
 
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
@@ -51,7 +53,10 @@ public struct LatencyBenchmark: Sendable {
         plan.requestTimeoutSeconds = requestTimeoutSeconds
         plan.keepsLatencySamples = true
         var warmup: RunResult?
-        if warmupRequests > 0 {
+        if let warmupSeconds, warmupSeconds > 0 {
+            // Sequential requests for that long, discarded, on the connection the run keeps.
+            plan.warmupSeconds = warmupSeconds
+        } else if warmupRequests > 0 {
             var warmupPlan = plan
             warmupPlan.stop = .requests(warmupRequests)
             let (result, signal) = try LoadRun.run(warmupPlan, signals: signals)
@@ -73,13 +78,15 @@ public struct LatencyBenchmark: Sendable {
                 ("base_url", .string(benchmark.target.url)),
                 ("model", .string(benchmark.workload.model)),
                 ("requests", .int(Int64(benchmark.requests))),
-                ("warmup_requests", .int(Int64(benchmark.warmupRequests))),
+                ("warmup_requests", .int(Int64(benchmark.warmupSeconds == nil ? benchmark.warmupRequests : 0))),
+                ("warmup_sec", benchmark.warmupSeconds.map { .number($0) } ?? .null),
                 ("input_tokens", .string(benchmark.workload.inputTokens.description)),
                 ("output_tokens", .string(benchmark.workload.outputTokens.description)),
                 ("stream", .bool(benchmark.workload.stream)),
             ])),
             ("environment", EnvironmentInfo.current().json),
-            ("successful", .uint(result.run.succeeded)),
+            ("requests", .uint(result.run.requests)),
+            ("succeeded", .uint(result.run.succeeded)),
             ("failed", .uint(result.run.failed)),
             ("errors", .object(result.run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
             ("avg_ms", .number(result.averageMilliseconds, decimals: 3)),
@@ -92,6 +99,7 @@ public struct LatencyBenchmark: Sendable {
             ("prompt_tokens", .uint(result.run.promptTokens)),
             ("completion_tokens", .uint(result.run.completionTokens)),
             ("complete", .bool(result.interruptedBySignal == nil)),
+            ("interrupted", .bool(result.interruptedBySignal != nil)),
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
         ]
         if result.run.streamedResponses > 0 {
@@ -103,9 +111,12 @@ public struct LatencyBenchmark: Sendable {
 
     /// The seed's "Latency Performance" table.
     public static func table(_ benchmark: LatencyBenchmark, _ result: Result) -> String {
-        func ms(_ value: Double) -> String { Format.fixed(value, decimals: 2) + " ms" }
+        func ms(_ value: Double) -> String { Format.milliseconds(value) + " ms" }
+        let warmup = benchmark.warmupSeconds.map { "\(Format.fixed($0, decimals: 3, trimZeros: true)) s of" } ?? "\(benchmark.warmupRequests)"
         var rows: [[String]] = [
-            ["Number of requests", "\(benchmark.requests) (sequential, after \(benchmark.warmupRequests) warmup)"],
+            result.interruptedBySignal == nil
+                ? ["Number of requests", "\(benchmark.requests) (sequential, after \(warmup) warmup)"]
+                : ["Number of requests", "INTERRUPTED after \(result.run.requests) of \(benchmark.requests) (sequential, after \(warmup) warmup)"],
             ["Successful", "\(result.run.succeeded) of \(result.run.requests)"],
             ["Input length", "\(benchmark.workload.inputTokens.description) tokens"],
             ["Output length", "\(benchmark.workload.outputTokens.description) tokens"],

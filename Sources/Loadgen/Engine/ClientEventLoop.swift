@@ -65,6 +65,12 @@ struct ClientEventLoop: ~Copyable {
     private var stopping = false
     private var firstSendNanoseconds: UInt64 = .max
     private var lastCompletionNanoseconds: UInt64 = 0
+    /// When this loop stopped starting requests because the duration ran out (or Ctrl-C): the
+    /// measured window lasts at least until then (see `RunResult.WindowEnd`).
+    private var sendingEndedNanoseconds: UInt64 = 0
+    private var sendingEndedByInterrupt = false
+    /// This loop's share of a warmup given as a request count (`LoadPlan.warmupRequests`).
+    private var warmupRemaining: Int
     private var nextSweepNanoseconds: UInt64 = 0
     private var completedCount = 0
     private var failedCount = 0
@@ -88,8 +94,8 @@ struct ClientEventLoop: ~Copyable {
     /// With a duration: requests still to start before the end may take effect.
     private var minimumRemaining: Int
 
-    init(loop: Int, loops: Int, connections: Int, quota: Int, minimumRequests: Int, plan: borrowing LoadPlanSnapshot, progress: LoopProgress,
-         control: RunControl) throws(SystemError) {
+    init(loop: Int, loops: Int, connections: Int, quota: Int, minimumRequests: Int, warmupRequests: Int = 0,
+         plan: borrowing LoadPlanSnapshot, progress: LoopProgress, control: RunControl) throws(SystemError) {
         // Everything that can throw comes first: a noncopyable value cannot be left half-built.
         let poll = try Epoll(capacity: min(max(connections, 16), 4096))
         var deadline: DeadlineTimer?
@@ -119,6 +125,7 @@ struct ClientEventLoop: ~Copyable {
         durationNanoseconds = plan.durationNanoseconds
         self.quota = quota
         minimumRemaining = minimumRequests
+        warmupRemaining = warmupRequests
         self.progress = progress
         self.control = control
         objectives = plan.objectives
@@ -149,7 +156,10 @@ struct ClientEventLoop: ~Copyable {
         startNanoseconds = now
         warmupEndNanoseconds = now + warmupNanoseconds
         if let durationNanoseconds { endNanoseconds = warmupEndNanoseconds + durationNanoseconds }
-        progress.measuring.store(warmupNanoseconds == 0, ordering: .relaxed)
+        // A warmup by count: the duration starts at the first measured send (far off until then,
+        // yet far from UInt64.max, which the drain arithmetic adds to).
+        if warmupRemaining > 0, durationNanoseconds != nil { endNanoseconds = UInt64.max / 2 }
+        progress.measuring.store(warmupNanoseconds == 0 && warmupRemaining == 0, ordering: .relaxed)
         nextSweepNanoseconds = now + Self.sweepInterval
         if let arrivals {
             schedule = ArrivalSchedule(arrivals, origin: now, loop: loopIndex, loops: loopCount)
@@ -195,10 +205,19 @@ struct ClientEventLoop: ~Copyable {
             }
         }
         publishProgress()
-        result.durationSeconds = lastCompletionNanoseconds > firstSendNanoseconds && firstSendNanoseconds != .max
-            ? Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9 : 0
+        // The measured window: first send to the last response, or to the end of sending when
+        // that is later (a server silent at the end of a --duration run); timeouts, connect
+        // failures and cancellations end requests at times the client chose and stretch nothing.
+        var windowEnd = lastCompletionNanoseconds
+        result.windowEnd = lastCompletionNanoseconds > 0 ? .lastResponse : .nothingMeasured
+        if firstSendNanoseconds != .max, sendingEndedNanoseconds > max(windowEnd, firstSendNanoseconds) {
+            windowEnd = sendingEndedNanoseconds
+            result.windowEnd = sendingEndedByInterrupt ? .interrupted : .endOfSending
+        }
+        result.durationSeconds = windowEnd > firstSendNanoseconds && firstSendNanoseconds != .max
+            ? Double(windowEnd - firstSendNanoseconds) / 1e9 : 0
         result.firstSendNanoseconds = firstSendNanoseconds
-        result.lastCompletionNanoseconds = lastCompletionNanoseconds
+        result.lastCompletionNanoseconds = windowEnd
         result.latencySamples = samples
         if let arrivals {
             result.requestedRate = arrivals.rate
@@ -269,7 +288,11 @@ struct ClientEventLoop: ~Copyable {
     /// scheduled time in open loop.
     @inline(__always)
     private mutating func beginRequest(_ index: Int, startedAt: UInt64, now: UInt64) {
-        let warmup = startedAt < warmupEndNanoseconds
+        var warmup = startedAt < warmupEndNanoseconds
+        if warmupRemaining > 0 {
+            warmupRemaining -= 1
+            warmup = true
+        }
         // Warmup requests are extra: a request count applies to the measured window.
         if quota != .max, !warmup { quota -= 1 }
         inFlight += 1
@@ -285,6 +308,11 @@ struct ClientEventLoop: ~Copyable {
         if now < firstSendNanoseconds {
             firstSendNanoseconds = now
             progress.measuring.store(true, ordering: .relaxed)
+            // A warmup by request count ends here: the duration counts from the first measured send.
+            if warmupEndNanoseconds == startNanoseconds, result.warmupRequests > 0, let durationNanoseconds {
+                endNanoseconds = now &+ durationNanoseconds
+                scheduleOriginNanoseconds = now
+            }
         }
     }
 
@@ -315,6 +343,7 @@ struct ClientEventLoop: ~Copyable {
         while !stopping, !scheduleExhausted {
             let due = schedule.next
             if quota == 0 || (due >= endNanoseconds && minimumRemaining <= 0) {
+                if quota != 0, sendingEndedNanoseconds == 0 { sendingEndedNanoseconds = endNanoseconds }
                 scheduleExhausted = true
                 return
             }
@@ -373,6 +402,7 @@ struct ClientEventLoop: ~Copyable {
     private mutating func beginStopping(now: UInt64) {
         guard !stopping else { return }
         stopping = true
+        sendingEndedNanoseconds = now
         // In-flight requests get the drain time to finish; the sweep cancels what is left.
         endNanoseconds = now
     }
@@ -703,7 +733,8 @@ struct ClientEventLoop: ~Copyable {
         if !slots[index].isWarmup {
             result.failures.add(failure)
             failedCount += 1
-            if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
+            // A timeout or a failed connect ends when the client's timer says, not the server.
+            if failure != .timeout, failure != .connect, now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
             publishProgress()
         }
         if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
@@ -808,6 +839,10 @@ struct ClientEventLoop: ~Copyable {
     /// Ctrl-C or an internal failure: every request in flight is counted as cancelled.
     private mutating func cancelAll() {
         stopping = true
+        if sendingEndedNanoseconds == 0 {
+            sendingEndedNanoseconds = Clock.monotonicNanoseconds()
+            sendingEndedByInterrupt = true
+        }
         for index in 0..<slotCount {
             if slots[index].hasRequestInFlight { cancel(index) }
             closeConnection(index)

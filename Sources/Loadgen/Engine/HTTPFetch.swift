@@ -19,6 +19,8 @@ package enum HTTPFetch {
         case cancelled(url: String)
         /// The body grew past `maximumBodyBytes`.
         case tooLarge(url: String, limit: Int)
+        /// SIGINT or SIGTERM arrived on the watcher while waiting.
+        case interrupted(signal: Int32)
 
         package var description: String {
             switch self {
@@ -28,14 +30,18 @@ package enum HTTPFetch {
             case .closed(let url): "connection closed by \(url) before the answer completed"
             case .cancelled(let url): "request to \(url) cancelled"
             case .tooLarge(let url, let limit): "answer from \(url) larger than \(limit) bytes"
+            case .interrupted(let signal): LoadgenError.interrupted(signal: signal).description
             }
         }
     }
 
     /// GETs `path` on `target`'s host, giving up after `timeoutSeconds`, or at once when
-    /// `cancelWhenReadable` (an eventfd) becomes readable, or when the body passes `maximumBodyBytes`.
+    /// `cancelWhenReadable` (an eventfd) becomes readable, or when the body passes `maximumBodyBytes`;
+    /// with `signals`, a SIGINT or SIGTERM ends the wait at once (a server that accepts and never
+    /// answers would otherwise hold Ctrl-C for the whole timeout).
     package static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
                            timeoutSeconds: Double = 10, cancelWhenReadable: FileDescriptor? = nil,
+                           signals: SignalWatcher? = nil,
                            maximumBodyBytes: Int = .max) throws(FetchError) -> Response {
         let url = "http://\(target.hostHeader)\(path)"
         let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
@@ -50,7 +56,7 @@ package enum HTTPFetch {
         case .connected: break
         case .failed(let errno): throw .connect(host: target.hostHeader, errno: errno)
         case .inProgress:
-            try wait(fd, for: Int16(POLLOUT), until: deadline, cancel: cancelWhenReadable, url: url)
+            try wait(fd, for: Int16(POLLOUT), until: deadline, cancel: cancelWhenReadable, signals: signals, url: url)
             let error = Socket.pendingError(fd)
             guard error == 0 else { throw .connect(host: target.hostHeader, errno: error) }
         }
@@ -65,7 +71,7 @@ package enum HTTPFetch {
             switch outcome {
             case .transferred(let count): sent += count
             case .wouldBlock:
-                try wait(fd, for: Int16(POLLOUT), until: deadline, cancel: cancelWhenReadable, url: url)
+                try wait(fd, for: Int16(POLLOUT), until: deadline, cancel: cancelWhenReadable, signals: signals, url: url)
             case .endOfFile, .failed: throw .closed(url: url)
             }
         }
@@ -73,7 +79,7 @@ package enum HTTPFetch {
         var body: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            try wait(fd, for: Int16(POLLIN), until: deadline, cancel: cancelWhenReadable, url: url)
+            try wait(fd, for: Int16(POLLIN), until: deadline, cancel: cancelWhenReadable, signals: signals, url: url)
             let outcome = buffer.withUnsafeMutableBytes { fd.read(into: $0) }
             switch outcome {
             case .transferred(let count):
@@ -112,20 +118,24 @@ package enum HTTPFetch {
         }
     }
 
-    /// Waits until `fd` is ready for `events`; throws when the deadline passes or `cancel` is readable.
+    /// Waits until `fd` is ready for `events`; throws when the deadline passes, `cancel` is
+    /// readable or a signal arrives on `signals`.
     private static func wait(_ fd: FileDescriptor, for events: Int16, until deadline: UInt64,
-                             cancel: FileDescriptor?, url: String) throws(FetchError) {
+                             cancel: FileDescriptor?, signals: SignalWatcher?, url: String) throws(FetchError) {
         while true {
             let now = Clock.monotonicNanoseconds()
             guard now < deadline else { throw .timedOut(url: url) }
             var entries = [pollfd(fd: fd.rawValue, events: events, revents: 0),
-                           pollfd(fd: cancel?.rawValue ?? -1, events: Int16(POLLIN), revents: 0)]
+                           pollfd(fd: cancel?.rawValue ?? -1, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: signals?.descriptor.rawValue ?? -1, events: Int16(POLLIN), revents: 0)]
             let milliseconds = Int32(min((deadline - now) / 1_000_000 + 1, 1000))
-            let ready = poll(&entries, cancel == nil ? 1 : 2, milliseconds)
-            if ready > 0 {
-                if entries[1].revents != 0 { throw .cancelled(url: url) }
-                return
+            // A negative descriptor is ignored by poll(2), so absent stop sources cost nothing.
+            guard poll(&entries, 3, milliseconds) > 0 else { continue }
+            if entries[1].revents != 0 { throw .cancelled(url: url) }
+            if let signals, entries[2].revents != 0, let signal = signals.wait(milliseconds: 0) {
+                throw .interrupted(signal: signal)
             }
+            if entries[0].revents != 0 { return }
         }
     }
 

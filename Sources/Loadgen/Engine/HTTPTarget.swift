@@ -12,16 +12,25 @@ public struct HTTPTarget: Sendable, Equatable {
         self.path = path
     }
 
-    /// Parses `http://HOST[:PORT][/PATH]`. Other schemes (https included) are refused with a reason.
+    /// Parses `http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]`. The scheme is case-insensitive
+    /// (`HTTP://` too); a fragment is dropped, as curl does, since it names a part of the
+    /// document for the client and is never sent. Other schemes (https included), spaces and
+    /// control characters are refused with a reason.
     public init(url: String) throws(LoadgenError) {
         let prefix = "http://"
-        guard url.hasPrefix(prefix) else {
-            if url.hasPrefix("https://") {
+        let scheme = url.prefix(while: { $0 != ":" }).lowercased()
+        guard scheme == "http", url.dropFirst(scheme.count).hasPrefix("://") else {
+            if scheme == "https", url.dropFirst(scheme.count).hasPrefix("://") {
                 throw .invalidURL(url, reason: "https is not supported; loadgen speaks plain HTTP/1.1 (use http://)")
             }
             throw .invalidURL(url, reason: "only http:// URLs are supported")
         }
-        let rest = url.dropFirst(prefix.count)
+        if url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw .invalidURL(url, reason: "it contains a control character (a tab, line break or NUL)")
+        }
+        if url.contains(" ") { throw .invalidURL(url, reason: "it contains a space (write it as %20)") }
+        var rest = url.dropFirst(prefix.count)
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         var path = String(rest.dropFirst(authority.count))
         if path.isEmpty { path = "/" } else if path.hasPrefix("?") { path = "/" + path }
@@ -63,4 +72,18 @@ public struct HTTPTarget: Sendable, Equatable {
 
     /// The URL again, normalised.
     public var url: String { "http://\(hostHeader)\(path)" }
+
+    /// The path under which an OpenAI-compatible server's `/v1/...` routes live, taking the
+    /// target as a base URL the way users write one: `http://host:8000`, `http://host:8000/`, or
+    /// the OpenAI SDK's `http://host:8000/v1` all give "" (the root); a proxy prefix
+    /// (`http://gw/llm/v1`) gives "/llm". Never ends in "/", so `openAIBasePath + "/v1/models"`
+    /// is always one clean path (appending to "/v1" asked for `/v1/v1/models`).
+    public var openAIBasePath: String {
+        var base = Substring(path)
+        if let query = base.firstIndex(of: "?") { base = base[..<query] }
+        while base.hasSuffix("/") { base = base.dropLast() }
+        if base.hasSuffix("/v1") { base = base.dropLast(3) }
+        while base.hasSuffix("/") { base = base.dropLast() }
+        return String(base)
+    }
 }

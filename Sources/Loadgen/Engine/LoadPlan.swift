@@ -48,6 +48,9 @@ public struct LoadPlan: Sendable {
     public var minimumRequests: Int = 0
     /// Seconds of load before measuring starts; requests started in it are excluded from results.
     public var warmupSeconds: Double = 0
+    /// Or a warmup of this many requests, on the same connections, excluded from results (a
+    /// `--duration` then counts from the first measured send). Not together with `warmupSeconds`.
+    public var warmupRequests: Int = 0
     /// Event-loop threads; each owns a share of the connections. Never more than `concurrency`.
     public var threads: Int = ProcessResources.onlineCPUs
     /// A request with no complete response after this long fails as a timeout (the seeds' 300 s).
@@ -76,6 +79,8 @@ public struct LoadPlan: Sendable {
             guard seconds > 0, seconds.isFinite else { throw .invalidPlan("the duration must be positive") }
         }
         guard warmupSeconds >= 0, warmupSeconds.isFinite else { throw .invalidPlan("the warmup must be zero or positive") }
+        guard warmupRequests >= 0 else { throw .invalidPlan("the warmup request count must be zero or positive") }
+        guard warmupRequests == 0 || warmupSeconds == 0 else { throw .invalidPlan("give a warmup in seconds or in requests, not both") }
         guard requestTimeoutSeconds > 0 else { throw .invalidPlan("the request timeout must be positive") }
         guard connectTimeoutSeconds > 0 else { throw .invalidPlan("the connect timeout must be positive") }
         guard minimumRequests >= 0 else { throw .invalidPlan("the minimum request count must be zero or positive") }
@@ -90,9 +95,9 @@ public struct LoadPlan: Sendable {
         if let workload {
             var count: Int?
             if case .requests(let requests) = stop { count = requests }
-            // A base URL may carry a path (a proxy prefix) in front of /v1/...
-            let base = target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path
-            return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count, pathPrefix: base)
+            // A base URL may carry a path (a proxy prefix) in front of /v1/..., and may end in /v1.
+            return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count,
+                                          pathPrefix: target.openAIBasePath)
         }
         let request = HTTPRequest(method: method, target: target.path, host: target.hostHeader,
                                   headers: headers, body: body, keepAlive: true)

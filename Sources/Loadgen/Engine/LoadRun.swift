@@ -67,7 +67,9 @@ public final class LoadRun: Sendable {
             }
             onProgress(run.progress, run.elapsedSeconds)
         }
-        return (try run.wait(), interruptedBy)
+        var result = try run.wait()
+        result.interruptedBySignal = interruptedBy
+        return (result, interruptedBy)
     }
 
     /// Starts the event loops and returns at once.
@@ -96,6 +98,7 @@ public final class LoadRun: Sendable {
         }
 
         let minimums = Self.split(plan.minimumRequests, into: loops, weights: connections)
+        let warmups = Self.split(plan.warmupRequests, into: loops, weights: connections)
         let startCPU = ProcessResources.cpuMicroseconds()
         let startWall = Clock.monotonicNanoseconds()
         let startUnixSeconds = Clock.wallSeconds()
@@ -108,13 +111,14 @@ public final class LoadRun: Sendable {
             let connectionCount = connections[loop]
             let quota = quotas[loop]
             let minimum = minimums[loop]
+            let warmup = warmups[loop]
             let affinity = plan.cpuAffinity
             do throws(SystemError) {
                 let thread = try Thread {
                     if let affinity { Self.pin(loop: loop, of: loops, to: affinity) }
                     do throws(SystemError) {
                         var eventLoop = try ClientEventLoop(loop: loop, loops: loops, connections: connectionCount, quota: quota, minimumRequests: minimum,
-                                                            plan: snapshot, progress: progress, control: control)
+                                                            warmupRequests: warmup, plan: snapshot, progress: progress, control: control)
                         box.result = eventLoop.run()
                     } catch {
                         box.setupError = error
@@ -187,6 +191,7 @@ public final class LoadRun: Sendable {
             merged.clientCPUUserMicroseconds = endCPU.user - startCPU.user
             merged.clientCPUSystemMicroseconds = endCPU.system - startCPU.system
             merged.concurrency = plan.concurrency
+            merged.workloadKind = plan.workload.map { $0.stream ? .openAIStreamed : .openAI } ?? .http
             merged.objectives = plan.objectives
             merged.threads = results.count
             if merged.firstSendNanoseconds != .max {

@@ -6,9 +6,18 @@ public struct RunResult: Sendable {
     public var requests: UInt64 = 0
     public var succeeded: UInt64 = 0
     public var failures = FailureCounts()
-    /// Wall-clock seconds from the first measured send to the last completion.
-    /// (Not the longest single latency, which the seeds' client reported as the duration.)
+    /// The measured window in seconds: from the first measured send to the last response (a
+    /// success or a failure the server caused), or to the end of sending when that is later
+    /// (`WindowEnd`). Rates divide by it. (Not the longest single latency, which the seeds'
+    /// client reported as the duration.)
     public var durationSeconds: Double = 0
+    /// What ended the measured window.
+    public var windowEnd: WindowEnd = .nothingMeasured
+    /// What was sent: plain HTTP, or an OpenAI workload, streamed or not (`merge` refuses to mix them).
+    public var workloadKind: WorkloadKind = .http
+    /// Set when SIGINT or SIGTERM stopped the run: the result covers the requests until then and
+    /// is not a complete measurement (reports mark it, verdicts and statuses leave it out).
+    public var interruptedBySignal: Int32?
     /// Latency of successful requests, send start to last response byte.
     public var latency = LatencyHistogram()
     /// Streaming responses only (text/event-stream), as `vllm bench serve` defines them:
@@ -57,7 +66,7 @@ public struct RunResult: Sendable {
     /// The plan's concurrency and threads, for reports.
     public var concurrency: Int = 0
     public var threads: Int = 0
-    /// Wall-clock time (Unix seconds) of the first measured send and of the last completion, so
+    /// Wall-clock time (Unix seconds) of the first measured send and of the window's end, so
     /// results from several processes or machines can be merged over the union of their windows.
     /// nil when nothing was measured (or the result was built without `LoadRun`).
     public var startedAtWallSeconds: Double?
@@ -106,6 +115,8 @@ public struct RunResult: Sendable {
         startedAtWallSeconds = [startedAtWallSeconds, other.startedAtWallSeconds].compactMap { $0 }.min()
         endedAtWallSeconds = [endedAtWallSeconds, other.endedAtWallSeconds].compactMap { $0 }.max()
         firstSendNanoseconds = min(firstSendNanoseconds, other.firstSendNanoseconds)
+        if other.lastCompletionNanoseconds > lastCompletionNanoseconds || windowEnd == .nothingMeasured { windowEnd = other.windowEnd }
+        if interruptedBySignal == nil { interruptedBySignal = other.interruptedBySignal }
         lastCompletionNanoseconds = max(lastCompletionNanoseconds, other.lastCompletionNanoseconds)
         if lastCompletionNanoseconds > firstSendNanoseconds, firstSendNanoseconds != .max {
             durationSeconds = Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9
@@ -138,4 +149,37 @@ public struct RunResult: Sendable {
     }
     /// True when every started request is accounted for by exactly one outcome.
     public var countsAddUp: Bool { requests == succeeded + failed }
+
+    /// Requests the server answered or closed on (successes and the failures it caused); the
+    /// rest timed out, could not connect, or were cancelled.
+    public var responses: UInt64 {
+        succeeded + failures.total - failures.timeout - failures.connect - failures.cancelled
+    }
+
+    public enum WorkloadKind: String, Sendable, Equatable, CustomStringConvertible {
+        case http
+        case openAI = "openai"
+        case openAIStreamed = "openai_stream"
+
+        public var description: String {
+            switch self {
+            case .http: "plain HTTP"
+            case .openAI: "non-streamed OpenAI"
+            case .openAIStreamed: "streamed OpenAI"
+            }
+        }
+    }
+
+    /// What ended the measured window, which the rates divide by.
+    public enum WindowEnd: String, Sendable, Equatable {
+        /// The last response (success, HTTP error, close...) came last.
+        case lastResponse = "last_response"
+        /// The --duration ran out while requests were still waiting, and none answered after:
+        /// the window runs to the end of sending, so a server silent at the end is not hidden.
+        case endOfSending = "end_of_sending"
+        /// SIGINT or SIGTERM stopped sending while requests were waiting.
+        case interrupted
+        /// No request got a response and sending never ran out (e.g. every one timed out).
+        case nothingMeasured = "none"
+    }
 }

@@ -24,6 +24,9 @@ public struct OpenAIWorkload: Sendable, Equatable {
     }
 
     public var endpoint: Endpoint = .chat
+    /// The request path in full (vLLM's `--endpoint` under the base URL's path), or nil for the
+    /// endpoint's own path under the target's OpenAI base path.
+    public var requestPath: String?
     public var model: String
     public var inputTokens: TokenCount = .fixed(500)
     public var outputTokens: TokenCount = .fixed(100)
@@ -149,7 +152,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
         if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             allHeaders.append(HTTPHeader("Content-Type", "application/json"))
         }
-        let request = HTTPRequest(method: "POST", target: pathPrefix + endpoint.path, host: host, headers: allHeaders,
+        let request = HTTPRequest(method: "POST", target: requestPath ?? pathPrefix + endpoint.path, host: host, headers: allHeaders,
                                   body: Array(body.utf8))
         let bytes: [UInt8]
         do { bytes = try request.serialized() } catch { throw .invalidRequest("a header contains a line break or NUL") }

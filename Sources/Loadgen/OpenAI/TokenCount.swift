@@ -22,6 +22,15 @@ public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `vllm bench serve`'s random lengths: `--random-input-len L` with `--random-range-ratio R`
+    /// draws uniformly from [floor(L * (1 - R)), ceil(L * (1 + R))] (vLLM's `get_sampling_params`;
+    /// R in [0, 1)), never below `minimum` (vLLM keeps output lengths at least 1).
+    public static func vLLMRange(length: Int, ratio: Double, minimum: Int = 1) -> TokenCount {
+        let low = max(Int((Double(length) * (1 - ratio)).rounded(.down)), minimum)
+        let high = max(Int((Double(length) * (1 + ratio)).rounded(.up)), low)
+        return low == high ? .fixed(low) : .uniform(low...high)
+    }
+
     /// The largest count it can give.
     public var upperBound: Int {
         switch self {
@@ -30,7 +39,7 @@ public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    var isFixed: Bool { if case .fixed = self { true } else { false } }
+    public var isFixed: Bool { if case .fixed = self { true } else { false } }
 
     func draw(_ generator: inout SeededGenerator) -> Int {
         switch self {

@@ -23,6 +23,8 @@ public enum SeedProtocol {
     public static let validationWarmupSeconds = 1.0
     /// Never fewer requests than the seed per level.
     public static let validationMinimumRequests = 1000
+    /// How long a started echo server may take to print its address.
+    public static let echoServerStartSeconds = 10.0
     /// Headroom under this factor means the client may distort the measurement.
     public static let sufficientHeadroomFactor = 10.0
 

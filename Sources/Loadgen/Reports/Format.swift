@@ -40,6 +40,33 @@ package enum Format {
         return grouped(UInt64(value.rounded()))
     }
 
+    // The one rule every report follows for the numbers people read (text, Markdown, charts),
+    // so one line never mixes `52956.1 req/s` with `24,604,697 tok/s`:
+    // - rates, throughputs and other quantities: whole and grouped from 100 up (52,956 req/s,
+    //   24,604,697 tok/s), one decimal from 10 (52.3), two below (5.48, 0.07);
+    // - times: milliseconds with two decimals (16.70 ms), three below 0.1 ms (0.042 ms);
+    // - shares: percent with one decimal (99.5%).
+    // JSON keeps full precision; these are for reading.
+
+    /// A rate or quantity by the report rule: "52,956", "52.3", "5.48".
+    package static func rate(_ value: Double) -> String {
+        guard value.isFinite else { return fixed(value, decimals: 0) }
+        let size = abs(value)
+        if size >= 99.5 { return value < 0 ? "-" + grouped(size) : grouped(size) }
+        if size >= 9.995 { return fixed(value, decimals: 1) }
+        return fixed(value, decimals: 2)
+    }
+
+    /// A time in milliseconds by the report rule: "16.70", "0.042" (no unit).
+    package static func milliseconds(_ value: Double) -> String {
+        fixed(value, decimals: abs(value) < 0.0995 && value != 0 ? 3 : 2)
+    }
+
+    /// A fraction 0...1 as a percentage by the report rule: "99.5%".
+    package static func percent(_ fraction: Double) -> String {
+        fixed(fraction * 100, decimals: 1) + "%"
+    }
+
     /// Right-aligns `text` in `width` columns.
     package static func padLeft(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text

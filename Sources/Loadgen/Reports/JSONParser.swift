@@ -201,6 +201,11 @@ extension JSONValue {
         }
     }
 
+    package var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

@@ -26,6 +26,17 @@ package enum ResultFiles {
         return stem
     }
 
+    /// Makes sure results can be written into `directory` before anything is measured: creates
+    /// it, writes and removes a probe file. An unwritable directory used to be found only after
+    /// the whole benchmark had run.
+    package static func checkWritable(_ directory: String) throws(SystemError) {
+        try TextFile.makeDirectory(directory)
+        let dir = directory.hasSuffix("/") ? directory : directory + "/"
+        let probe = dir + ".loadgen-write-check-\(getpid())"
+        try TextFile.writeAtomically("", to: probe)
+        unlink(probe)
+    }
+
     /// Writes validate_*.json, validate_*.md and its two SVG charts into `directory`.
     package static func writeValidation(_ result: ValidationResult, directory: String) throws(SystemError) -> (json: String, markdown: String) {
         try TextFile.makeDirectory(directory)

@@ -38,6 +38,16 @@ public struct RunMerge: Sendable {
         if let index = parts.firstIndex(where: { $0.objectives != parts[0].objectives }) {
             throw .differentObjectives(part: index)
         }
+        if let index = parts.firstIndex(where: { $0.workloadKind != parts[0].workloadKind }) {
+            throw .differentWorkloads(part: index, kind: parts[index].workloadKind.description, firstKind: parts[0].workloadKind.description)
+        }
+        // The same file twice would double every count; a start to the microsecond with the same
+        // counts is no coincidence between two machines.
+        for (index, part) in parts.enumerated() {
+            if let earlier = parts[..<index].firstIndex(where: { Self.sameMeasurement($0, part) }) {
+                throw .duplicate(part: index, of: earlier)
+            }
+        }
         var merged = RunResult()
         for part in parts {
             merged.merge(part)
@@ -74,6 +84,11 @@ public struct RunMerge: Sendable {
         self.result = merged
         spanSeconds = windows.isEmpty ? 0 : (windows.map(\.end).max()! - windows[0].start)
         windowsAreContiguous = contiguous
+    }
+
+    static func sameMeasurement(_ a: RunResult, _ b: RunResult) -> Bool {
+        a.startedAtWallSeconds != nil && a.startedAtWallSeconds == b.startedAtWallSeconds && a.endedAtWallSeconds == b.endedAtWallSeconds
+            && a.requests == b.requests && a.succeeded == b.succeeded && a.failed == b.failed
     }
 
     /// `RunReport.json` of the merged result, plus `merged_from`: the names of the parts.

@@ -8,6 +8,10 @@ public enum RunReport {
         var errors: [(String, JSONValue)] = []
         for row in result.failures.byClass { errors.append((row.failure.name, .uint(row.count))) }
         var members = runMembers(result, summary: summary, errors: errors)
+        members.insert(("window_end", .string(result.windowEnd.rawValue)), at: 6)
+        members.insert(("workload", .string(result.workloadKind.rawValue)), at: 0)
+        members.append(("interrupted", .bool(result.interruptedBySignal != nil)))
+        members.append(("interrupted_by", result.interruptedBySignal.map { .string(LoadgenError.signalName($0)) } ?? .null))
         members.append(("goodput_rps", .number(result.goodputRequestsPerSecond, decimals: 3)))
         members.append(("good_requests", .uint(result.goodRequests)))
         if let objectives = result.objectives {
@@ -65,7 +69,7 @@ public enum RunReport {
             ("errors", .object(errors)),
             ("success_rate", .number(result.successRate, decimals: 6)),
             ("duration_sec", .number(result.durationSeconds, decimals: 6)),
-            // Wall clock (Unix seconds) of the first measured send and the last completion.
+            // Wall clock (Unix seconds) of the measured window: the first measured send and its end.
             ("started_at", result.startedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null),
             ("ended_at", result.endedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null),
             ("requests_per_sec", .number(result.requestsPerSecond, decimals: 3)),
@@ -109,56 +113,101 @@ public enum RunReport {
         return parts.joined(separator: ", ")
     }
 
+    /// The streaming table's columns after the name: statistic and its value in milliseconds.
+    public struct StreamingColumns: Sendable, Equatable {
+        /// Percentiles to show after the mean (vLLM's `--metric-percentiles`).
+        public var percentiles: [Double]
+        /// Rows, by vLLM's metric names: ttft, tpot, itl, e2el (`--percentile-metrics`).
+        public var metrics: [String]
+        public init(percentiles: [Double] = [50, 90, 95, 99], metrics: [String] = ["ttft", "tpot", "itl", "e2el"]) {
+            self.percentiles = percentiles
+            self.metrics = metrics
+        }
+    }
+
+    /// "p99", "p99.9": a percentile's column name (vLLM's `p{P}` naming).
+    public static func percentileName(_ p: Double) -> String {
+        "p" + (p == p.rounded() ? String(Int(p)) : Format.fixed(p, decimals: 3, trimZeros: true))
+    }
+
+    /// The histogram of a vLLM metric name (ttft, tpot, itl, e2el), or nil.
+    public static func histogram(_ result: RunResult, metric: String) -> LatencyHistogram? {
+        switch metric {
+        case "ttft": result.timeToFirstToken
+        case "tpot": result.timePerOutputToken
+        case "itl": result.interTokenLatency
+        case "e2el": result.latency
+        default: nil
+        }
+    }
+
+    /// The duration line's words for what ended the measured window.
+    static func windowText(_ result: RunResult) -> String {
+        switch result.windowEnd {
+        case .lastResponse: "first send to last response"
+        case .endOfSending: "first send to the end of sending: no response came after it"
+        case .interrupted: "first send to the interruption"
+        case .nothingMeasured: "no response arrived"
+        }
+    }
+
+    /// Why nothing succeeded, in words: every answer was an error, or none came.
+    static func noSuccessText(_ result: RunResult) -> String {
+        let classes = result.failures.byClass.map { "\($0.failure.name) \(Format.grouped($0.count))" }.joined(separator: ", ")
+        if result.responses == 0 {
+            return "no request completed: no response arrived (\(classes))"
+        }
+        return "no request succeeded: every response was an error (\(classes))"
+    }
+
     /// A readable summary of one run.
-    public static func text(_ result: RunResult, url: String) -> String {
+    public static func text(_ result: RunResult, url: String, streaming: StreamingColumns = StreamingColumns()) -> String {
         let summary = LatencySummary(result.latency)
-        func ms(_ value: Double) -> String { Format.fixed(value, decimals: value < 10 ? 3 : 2) }
+        func ms(_ value: Double) -> String { Format.milliseconds(value) }
         var lines: [String] = []
         lines.append("loadgen run \(url)")
+        let duration = "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (\(windowText(result)))"
         if result.requestedRate > 0 {
-            lines.append("  open loop at \(Format.fixed(result.requestedRate, decimals: 1)) req/s, at most \(result.concurrency) in flight, threads \(result.threads), "
-                + "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (first send to last completion)")
+            lines.append("  open loop at \(Format.rate(result.requestedRate)) req/s, at most \(Format.grouped(UInt64(result.concurrency))) in flight, threads \(result.threads), " + duration)
         } else {
-            lines.append("  concurrency \(result.concurrency), threads \(result.threads), "
-                + "duration \(Format.fixed(result.durationSeconds, decimals: 3)) s (first send to last completion)")
+            lines.append("  concurrency \(Format.grouped(UInt64(result.concurrency))), threads \(result.threads), " + duration)
+        }
+        if let signal = result.interruptedBySignal {
+            lines.append("  INTERRUPTED by \(LoadgenError.signalName(signal)): a partial measurement of the requests until then")
         }
         lines.append("")
-        let rate = result.requests > 0 ? Format.fixed(result.successRate * 100, decimals: 2) : "0.00"
-        lines.append("  requests     \(Format.grouped(result.requests)) started, \(Format.grouped(result.succeeded)) succeeded (\(rate)%), \(Format.grouped(result.failed)) failed")
-        var throughput = "  throughput   \(Format.fixed(result.requestsPerSecond, decimals: 1)) req/s"
+        lines.append("  requests     \(Format.grouped(result.requests)) started, \(Format.grouped(result.succeeded)) succeeded (\(Format.percent(result.successRate))), \(Format.grouped(result.failed)) failed")
+        if result.succeeded == 0, result.requests > 0 {
+            lines.append("               " + noSuccessText(result))
+        }
+        var throughput = "  throughput   \(Format.rate(result.requestsPerSecond)) req/s"
         if result.promptTokens > 0 || result.completionTokens > 0 {
-            throughput += ", \(Format.grouped(result.throughputTotal)) tok/s total, \(Format.grouped(result.throughputOutput)) tok/s output"
+            throughput += ", \(Format.rate(result.throughputTotal)) tok/s total, \(Format.rate(result.throughputOutput)) tok/s output"
         }
         lines.append(throughput)
         if result.requestedRate > 0 {
             let lag = LatencySummary(result.sendLag)
-            lines.append("  arrivals     requested \(Format.fixed(result.requestedRate, decimals: 1)) req/s, achieved \(Format.fixed(result.achievedRate, decimals: 1)) req/s; "
+            lines.append("  arrivals     requested \(Format.rate(result.requestedRate)) req/s, achieved \(Format.rate(result.achievedRate)) req/s; "
                 + "send lag ms p50 \(ms(lag.p50))  p99 \(ms(lag.p99))  max \(ms(lag.max))")
             lines.append("               (latency counts from each request's scheduled send time)")
         }
         if let objectives = result.objectives, !objectives.isEmpty {
-            lines.append("  goodput      \(Format.fixed(result.goodputRequestsPerSecond, decimals: 1)) req/s: \(Format.grouped(result.goodRequests)) of \(Format.grouped(result.requests)) requests met "
+            lines.append("  goodput      \(Format.rate(result.goodputRequestsPerSecond)) req/s: \(Format.grouped(result.goodRequests)) of \(Format.grouped(result.requests)) requests met "
                 + objectiveText(objectives))
         }
         if result.requestedOutputTokens > 0 {
             let shortfall = result.requestedOutputTokens > result.completionTokens
-                ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) * 100 : 0
+                ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) : 0
             lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested ~\(Format.grouped(result.requestedPromptTokens))), "
                 + "output \(Format.grouped(result.completionTokens)) (requested \(Format.grouped(result.requestedOutputTokens)), "
-                + "shortfall \(Format.fixed(shortfall, decimals: 1))%)")
+                + "shortfall \(Format.percent(shortfall)))")
         }
         if result.latency.count > 0 {
             lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")
             lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")
         }
         if result.streamedResponses > 0 {
-            lines.append("  streaming    \(Format.grouped(result.streamedResponses)) responses    mean      p50      p90      p95      p99  (ms)")
-            for (name, histogram) in [("TTFT", result.timeToFirstToken), ("TPOT", result.timePerOutputToken),
-                                      ("ITL", result.interTokenLatency), ("E2E", result.latency)] {
-                let row = LatencySummary(histogram)
-                lines.append("               " + Format.padRight(name, 20)
-                    + [row.mean, row.p50, row.p90, row.p95, row.p99].map { Format.padLeft(ms($0), 9) }.joined())
-            }
+            lines += streamingTable(result, columns: streaming)
         }
         lines.append("  connections  \(Format.grouped(result.connectionsOpened)) opened")
         if result.failed > 0 {
@@ -181,5 +230,24 @@ public enum RunReport {
             + "(user \(Format.fixed(Double(result.clientCPUUserMicroseconds) / 1e6, decimals: 2)) s, "
             + "sys \(Format.fixed(Double(result.clientCPUSystemMicroseconds) / 1e6, decimals: 2)) s)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The streaming rows: a header of right-aligned column names, then each metric's values,
+    /// every value ending in the same column as its name (the header used to be built with a
+    /// different width than the rows, which put every value one column right of its name).
+    static func streamingTable(_ result: RunResult, columns: StreamingColumns) -> [String] {
+        let labelWidth = 20
+        let columnWidth = 9
+        let indent = "               "
+        let names = ["mean"] + columns.percentiles.map(percentileName)
+        var lines = ["  streaming    \(Format.grouped(result.streamedResponses)) streamed responses, in ms"]
+        lines.append(indent + Format.padRight("", labelWidth) + names.map { Format.padLeft($0, columnWidth) }.joined())
+        let titles = ["ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2el": "E2E"]
+        for metric in columns.metrics {
+            guard let histogram = histogram(result, metric: metric) else { continue }
+            let values = [histogram.meanNanoseconds / 1e6] + columns.percentiles.map { Double(histogram.valueAtPercentile($0)) / 1e6 }
+            lines.append(indent + Format.padRight(titles[metric] ?? metric, labelWidth) + values.map { Format.padLeft(Format.milliseconds($0), columnWidth) }.joined())
+        }
+        return lines
     }
 }

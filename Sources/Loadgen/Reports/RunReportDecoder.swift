@@ -37,6 +37,15 @@ public enum RunReportDecoder {
             throw .inconsistent("latency_histogram holds \(result.latency.count) latencies for \(result.succeeded) successful requests")
         }
         result.durationSeconds = try number(json, "duration_sec")
+        if let text = json["window_end"]?.stringValue {
+            guard let end = RunResult.WindowEnd(rawValue: text) else { throw .badField("window_end", expected: "last_response, end_of_sending, interrupted or none") }
+            result.windowEnd = end
+        } else if result.durationSeconds > 0 {
+            result.windowEnd = .lastResponse
+        }
+        if json["interrupted"]?.boolValue == true {
+            result.interruptedBySignal = json["interrupted_by"]?.stringValue == "SIGTERM" ? 15 : 2
+        }
         try readWindow(json, into: &result)
         result.promptTokens = try count(json, "prompt_tokens")
         result.completionTokens = try count(json, "completion_tokens")
@@ -82,6 +91,13 @@ public enum RunReportDecoder {
             result.timeToFirstToken = try histogram(json, "ttft_histogram")
             result.timePerOutputToken = try histogram(json, "tpot_histogram")
             result.interTokenLatency = try histogram(json, "itl_histogram")
+        }
+        if let text = json["workload"]?.stringValue {
+            guard let kind = RunResult.WorkloadKind(rawValue: text) else { throw .badField("workload", expected: "http, openai or openai_stream") }
+            result.workloadKind = kind
+        } else {
+            // Files from before the field: what they carry tells.
+            result.workloadKind = result.streamedResponses > 0 ? .openAIStreamed : result.requestedOutputTokens > 0 ? .openAI : .http
         }
         return result
     }

@@ -37,7 +37,8 @@ public struct SVGChart: Sendable {
 
     /// The SVG document.
     public func render() -> String {
-        let left = 90.0, right = 30.0, top = 50.0, bottom = 70.0
+        // The legend has its own row between the title and the plot, so it never covers data.
+        let left = 90.0, right = 30.0, top = 70.0, bottom = 70.0
         let plotWidth = Double(width) - left - right
         let plotHeight = Double(height) - top - bottom
         let tops = series.flatMap { line in
@@ -55,11 +56,13 @@ public struct SVGChart: Sendable {
         var svg = #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(width)" height="\#(height)" viewBox="0 0 \#(width) \#(height)" font-family="sans-serif" font-size="12">"#
         svg += "\n" + #"<rect width="100%" height="100%" fill="white"/>"#
         svg += "\n" + #"<text x="\#(f(Double(width) / 2))" y="28" text-anchor="middle" font-size="16" font-weight="bold">\#(Self.escape(title))</text>"#
-        var tick = 0.0
-        while tick <= yMax * 1.0001 {
+        var tickIndex = 0.0
+        while tickIndex * step <= yMax * 1.0001 {
+            // Multiplied, not summed, so 0.1 + 0.1 + 0.1 does not drift to 0.30000000000000004.
+            let tick = tickIndex * step
             svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(y(tick)))" x2="\#(f(left + plotWidth))" y2="\#(f(y(tick)))" stroke="gainsboro"/>"#
-            svg += "\n" + #"<text x="\#(f(left - 8))" y="\#(f(y(tick) + 4))" text-anchor="end">\#(Self.label(tick))</text>"#
-            tick += step
+            svg += "\n" + #"<text x="\#(f(left - 8))" y="\#(f(y(tick) + 4))" text-anchor="end">\#(Self.tickLabel(tick, step: step))</text>"#
+            tickIndex += 1
         }
         svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(top))" x2="\#(f(left))" y2="\#(f(top + plotHeight))" stroke="black"/>"#
         svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(top + plotHeight))" x2="\#(f(left + plotWidth))" y2="\#(f(top + plotHeight))" stroke="black"/>"#
@@ -80,9 +83,12 @@ public struct SVGChart: Sendable {
                 }
                 svg += "\n" + #"<circle cx="\#(f(x(index)))" cy="\#(f(y(value)))" r="4" fill="\#(line.color)"><title>\#(Self.escape(line.name)) \#(Self.escape(categories[index])): \#(Self.label(value))</title></circle>"#
             }
-            let legendY = top + 14 + Double(seriesIndex) * 18
-            svg += "\n" + #"<rect x="\#(f(left + plotWidth - 150))" y="\#(f(legendY - 9))" width="12" height="12" fill="\#(line.color)"/>"#
-            svg += "\n" + #"<text x="\#(f(left + plotWidth - 132))" y="\#(f(legendY + 1))">\#(Self.escape(line.name))</text>"#
+            // Legend entries side by side in the row above the plot, right-aligned to it.
+            let legendY = top - 18
+            let entryWidth = 130.0
+            let legendX = left + plotWidth - entryWidth * Double(series.count - seriesIndex)
+            svg += "\n" + #"<rect x="\#(f(legendX))" y="\#(f(legendY - 9))" width="12" height="12" fill="\#(line.color)"/>"#
+            svg += "\n" + #"<text x="\#(f(legendX + 18))" y="\#(f(legendY + 1))">\#(Self.escape(line.name))</text>"#
         }
         svg += "\n</svg>\n"
         return svg
@@ -98,9 +104,20 @@ public struct SVGChart: Sendable {
         return power * 10
     }
 
-    static func label(_ value: Double) -> String {
-        if value >= 1000 { return Format.grouped(value) }
-        return Format.fixed(value, decimals: value < 10 ? 2 : 1, trimZeros: true)
+    /// A value in a tooltip, by the reports' rule.
+    static func label(_ value: Double) -> String { Format.rate(value) }
+
+    /// A y-axis tick: as many decimals as the step needs (a step of 0.002 shows 0.002, 0.004...,
+    /// where two fixed decimals printed every tick as "0"), thousands grouped.
+    static func tickLabel(_ value: Double, step: Double) -> String {
+        var decimals = 0
+        var scaled = step
+        while decimals < 9, abs(scaled - scaled.rounded()) > 1e-9 * max(1, abs(scaled)) {
+            scaled *= 10
+            decimals += 1
+        }
+        if decimals == 0, value >= 1000 { return Format.grouped(value) }
+        return Format.fixed(value, decimals: decimals)
     }
 
     static func escape(_ text: String) -> String {

@@ -19,7 +19,8 @@ enum MetricsFetch {
                                          cancelWhenReadable: cancelWhenReadable, maximumBodyBytes: maximumBodyBytes)
         } catch {
             switch error {
-            case .cancelled: return nil
+            // No signal watcher is passed, so `.interrupted` cannot happen; treat it as a stop.
+            case .cancelled, .interrupted: return nil
             case .connect(_, let errno): return .failure(.connect(errno: errno))
             case .timedOut: return .failure(.timedOut(seconds: timeoutSeconds))
             case .malformed(_, let wire): return .failure(.malformedHTTP(wire))

@@ -65,7 +65,8 @@ package final class ServerRestarter: @unchecked Sendable {
             }
             if now >= probeAfter {
                 probeAfter = now + 1_000_000_000
-                let answer = Self.probe(target, headers: headers)
+                let answer: (ready: Bool, description: String)
+                do { answer = try Self.probe(target, headers: headers, signals: signals) } catch { throw .interrupted(error.signal) }
                 if answer.ready, child.map({ $0.isRunning || $0.exitCode == 0 }) ?? true { return waited }
                 last = answer.description
             }
@@ -85,16 +86,20 @@ package final class ServerRestarter: @unchecked Sendable {
         child = nil
     }
 
-    /// GET /health, then /v1/models: ready on the first 200.
-    static func probe(_ target: HTTPTarget, headers: [HTTPHeader]) -> (ready: Bool, description: String) {
-        let base = target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path
+    /// A signal that ended a probe.
+    struct ProbeInterrupted: Error { let signal: Int32 }
+
+    /// GET /health, then /v1/models: ready on the first 200. A signal ends it at once.
+    static func probe(_ target: HTTPTarget, headers: [HTTPHeader], signals: SignalWatcher? = nil) throws(ProbeInterrupted) -> (ready: Bool, description: String) {
+        let base = target.openAIBasePath
         var description = ""
         for path in [base + "/health", base + "/v1/models"] {
             do {
-                let answer = try HTTPFetch.get(target, path: path, headers: headers, timeoutSeconds: 5)
+                let answer = try HTTPFetch.get(target, path: path, headers: headers, timeoutSeconds: 5, signals: signals)
                 if answer.status == 200 { return (true, "HTTP 200 from \(path)") }
                 description = "HTTP \(answer.status) from \(path)"
             } catch {
+                if case .interrupted(let signal) = error { throw ProbeInterrupted(signal: signal) }
                 description = "\(error)"
             }
         }

@@ -96,11 +96,13 @@ public struct SweepComparison: Sendable {
 
     public var markdown: String {
         let header = ["Concurrency", "A mean ± 95% CI", "B mean ± 95% CI", "Diff", "Change", "Welch p", "CIs overlap", "CoV B/A"]
+        let inMilliseconds = metric.hasSuffix("_ms")
+        func format(_ value: Double) -> String { inMilliseconds ? Format.milliseconds(value) : Format.rate(value) }
         let rows = rows.map { row in
             [String(row.concurrency),
-             SweepReport.meanWithInterval(row.a, decimals: 1),
-             SweepReport.meanWithInterval(row.b, decimals: 1),
-             Format.fixed(row.difference, decimals: 1),
+             SweepReport.meanWithInterval(row.a, format: format),
+             SweepReport.meanWithInterval(row.b, format: format),
+             format(row.difference),
              row.percentChange.map { ($0 >= 0 ? "+" : "") + Format.fixed($0, decimals: 2) + "%" } ?? "n/a",
              row.welch.pValue.map { $0 < 0.0001 ? "<0.0001" : Format.fixed($0, decimals: 4) } ?? "n/a",
              row.intervalsOverlap ? "yes" : "no",

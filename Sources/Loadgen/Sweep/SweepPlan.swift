@@ -15,6 +15,8 @@ public struct SweepPlan: Sendable {
     public var durationPerLevel: Double?
     /// Requests sent and discarded at the start of each run.
     public var warmupRequests = 10
+    /// Or seconds of load discarded at the start of each run (then `warmupRequests` is ignored).
+    public var warmupSeconds: Double?
     /// Seconds between runs.
     public var cooldownSeconds = 60.0
     /// Run through /bin/sh before every run; the sweep then waits until the server is ready.

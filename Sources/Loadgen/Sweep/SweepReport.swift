@@ -25,11 +25,13 @@ public enum SweepReport {
         level.result.streamedResponses > 0 ? Double(nanoseconds(level.result)) / 1e6 : nil
     }
 
-    /// The runs' values of `metric` at each level, in level order.
+    /// The runs' values of `metric` at each level, in level order. A level a signal cut short is
+    /// a fragment, not a run of that level, and is left out.
     public static func statistics(_ sweep: SweepResult, _ metric: Metric) -> [(concurrency: Int, statistics: SampleStatistics)] {
         sweep.plan.levels.enumerated().compactMap { position, concurrency in
             let values = sweep.runs.compactMap { run -> Double? in
-                guard position < run.levels.count, run.levels[position].concurrency == concurrency else { return nil }
+                guard position < run.levels.count, run.levels[position].concurrency == concurrency,
+                      run.levels[position].result.interruptedBySignal == nil else { return nil }
                 return metric.value(run.levels[position])
             }
             return values.isEmpty ? nil : (concurrency, SampleStatistics(values))
@@ -115,7 +117,8 @@ public enum SweepReport {
             ("runs", .int(Int64(plan.runs))),
             ("requests_per_level", plan.requestsPerLevel.map { .int(Int64($0)) } ?? .null),
             ("duration_per_level_sec", plan.durationPerLevel.map { .number($0) } ?? .null),
-            ("warmup_requests", .int(Int64(plan.warmupRequests))),
+            ("warmup_requests", .int(Int64(plan.warmupSeconds == nil ? plan.warmupRequests : 0))),
+            ("warmup_sec", plan.warmupSeconds.map { .number($0) } ?? .null),
             ("cooldown_sec", .number(plan.cooldownSeconds)),
             ("restart_cmd", plan.restartCommand.map { .string($0) } ?? .null),
             ("ready_timeout_sec", .number(plan.readyTimeoutSeconds)),
@@ -127,11 +130,12 @@ public enum SweepReport {
         ])
     }
 
-    /// "1,234.5 ± 12.3" (mean ± 95% CI half-width), or the mean alone for one run.
-    static func meanWithInterval(_ statistics: SampleStatistics, decimals: Int) -> String {
-        let mean = Format.fixed(statistics.mean, decimals: decimals)
+    /// "3,953,060 ± 56,399" (mean ± 95% CI half-width) by the reports' number rule (`format`),
+    /// or the mean alone for one run.
+    static func meanWithInterval(_ statistics: SampleStatistics, format: (Double) -> String = Format.rate) -> String {
+        let mean = format(statistics.mean)
         guard let half = statistics.confidenceHalfWidth() else { return mean }
-        return mean + " ± " + Format.fixed(half, decimals: decimals)
+        return mean + " ± " + format(half)
     }
 
     /// The seeds' table: Concurrent | Throughput (mean ± 95% CI) | p99 Latency | CoV, then the
@@ -147,13 +151,13 @@ public enum SweepReport {
         for (index, row) in total.enumerated() {
             rows.append([
                 Format.grouped(UInt64(row.concurrency)),
-                meanWithInterval(row.statistics, decimals: 0) + " tok/s",
-                Format.fixed(p99[index].statistics.mean / 1000, decimals: 2) + "s",
-                row.statistics.coefficientOfVariation.map { Format.fixed($0 * 100, decimals: 2) + "%" } ?? "n/a",
+                meanWithInterval(row.statistics) + " tok/s",
+                Format.milliseconds(p99[index].statistics.mean) + " ms",
+                row.statistics.coefficientOfVariation.map { Format.percent($0) } ?? "n/a",
                 String(row.statistics.count),
-                Format.fixed(output[index].statistics.mean, decimals: 1),
-                Format.fixed(rate[index].statistics.mean, decimals: 2),
-                Format.fixed(success[index].statistics.mean * 100, decimals: 1) + "%",
+                Format.rate(output[index].statistics.mean),
+                Format.rate(rate[index].statistics.mean),
+                Format.percent(success[index].statistics.mean),
             ])
         }
         return MarkdownTable.render(header: header, rows: rows)
@@ -181,12 +185,12 @@ public enum SweepReport {
         let levelSeries = series(sweep)
         var lines: [String] = []
         if let peak = levelSeries.peakIndex {
-            lines.append("Peak: \(Format.grouped(levelSeries.means[peak])) mean total tok/s at concurrency \(levelSeries.levels[peak]).")
+            lines.append("Peak: \(Format.rate(levelSeries.means[peak])) mean total tok/s at concurrency \(levelSeries.levels[peak]).")
         }
         if let saturation = levelSeries.saturationIndex {
             lines.append("Saturation point: concurrency \(levelSeries.levels[saturation]) (mean total tok/s under 1.05x the previous level's).")
             if let spread = levelSeries.plateauRelativeRange {
-                lines.append("Plateau from concurrency \(levelSeries.levels[saturation - 1]): relative range (max - min) / mean of the level means \(Format.fixed(spread * 100, decimals: 2))%.")
+                lines.append("Plateau from concurrency \(levelSeries.levels[saturation - 1]): relative range (max - min) / mean of the level means \(Format.percent(spread)).")
             }
         } else if !levelSeries.levels.isEmpty {
             lines.append("Saturation point: not reached (every level's mean grew by 5% or more).")
@@ -194,7 +198,7 @@ public enum SweepReport {
         if let reason = sweep.abortReason {
             lines.append("The sweep stopped early: \(reason).")
         } else if !sweep.complete {
-            lines.append("The sweep was interrupted: the statistics cover the runs so far (\"complete\": false).")
+            lines.append("The sweep was interrupted: the statistics cover the levels completed so far; the cut-short level is left out (\"complete\": false).")
         }
         return lines
     }
@@ -213,15 +217,16 @@ public enum SweepReport {
         if plan.workload.stream {
             let rows = statistics(sweep, metrics[6]).enumerated().map { index, row -> [String] in
                 let tpot = statistics(sweep, metrics[8])
-                return [String(row.concurrency), meanWithInterval(row.statistics, decimals: 2),
-                        index < tpot.count ? meanWithInterval(tpot[index].statistics, decimals: 2) : "n/a"]
+                return [String(row.concurrency), meanWithInterval(row.statistics, format: Format.milliseconds),
+                        index < tpot.count ? meanWithInterval(tpot[index].statistics, format: Format.milliseconds) : "n/a"]
             }
             if !rows.isEmpty {
                 lines += ["## Streaming", "", MarkdownTable.render(header: ["Concurrency", "TTFT p50 (ms)", "TPOT p50 (ms)"], rows: rows), ""]
             }
         }
         lines += ["## Configuration", ""]
-        lines.append("- Requests per level: \(plan.requestsPerLevel.map(String.init) ?? "duration \(Format.fixed(plan.durationPerLevel ?? 0, decimals: 1, trimZeros: true)) s"); warmup \(plan.warmupRequests) requests per run; cooldown \(Format.fixed(plan.cooldownSeconds, decimals: 0)) s between runs")
+        let warmup = plan.warmupSeconds.map { "\(Format.fixed($0, decimals: 3, trimZeros: true)) s" } ?? "\(plan.warmupRequests) requests"
+        lines.append("- Requests per level: \(plan.requestsPerLevel.map(String.init) ?? "duration \(Format.fixed(plan.durationPerLevel ?? 0, decimals: 1, trimZeros: true)) s"); warmup \(warmup) per run; cooldown \(Format.fixed(plan.cooldownSeconds, decimals: 0)) s between runs")
         lines.append("- Input \(plan.workload.inputTokens.description) / output \(plan.workload.outputTokens.description) tokens; prompts \(plan.workload.prompt == .unique ? "unique" : "fixed"); stream \(plan.workload.stream ? "yes" : "no")")
         lines.append("- Restart: \(plan.restartCommand.map { "`\($0)` before every run, ready within \(Format.fixed(plan.readyTimeoutSeconds, decimals: 0)) s" } ?? "none")")
         lines += ["", "## Environment", ""]

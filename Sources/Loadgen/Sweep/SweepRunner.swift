@@ -22,10 +22,11 @@ public enum SweepRunner {
 
     /// Runs the sweep. A signal ends it (the interrupted level is kept, its in-flight requests
     /// cancelled); a server that never becomes ready ends it with `abortReason`. `onUpdate` sees the
-    /// result after every level, so a caller can save partial results.
+    /// result after every level, so a caller can save partial results; an error it throws (a
+    /// result file that could not be written) ends the sweep with that error.
     public static func run(_ plan: SweepPlan, signals: SignalWatcher?, restartLogPath: String,
                            onProgress: (Progress) -> Void = { _ in },
-                           onUpdate: (SweepResult) -> Void = { _ in }) throws(LoadgenError) -> SweepResult {
+                           onUpdate: (SweepResult) throws(LoadgenError) -> Void = { _ in }) throws(LoadgenError) -> SweepResult {
         try plan.validate()
         var sweep = SweepResult(plan: plan, environment: .current(), startedAtWallSeconds: Clock.wallSeconds())
         let restarter = plan.restartCommand.map {
@@ -65,12 +66,13 @@ public enum SweepRunner {
                     break runs
                 }
             }
-            if plan.warmupRequests > 0 {
-                var warmup = levelPlan(plan, concurrency: min(plan.warmupRequests, plan.levels.first ?? 1))
-                warmup.stop = .requests(plan.warmupRequests)
+            if plan.warmupRequests > 0 || (plan.warmupSeconds ?? 0) > 0 {
+                var warmup = levelPlan(plan, concurrency: min(plan.warmupSeconds == nil ? plan.warmupRequests : .max, plan.levels.first ?? 1))
+                warmup.stop = plan.warmupSeconds.map { .duration(seconds: $0) } ?? .requests(plan.warmupRequests)
+                warmup.keepsLatencySamples = false
                 let (result, signal) = try LoadRun.run(warmup, signals: signals) { now, elapsed in
                     onProgress(Progress(run: index, runs: plan.runs, stage: .warmup, completed: now.completed, failed: now.failed,
-                                        total: plan.warmupRequests, elapsedSeconds: elapsed))
+                                        total: plan.warmupSeconds == nil ? plan.warmupRequests : nil, elapsedSeconds: elapsed))
                 }
                 if let signal {
                     sweep.interruptedBySignal = signal
@@ -89,7 +91,7 @@ public enum SweepRunner {
                                         failed: now.failed, total: plan.requestsPerLevel, elapsedSeconds: elapsed))
                 }
                 sweep.runs[sweep.runs.count - 1].levels.append(SweepResult.LevelRun(concurrency: concurrency, result: result))
-                onUpdate(sweep)
+                try onUpdate(sweep)
                 if let signal {
                     sweep.interruptedBySignal = signal
                     break runs
@@ -97,7 +99,7 @@ public enum SweepRunner {
             }
         }
         sweep.complete = sweep.interruptedBySignal == nil && sweep.abortReason == nil
-        onUpdate(sweep)
+        try onUpdate(sweep)
         return sweep
     }
 

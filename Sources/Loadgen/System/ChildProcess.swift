@@ -5,7 +5,9 @@ import Glibc
 ///
 /// The child gets its own process group, so a terminal's Ctrl-C reaches only loadgen, which then
 /// stops the child itself; and an empty signal mask, since loadgen blocks SIGINT/SIGTERM for its
-/// signalfd and a child would otherwise inherit that.
+/// signalfd and a child would otherwise inherit that. Stopping signals the whole group: a
+/// `/bin/sh -c 'vllm serve ...'` child is a shell whose server is its own child, and stopping
+/// only the shell left the server holding its port (the next restart's server could not bind).
 package final class ChildProcess: @unchecked Sendable {
     package let pid: pid_t
     private let stdoutDescriptor: Int32
@@ -64,23 +66,57 @@ package final class ChildProcess: @unchecked Sendable {
     /// The next line the child writes on stdout, waiting up to `timeoutMilliseconds`;
     /// nil on timeout or when the child closed stdout (e.g. it exited).
     package func readLine(timeoutMilliseconds: Int32) -> String? {
-        let deadline = Clock.monotonicNanoseconds() + UInt64(timeoutMilliseconds) * 1_000_000
+        if case .line(let line) = waitForLine(timeoutMilliseconds: Int(timeoutMilliseconds), signals: nil) { return line }
+        return nil
+    }
+
+    /// How waiting for a line ended.
+    package enum LineWait: Equatable, Sendable {
+        case line(String)
+        /// The child closed its stdout (it exited, or closed it) before a whole line.
+        case closed
+        case timedOut
+        /// SIGINT or SIGTERM arrived on `signals` first.
+        case signal(Int32)
+    }
+
+    /// The next line the child writes on stdout, waiting up to `timeoutMilliseconds` and, with
+    /// `signals`, ending at once on SIGINT or SIGTERM.
+    package func waitForLine(timeoutMilliseconds: Int, signals: SignalWatcher?) -> LineWait {
+        let deadline = Clock.monotonicNanoseconds() + UInt64(max(timeoutMilliseconds, 0)) * 1_000_000
         while true {
             if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffered[..<newline], as: UTF8.self)
                 buffered.removeSubrange(...newline)
-                return line
+                return .line(line)
             }
             let now = Clock.monotonicNanoseconds()
-            guard now < deadline else { return nil }
+            guard now < deadline else { return .timedOut }
+            let remaining = Int32(min((deadline - now) / 1_000_000 + 1, 1000))
+            if let signals {
+                if let signal = signals.wait(milliseconds: remaining, alsoWatching: stdoutDescriptor) { return .signal(signal) }
+            }
             var descriptor = pollfd(fd: stdoutDescriptor, events: Int16(POLLIN), revents: 0)
-            let remaining = Int32((deadline - now) / 1_000_000) + 1
-            guard poll(&descriptor, 1, remaining) > 0 else { continue }
+            guard poll(&descriptor, 1, signals == nil ? remaining : 0) > 0 else { continue }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = chunk.withUnsafeMutableBytes { Glibc.read(stdoutDescriptor, $0.baseAddress, $0.count) }
-            if n <= 0 { return nil }
+            if n < 0, errno == EINTR || errno == EAGAIN { continue }
+            if n <= 0 { return .closed }
             buffered.append(contentsOf: chunk[0..<n])
         }
+    }
+
+    /// "exited with status 1", "was killed by signal 9", or "closed its output", after waiting
+    /// up to `waitingMilliseconds` for the child to end.
+    package func exitDescription(waitingMilliseconds: Int) -> String {
+        var waited = 0
+        while isRunning, waited < waitingMilliseconds {
+            usleep(10_000)
+            waited += 10
+        }
+        guard let waitStatus else { return "closed its output" }
+        if let exitCode { return "exited with status \(exitCode)" }
+        return "was killed by signal \(waitStatus & 0x7f)"
     }
 
     /// True while the child has not exited.
@@ -101,23 +137,34 @@ package final class ChildProcess: @unchecked Sendable {
         return (waitStatus >> 8) & 0xff
     }
 
-    /// Sends SIGTERM, waits up to `graceMilliseconds`, then SIGKILL; always reaps. Idempotent.
+    /// Stops the child's whole process group: SIGTERM, up to `graceMilliseconds` for every member
+    /// to exit, then SIGKILL; always reaps the child. Members the child left behind (a shell's
+    /// server, after the shell exited) are stopped too. Idempotent.
     package func stop(graceMilliseconds: Int = 2000) {
-        guard !reaped else { return }
-        kill(pid, SIGTERM)
+        // The group is the child's PID (POSIX_SPAWN_SETPGROUP 0). It lives while any member does.
+        let group = pid
+        guard !reaped || ProcessResources.liveMembers(ofProcessGroup: group) > 0 else { return }
+        kill(-group, SIGTERM)
         var waited = 0
-        var status: Int32 = 0
         while waited < graceMilliseconds {
-            if waitpid(pid, &status, WNOHANG) == pid {
-                reaped = true
-                return
-            }
+            _ = isRunning  // reaps the child once it exits
+            if reaped, ProcessResources.liveMembers(ofProcessGroup: group) == 0 { return }
             usleep(10_000)
             waited += 10
         }
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-        reaped = true
+        kill(-group, SIGKILL)
+        if !reaped {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            reaped = true
+            waitStatus = status
+        }
+        // SIGKILL cannot be caught; wait briefly for the kernel to end what is left.
+        waited = 0
+        while ProcessResources.liveMembers(ofProcessGroup: group) > 0, waited < 1000 {
+            usleep(10_000)
+            waited += 10
+        }
     }
 
     /// Pins the child to CPUs [first, first + count).

@@ -88,3 +88,34 @@ extension ProcessResources {
         return count - 1
     }
 }
+
+extension ProcessResources {
+    /// The absolute path of the running executable (/proc/self/exe resolved), or nil.
+    package static var executablePath: String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Processes of process group `group` that have not exited (zombies not counted), from /proc.
+    /// A group's members need not be our children (a shell's children are orphaned when the
+    /// shell dies), so waitpid cannot see them; /proc can.
+    package static func liveMembers(ofProcessGroup group: Int32) -> Int {
+        guard let directory = opendir("/proc") else { return 0 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let pid = Int32(name), let stat = TextFile.read("/proc/\(pid)/stat"),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After the command name: state, ppid, pgrp.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, Int32(fields[2]) == group, fields[0] != "Z", fields[0] != "X" else { continue }
+            count += 1
+        }
+        return count
+    }
+}

@@ -2,10 +2,18 @@ import HTTPWire
 
 /// `loadgen validate`: how to prove the client is not the bottleneck (seed 000's method).
 public struct ValidationPlan: Sendable {
-    /// Where the echo server is: start the bundled one from this path, or use a running one.
+    /// Where the echo server is: start one from this path, or use a running one.
     public enum Server: Sendable, Equatable {
-        case start(echoServerPath: String)
+        /// Start the executable at `echoServerPath` with `arguments` before echo-server's own: a
+        /// standalone echo-server takes none; loadgen itself takes `["echo-server"]`.
+        case start(echoServerPath: String, arguments: [String] = [])
         case running(url: String)
+
+        /// The loadgen binary running now, as `loadgen echo-server`: the default, since it needs
+        /// nothing built besides loadgen (`swift run` builds only the product it runs).
+        public static var bundled: Server {
+            .start(echoServerPath: ProcessResources.executablePath ?? "/proc/self/exe", arguments: ["echo-server"])
+        }
     }
 
     public var server: Server
@@ -14,6 +22,8 @@ public struct ValidationPlan: Sendable {
     public var requestsPerLevel: Int?
     public var durationSeconds = SeedProtocol.validationDurationSeconds
     public var warmupSeconds = SeedProtocol.validationWarmupSeconds
+    /// Or a warmup of this many requests per level (then `warmupSeconds` is ignored).
+    public var warmupRequests: Int?
     public var minimumRequests = SeedProtocol.validationMinimumRequests
     /// Client event-loop threads; nil = the client's CPU share.
     public var threads: Int?

@@ -7,13 +7,13 @@ public enum ValidationReport {
         for level in result.levels {
             let summary = LatencySummary(level.result.latency)
             rows.append([
-                String(level.concurrency),
-                Format.grouped(level.result.requestsPerSecond),
-                Format.grouped(level.result.throughputTotal),
-                Format.fixed(summary.p50, decimals: 2),
-                Format.fixed(summary.p95, decimals: 2),
-                Format.fixed(summary.p99, decimals: 2),
-                Format.fixed(level.result.successRate * 100, decimals: 1) + "%",
+                String(level.concurrency) + (level.interrupted ? " (interrupted)" : ""),
+                Format.rate(level.result.requestsPerSecond),
+                Format.rate(level.result.throughputTotal),
+                Format.milliseconds(summary.p50),
+                Format.milliseconds(summary.p95),
+                Format.milliseconds(summary.p99),
+                Format.percent(level.result.successRate),
             ])
         }
         return MarkdownTable.render(header: header, rows: rows)
@@ -21,23 +21,29 @@ public enum ValidationReport {
 
     /// The seed's verdict form: the client's peak against a target workload, with the headroom.
     public static func verdict(_ result: ValidationResult) -> String {
-        guard let peak = result.peak else { return "No level completed; no verdict." }
+        guard let peak = result.peak else {
+            return result.interruptedBySignal != nil ? "Interrupted before any level completed; no verdict." : "No level completed; no verdict."
+        }
         let peakRate = peak.result.requestsPerSecond
         let target = result.plan.targetRequestsPerSecond
         var lines: [String] = []
-        lines.append("Client peak: \(Format.grouped(peakRate)) req/s at concurrency \(peak.concurrency) "
+        lines.append("Client peak: \(Format.rate(peakRate)) req/s at concurrency \(peak.concurrency) "
             + "(\(Format.fixed(peakRate / SeedProtocol.seedClientPeakRequestsPerSecond, decimals: 1))x the seed's Python client, 1,006 req/s).")
-        lines.append("Target workload: \(Format.fixed(target, decimals: 2)) req/s (\(result.plan.targetDescription)).")
+        lines.append("Target workload: \(Format.rate(target)) req/s (\(result.plan.targetDescription)).")
         let headroom = result.headroomFactor
-        lines.append("Headroom: \(Format.grouped(headroom))x.")
+        lines.append("Headroom: \(Format.rate(headroom))x.")
         if result.clientIsSufficient {
             lines.append("Conclusion: the benchmark client is NOT the bottleneck; observed throughput limits belong to the server.")
         } else {
             lines.append("WARNING: headroom is under \(Int(SeedProtocol.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
         }
-        let failed = result.levels.filter { $0.result.successRate < 1 }
+        let failed = result.completedLevels.filter { $0.result.successRate < 1 }
         if !failed.isEmpty {
             lines.append("Note: success was below 100% at concurrency \(failed.map { String($0.concurrency) }.joined(separator: ", ")); see the errors in the JSON file.")
+        }
+        let interrupted = result.levels.filter(\.interrupted)
+        if !interrupted.isEmpty {
+            lines.append("Interrupted: the level at concurrency \(interrupted.map { String($0.concurrency) }.joined(separator: ", ")) was cut short and is left out of the peak and this verdict.")
         }
         return lines.joined(separator: "\n")
     }
@@ -46,7 +52,7 @@ public enum ValidationReport {
     public static func cpuTable(_ result: ValidationResult) -> String {
         let header = ["Concurrency", "Client CPU (us/req)", "Server CPU (us/req)", "Connections", "Requests"]
         let rows = result.levels.map { level in
-            [String(level.concurrency),
+            [String(level.concurrency) + (level.interrupted ? " (interrupted)" : ""),
              Format.fixed(level.result.clientCPUMicrosecondsPerRequest, decimals: 2),
              level.serverCPUMicrosecondsPerRequest.map { Format.fixed($0, decimals: 2) } ?? "n/a",
              Format.grouped(level.result.connectionsOpened),
@@ -62,7 +68,9 @@ public enum ValidationReport {
         if let requests = plan.requestsPerLevel {
             lines.append("Method: \(requests) requests per level, no warmup (the seed's method).")
         } else {
-            lines.append("Method: \(Format.fixed(plan.durationSeconds, decimals: 1, trimZeros: true)) s per level after a \(Format.fixed(plan.warmupSeconds, decimals: 1, trimZeros: true)) s discarded warmup, at least \(plan.minimumRequests) requests; duration is first send to last completion.")
+            let warmup = plan.warmupRequests.map { "\($0) discarded warmup requests" }
+                ?? "a \(Format.fixed(plan.warmupSeconds, decimals: 1, trimZeros: true)) s discarded warmup"
+            lines.append("Method: \(Format.fixed(plan.durationSeconds, decimals: 1, trimZeros: true)) s per level after \(warmup), at least \(plan.minimumRequests) requests; duration is first send to last response.")
         }
         lines.append("Target: \(result.url)")
         if let client = result.clientCPUs, let server = result.serverCPUs {
@@ -80,6 +88,7 @@ public enum ValidationReport {
         for level in result.levels {
             guard case .object(var members) = RunReport.json(level.result) else { continue }
             members.insert(("concurrency", .int(Int64(level.concurrency))), at: 0)
+            members.insert(("interrupted", .bool(level.interrupted)), at: 1)
             if let server = level.serverCPUMicrosecondsPerRequest {
                 members.append(("server_cpu_us_per_request", .number(server, decimals: 3)))
             }
@@ -96,7 +105,11 @@ public enum ValidationReport {
             config.append(("requests_per_level", .int(Int64(requests))))
         } else {
             config.append(("duration_sec", .number(plan.durationSeconds)))
-            config.append(("warmup_sec", .number(plan.warmupSeconds)))
+            if let count = plan.warmupRequests {
+                config.append(("warmup_requests", .int(Int64(count))))
+            } else {
+                config.append(("warmup_sec", .number(plan.warmupSeconds)))
+            }
             config.append(("minimum_requests", .int(Int64(plan.minimumRequests))))
         }
         var environment = result.environment.json
@@ -138,16 +151,19 @@ public enum ValidationReport {
         return .array((range.first..<(range.first + range.count)).map { .int(Int64($0)) })
     }
 
+    /// Requests/s per completed level (an interrupted level's fragment is not drawn).
     public static func throughputChart(_ result: ValidationResult) -> SVGChart {
-        SVGChart(title: "Client Throughput Capacity", xLabel: "Concurrency", yLabel: "Requests/sec",
-                 categories: result.levels.map { String($0.concurrency) },
-                 series: [.init(name: "Requests/sec", values: result.levels.map(\.result.requestsPerSecond), color: SVGChart.palette[0])])
+        let levels = result.completedLevels
+        return SVGChart(title: "Client Throughput Capacity", xLabel: "Concurrency", yLabel: "Requests/sec",
+                        categories: levels.map { String($0.concurrency) },
+                        series: [.init(name: "Requests/sec", values: levels.map(\.result.requestsPerSecond), color: SVGChart.palette[0])])
     }
 
     public static func latencyChart(_ result: ValidationResult) -> SVGChart {
-        let summaries = result.levels.map { LatencySummary($0.result.latency) }
+        let levels = result.completedLevels
+        let summaries = levels.map { LatencySummary($0.result.latency) }
         return SVGChart(title: "Client Latency Profile", xLabel: "Concurrency", yLabel: "Latency (ms)",
-                        categories: result.levels.map { String($0.concurrency) },
+                        categories: levels.map { String($0.concurrency) },
                         series: [.init(name: "p50", values: summaries.map(\.p50), color: SVGChart.palette[0]),
                                  .init(name: "p95", values: summaries.map(\.p95), color: SVGChart.palette[1]),
                                  .init(name: "p99", values: summaries.map(\.p99), color: SVGChart.palette[2])])
@@ -163,7 +179,7 @@ public enum ValidationReport {
         lines.append("## Verdict")
         lines.append("")
         for line in verdict(result).split(separator: "\n") { lines.append("- " + line) }
-        if result.interruptedBySignal != nil { lines.append("- The run was interrupted; the levels measured before it are shown.") }
+        if result.interruptedBySignal != nil { lines.append("- The run was interrupted; the levels completed before it are shown, and the cut-short level is marked (interrupted).") }
         lines.append("")
         lines.append("## Client Throughput Capacity")
         lines.append("")
@@ -182,7 +198,7 @@ public enum ValidationReport {
         lines.append("## Method")
         lines.append("")
         for line in setup(result) { lines.append("- " + line) }
-        lines.append("- Unlike the seed's client, duration is wall-clock from the first send to the last completion (not the longest single latency), and success requires a complete HTTP response with status < 400.")
+        lines.append("- Unlike the seed's client, duration is wall-clock from the first send to the last response (not the longest single latency), and success requires a complete HTTP response with status < 400.")
         lines.append("")
         lines.append("## Test Environment")
         lines.append("")

@@ -5,6 +5,8 @@ public struct ValidationResult: Sendable {
         public var result: RunResult
         /// echo-server CPU microseconds per request over the level, when loadgen started it.
         public var serverCPUMicrosecondsPerRequest: Double?
+        /// SIGINT or SIGTERM cut the level short: a fragment, not a measurement of the level.
+        public var interrupted: Bool { result.interruptedBySignal != nil }
     }
 
     public var levels: [Level] = []
@@ -21,8 +23,11 @@ public struct ValidationResult: Sendable {
     public var interruptedBySignal: Int32?
     public var startedAtWallSeconds: Double
 
-    /// The level with the most requests per second.
-    public var peak: Level? { levels.max { $0.result.requestsPerSecond < $1.result.requestsPerSecond } }
+    /// The levels that ran to their end (an interrupted level's fragment is no measurement).
+    public var completedLevels: [Level] { levels.filter { !$0.interrupted } }
+
+    /// The completed level with the most requests per second.
+    public var peak: Level? { completedLevels.max { $0.result.requestsPerSecond < $1.result.requestsPerSecond } }
 
     /// Peak requests/s divided by the target workload's requests/s.
     public var headroomFactor: Double {

@@ -30,31 +30,47 @@ public enum ValidationRunner {
         switch plan.server {
         case .running(let running):
             url = running
-        case .start(let path):
+        case .start(let path, let leadingArguments):
             let share = max(cpus / 2, 1)
             if plan.pinCPUs, cpus >= 2 {
                 clientCPUs = CPURange(first: 0, count: share)
                 serverCPUs = CPURange(first: share, count: cpus - share)
             }
             serverThreads = serverCPUs?.count ?? share
+            let name = leadingArguments.isEmpty ? "echo-server at \(path)" : ([path] + leadingArguments).joined(separator: " ")
             let process: ChildProcess
             do {
-                process = try ChildProcess(path: path, arguments: ["--host", "127.0.0.1", "--port", "0",
-                                                                   "--threads", String(serverThreads!)])
+                process = try ChildProcess(path: path, arguments: leadingArguments + ["--host", "127.0.0.1", "--port", "0",
+                                                                                      "--threads", String(serverThreads!)])
             } catch {
-                throw .invalidPlan("cannot start echo-server at \(path): \(SystemError.message(for: error.errno)) (build it with `swift build -c release`, or give --echo-server PATH or --url URL)")
+                throw .invalidPlan("cannot start \(name): \(SystemError.message(for: error.errno)) (give --echo-server PATH or --url URL)")
             }
             child = process
             if let serverCPUs { _ = process.pin(firstCPU: serverCPUs.first, count: serverCPUs.count) }
-            guard let line = process.readLine(timeoutMilliseconds: 10_000), line.hasPrefix("http://") else {
-                throw .invalidPlan("echo-server at \(path) did not print its address within 10 s")
+            let waitStarted = Clock.monotonicNanoseconds()
+            switch process.waitForLine(timeoutMilliseconds: Int(SeedProtocol.echoServerStartSeconds * 1000), signals: signals) {
+            case .line(let line) where line.hasPrefix("http://"):
+                url = line
+            case .line(let line):
+                throw .invalidPlan("\(name) printed '\(line.prefix(80))' instead of its address http://HOST:PORT")
+            case .closed:
+                let waited = Double(Clock.monotonicNanoseconds() - waitStarted) / 1e9
+                let status = process.exitDescription(waitingMilliseconds: 500)
+                throw .invalidPlan("\(name) \(status) after \(Format.fixed(waited, decimals: 2)) s without printing its address")
+            case .timedOut:
+                throw .invalidPlan("\(name) did not print its address within \(Format.fixed(SeedProtocol.echoServerStartSeconds, decimals: 0)) s")
+            case .signal(let signal):
+                throw .interrupted(signal: signal)
             }
-            url = line
         }
 
-        let target = url.hasSuffix("/v1/chat/completions") ? url : url + "/v1/chat/completions"
-        var template: LoadPlan
-        do { template = try LoadPlan(url: target) } catch { throw error }
+        var template = try LoadPlan(url: url)
+        // A base URL (no path, "/" or the OpenAI SDK's "/v1") gets the chat endpoint; a URL with
+        // any other path is the endpoint itself.
+        if template.target.openAIBasePath.isEmpty || template.target.path.hasSuffix("/v1") || template.target.path.hasSuffix("/v1/") {
+            template.target.path = template.target.openAIBasePath + "/v1/chat/completions"
+        }
+        let target = template.target.url
         template.method = "POST"
         template.headers = [.init("Content-Type", "application/json")]
         template.body = plan.body
@@ -77,7 +93,11 @@ public enum ValidationRunner {
                 levelPlan.warmupSeconds = 0
             } else {
                 levelPlan.stop = .duration(seconds: plan.durationSeconds)
-                levelPlan.warmupSeconds = plan.warmupSeconds
+                if let count = plan.warmupRequests {
+                    levelPlan.warmupRequests = count
+                } else {
+                    levelPlan.warmupSeconds = plan.warmupSeconds
+                }
                 levelPlan.minimumRequests = plan.minimumRequests
             }
             let serverCPUBefore = child?.cpuMicroseconds
