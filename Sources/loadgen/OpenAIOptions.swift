@@ -124,7 +124,7 @@ struct OpenAIOptions {
         let path = (target.path.hasSuffix("/") ? String(target.path.dropLast()) : target.path) + "/v1/models"
         do {
             let answer = try HTTPFetch.get(target, path: path, headers: headers)
-            guard answer.status == 200, let id = HTTPFetch.firstModelID(in: answer.body) else {
+            guard answer.status == 200, let id = ModelList.firstID(in: answer.body) else {
                 return .failure(ModelLookupError(message: "\(target.url)v1/models listed no model (HTTP \(answer.status)); give --model"))
             }
             return .success(id)
