@@ -9,7 +9,7 @@ extension ResponseParser {
             let byte = input[index]
             switch state {
             case .chunkSize:
-                if let digit = hexValue(byte) {
+                if let digit = ByteClass.hexValue(byte) {
                     chunkDigits += 1
                     guard chunkDigits <= 15 else { throw .invalidChunkSize }
                     remaining = remaining << 4 | digit
@@ -96,13 +96,5 @@ extension ResponseParser {
         } else {
             state = .chunkData
         }
-    }
-
-    @inline(__always)
-    private func hexValue(_ byte: UInt8) -> Int? {
-        if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { return Int(byte - UInt8(ascii: "0")) }
-        let lower = byte | 0x20
-        if lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "f") { return Int(lower - UInt8(ascii: "a")) + 10 }
-        return nil
     }
 }

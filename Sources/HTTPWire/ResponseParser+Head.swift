@@ -16,12 +16,12 @@ extension ResponseParser {
                 if matched < 5 {
                     guard byte == Self.versionPrefix.utf8Start[matched] else { throw .invalidStatusLine }
                 } else if matched == 5 {
-                    guard isDigit(byte) else { throw .invalidStatusLine }
+                    guard ByteClass.isDigit(byte) else { throw .invalidStatusLine }
                     guard byte == UInt8(ascii: "1") else { throw .unsupportedVersion }
                 } else if matched == 6 {
                     guard byte == UInt8(ascii: ".") else { throw .invalidStatusLine }
                 } else if matched == 7 {
-                    guard isDigit(byte) else { throw .invalidStatusLine }
+                    guard ByteClass.isDigit(byte) else { throw .invalidStatusLine }
                     http10 = byte == UInt8(ascii: "0")
                 } else {
                     guard byte == UInt8(ascii: " ") else { throw .invalidStatusLine }
@@ -30,7 +30,7 @@ extension ResponseParser {
                 matched += 1
             case .statusCode:
                 try countHeaderByte()
-                guard isDigit(byte) else { throw .invalidStatusLine }
+                guard ByteClass.isDigit(byte) else { throw .invalidStatusLine }
                 statusCode = statusCode * 10 + Int(byte - UInt8(ascii: "0"))
                 statusDigits += 1
                 if statusDigits == 3 {
@@ -63,7 +63,7 @@ extension ResponseParser {
                 state = .lineStart
             case .lineStart:
                 try countHeaderByte()
-                if (byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")) {
+                if ByteClass.isBlank(byte) {
                     // obs-fold: the previous header's value continues after one space.
                     guard headerOpen else { throw .invalidHeaderLine }
                     if tracked == .none {
@@ -81,7 +81,7 @@ extension ResponseParser {
                     index += 1
                     return try finishHead()
                 } else {
-                    guard isTokenByte(byte) else { throw .invalidHeaderLine }
+                    guard ByteClass.isToken(byte) else { throw .invalidHeaderLine }
                     headerCount += 1
                     guard headerCount <= limits.maxHeaderCount else { throw .tooManyHeaders(limit: limits.maxHeaderCount) }
                     nameLength = 0
@@ -97,7 +97,7 @@ extension ResponseParser {
                     beginValue()
                     state = tracked == .none ? .skipLine : .headerValue
                 } else {
-                    guard isTokenByte(byte) else { throw .invalidHeaderLine }
+                    guard ByteClass.isToken(byte) else { throw .invalidHeaderLine }
                     matchNameByte(byte)
                 }
             case .headerValue:
@@ -197,12 +197,12 @@ extension ResponseParser {
     }
 
     private mutating func headerValueByte(_ byte: UInt8) throws(WireError) {
-        let isSpace = byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+        let isSpace = ByteClass.isBlank(byte)
         switch tracked {
         case .none:
             return
         case .contentLength:
-            if isDigit(byte) {
+            if ByteClass.isDigit(byte) {
                 guard lengthPhase != 2 else { throw .invalidContentLength }
                 lengthPhase = 1
                 let digit = Int(byte - UInt8(ascii: "0"))
@@ -274,23 +274,5 @@ extension ResponseParser {
         }
         tracked = .none
         headerOpen = false
-    }
-
-
-    @inline(__always)
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-    /// RFC 9110 token characters, the only ones allowed in a header name.
-    @inline(__always)
-    private func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }

@@ -82,11 +82,11 @@ extension ResponseParser {
         guard end &- start >= 16 else { return nil }
         // Byte 7 is the minor version, compared apart (the last byte of a little-endian word).
         let versionMask: UInt64 = 0x00FF_FFFF_FFFF_FFFF
-        guard word(base, start) & versionMask == word(http11, at: 0) & versionMask else { return nil }
+        guard ByteSearch.word(base, start) & versionMask == word(http11, at: 0) & versionMask else { return nil }
         let minor = byte(base, start &+ 7)
-        guard isDecimalDigit(minor) else { return nil }
+        guard ByteClass.isDigit(minor) else { return nil }
         head.http10 = minor == UInt8(ascii: "0")
-        if end &- start > 16, word(base, start &+ 8) == word(okStatusEnd, at: 0), byte(base, start &+ 16) == newline {
+        if end &- start > 16, ByteSearch.word(base, start &+ 8) == word(okStatusEnd, at: 0), byte(base, start &+ 16) == newline {
             head.statusCode = 200
             return start &+ 17
         }
@@ -94,7 +94,7 @@ extension ResponseParser {
         var code = 0
         for offset in 9..<12 {
             let digit = byte(base, start &+ offset)
-            guard isDecimalDigit(digit) else { return nil }
+            guard ByteClass.isDigit(digit) else { return nil }
             code = code &* 10 &+ Int(digit &- UInt8(ascii: "0"))
         }
         // Interim responses (1xx) take the byte machine, which skips or refuses them.
@@ -193,12 +193,12 @@ extension ResponseParser {
         var index = start
         var byte = self.byte(base, index)
         repeat {
-            guard tokenTable.utf8Start[Int(byte)] == UInt8(ascii: "t") else { return nil }
+            guard ByteClass.isToken(byte) else { return nil }
             index &+= 1
             guard index < end else { return nil }
             byte = self.byte(base, index)
         } while byte != UInt8(ascii: ":")
-        guard let newline = firstNewline(base, from: index &+ 1, end: end) else { return nil }
+        guard let newline = ByteSearch.firstIndex(of: newline, in: base, from: index &+ 1, end: end) else { return nil }
         return newline &+ 1
     }
 
@@ -276,10 +276,10 @@ extension ResponseParser {
         guard end &- start >= length else { return false }
         var offset = 0
         while offset &+ 8 < length {
-            guard word(base, start &+ offset) | letterBits(text, at: offset) == word(text, at: offset) else { return false }
+            guard ByteSearch.word(base, start &+ offset) | letterBits(text, at: offset) == word(text, at: offset) else { return false }
             offset &+= 8
         }
-        return word(base, start &+ length &- 8) | letterBits(text, at: length &- 8) == word(text, at: length &- 8)
+        return ByteSearch.word(base, start &+ length &- 8) | letterBits(text, at: length &- 8) == word(text, at: length &- 8)
     }
 
     /// 0x20 in each byte of `text`'s word at `offset` that is a lower-case letter, 0 elsewhere:
@@ -302,49 +302,15 @@ extension ResponseParser {
         return true
     }
 
-    /// The index of the first LF from `start` before `end`, eight bytes at a time where there are
-    /// eight (the loads stay below `end`).
-    @inline(__always)
-    private static func firstNewline(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        var index = start
-        while end &- index >= 8 {
-            // Exact per byte (no carry crosses bytes): the high bit of each byte of `nonzero` is
-            // set unless that byte of the word is LF.
-            let difference = word(base, index) ^ (ones &* UInt64(newline))
-            let nonzero = ((difference & (ones &* 0x7F)) &+ (ones &* 0x7F)) | difference
-            let hits = ~nonzero & (ones &* 0x80)
-            if hits != 0 { return index &+ hits.trailingZeroBitCount / 8 }
-            index &+= 8
-        }
-        while index < end {
-            if byte(base, index) == newline { return index }
-            index &+= 1
-        }
-        return nil
-    }
-
     /// The byte at `offset`; callers keep `offset` below the input's count.
     @inline(__always)
     private static func byte(_ base: UnsafeRawPointer, _ offset: Int) -> UInt8 {
         base.load(fromByteOffset: offset, as: UInt8.self)
     }
 
-    /// Eight bytes from `offset` as a little-endian word; callers keep `offset + 8` within the input.
-    @inline(__always)
-    private static func word(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-    }
-
     /// Eight bytes of a constant from `offset` (folded to an immediate once inlined).
     @inline(__always)
     private static func word(_ text: StaticString, at offset: Int) -> UInt64 {
-        word(UnsafeRawPointer(text.utf8Start), offset)
+        ByteSearch.word(UnsafeRawPointer(text.utf8Start), offset)
     }
-
-    @inline(__always)
-    private static func isDecimalDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-
-    /// 't' at the index of every RFC 9110 token byte, '.' elsewhere: a table without lazy globals.
-    private static let tokenTable: StaticString = ".................................t.ttttt..tt.tt.tttttttttt.......tttttttttttttttttttttttttt...ttttttttttttttttttttttttttttt.t.t................................................................................................................................."
 }

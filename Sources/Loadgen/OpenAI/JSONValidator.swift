@@ -1,3 +1,5 @@
+import HTTPWire
+
 /// A streaming JSON syntax check (RFC 8259) over bytes delivered in pieces: no tree, no buffering,
 /// nesting tracked in a fixed bit stack. Used to tell an HTTP 200 with a broken body
 /// (`invalid_json`) from a real answer, which the seeds' client never checked.
@@ -97,7 +99,7 @@ struct JSONValidator: Sendable {
             literalIndex += 1
             if literalIndex == text.utf8CodeUnitCount { state = afterValue() }
         default:
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { return }
+            if ByteClass.isWhitespace(byte) { return }
             structural(byte)
         }
     }

@@ -1,3 +1,5 @@
+import HTTPWire
+
 /// An OpenAI `/v1/models` answer: `{"object":"list","data":[{"id":"..."}, ...]}`.
 package enum ModelList {
     /// The first model id in the answer's `data`, or nil.

@@ -1,4 +1,5 @@
 import Glibc
+import HTTPWire
 
 /// Finds `"prompt_tokens": N` and `"completion_tokens": N` in a response body delivered in pieces.
 ///
@@ -104,19 +105,19 @@ public struct UsageScanner: Sendable, Equatable {
             case .beforeColon:
                 if byte == UInt8(ascii: ":") {
                     state = .beforeValue
-                } else if !Self.isSpace(byte) {
+                } else if !ByteClass.isWhitespace(byte) {
                     restart(at: byte)
                 }
             case .beforeValue:
-                if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                if ByteClass.isDigit(byte) {
                     state = .inValue
                     value = Int(byte &- UInt8(ascii: "0"))
-                } else if !Self.isSpace(byte) {
+                } else if !ByteClass.isWhitespace(byte) {
                     // null, a string, a negative number: not a count; leave the last value.
                     restart(at: byte)
                 }
             case .inValue:
-                if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                if ByteClass.isDigit(byte) {
                     // Saturate instead of trapping on absurd digit runs.
                     if value < Int.max / 10 - 9 { value = value &* 10 &+ Int(byte &- UInt8(ascii: "0")) }
                 } else {
@@ -189,17 +190,17 @@ public struct UsageScanner: Sendable, Equatable {
         var prompt = -1
         var completion = -1
         var searchEnd = headEnd
-        while prompt < 0 || completion < 0, let underscore = Self.lastUnderscore(base, before: searchEnd) {
+        while prompt < 0 || completion < 0, let underscore = ByteSearch.lastIndex(of: UInt8(ascii: "_"), in: base, before: searchEnd) {
             searchEnd = underscore
             // A count has `_tokens"`, a colon and a digit after the underscore, all in the head.
             guard headEnd - underscore > 10,
-                  Self.word(base, underscore) == Self.word(Self.promptKey, at: 7) else { continue }
+                  ByteSearch.word(base, underscore) == Self.word(Self.promptKey, at: 7) else { continue }
             let isPrompt: Bool
-            if prompt < 0, underscore >= 7, Self.word(base, underscore - 7) == Self.word(Self.promptKey, at: 0) {
+            if prompt < 0, underscore >= 7, ByteSearch.word(base, underscore - 7) == Self.word(Self.promptKey, at: 0) {
                 isPrompt = true
             } else if completion < 0, underscore >= 11,
-                      Self.word(base, underscore - 11) == Self.word(Self.completionKey, at: 0),
-                      Self.word(base, underscore - 3) == Self.word(Self.completionKey, at: 8) {
+                      ByteSearch.word(base, underscore - 11) == Self.word(Self.completionKey, at: 0),
+                      ByteSearch.word(base, underscore - 3) == Self.word(Self.completionKey, at: 8) {
                 isPrompt = false
             } else {
                 continue
@@ -228,16 +229,10 @@ public struct UsageScanner: Sendable, Equatable {
         byte == UInt8(ascii: ",") || byte | 0x20 == UInt8(ascii: "}") || byte | 0x20 == UInt8(ascii: "{")
     }
 
-    /// Eight bytes of `base` from `offset`, as one word to compare with another in one instruction.
-    @inline(__always)
-    private static func word(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-    }
-
     /// Eight bytes of a key from `offset` (a constant once inlined).
     @inline(__always)
     private static func word(_ key: StaticString, at offset: Int) -> UInt64 {
-        word(UnsafeRawPointer(key.utf8Start), offset)
+        ByteSearch.word(UnsafeRawPointer(key.utf8Start), offset)
     }
 
     /// After a key, from `start`: optional whitespace, `:`, optional whitespace and digits; their
@@ -247,7 +242,7 @@ public struct UsageScanner: Sendable, Equatable {
     private static func countAfterKey(_ base: UnsafeRawPointer, from start: Int) -> Int {
         var index = start
         var byte = base.load(fromByteOffset: index, as: UInt8.self)
-        while isSpace(byte) {
+        while ByteClass.isWhitespace(byte) {
             index &+= 1
             byte = base.load(fromByteOffset: index, as: UInt8.self)
         }
@@ -255,7 +250,7 @@ public struct UsageScanner: Sendable, Equatable {
         repeat {
             index &+= 1
             byte = base.load(fromByteOffset: index, as: UInt8.self)
-        } while isSpace(byte)
+        } while ByteClass.isWhitespace(byte)
         var digit = byte &- UInt8(ascii: "0")
         guard digit < 10 else { return -1 }
         var value = 0
@@ -275,30 +270,6 @@ public struct UsageScanner: Sendable, Equatable {
             || (index + 1 >= completion && matches(bytes, endingAt: index + 1, completionKey, length: completion))
     }
 
-    /// The index of the last `_` before `end`, eight bytes at a time.
-    ///
-    /// `base` must be readable for `end` bytes; every load stays within them.
-    @inline(__always)
-    private static func lastUnderscore(_ base: UnsafeRawPointer, before end: Int) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        var end = end
-        while end >= 8 {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self))
-            // Exact per byte (no carry crosses bytes): the high bit of each byte of `nonzero` is set
-            // unless that byte of `word` is `_`.
-            let difference = word ^ (ones &* UInt64(UInt8(ascii: "_")))
-            let nonzero = ((difference & (ones &* 0x7F)) &+ (ones &* 0x7F)) | difference
-            let hits = ~nonzero & (ones &* 0x80)
-            if hits != 0 { return end - 8 + (63 - hits.leadingZeroBitCount) / 8 }
-            end -= 8
-        }
-        while end > 0 {
-            end -= 1
-            if base.load(fromByteOffset: end, as: UInt8.self) == UInt8(ascii: "_") { return end }
-        }
-        return nil
-    }
-
     /// Reads `_tokens"`, optional spaces, `:`, optional spaces, digits and the byte after them, all
     /// within `bytes`. Returns the value and the index of that following byte, or nil when the piece
     /// ends first or the text is something else (the byte machine then decides).
@@ -310,13 +281,13 @@ public struct UsageScanner: Sendable, Equatable {
         guard count - index > 8 else { return nil }
         for offset in 0..<8 where bytes[index + offset] != suffix.utf8Start[offset] { return nil }
         index += 8
-        while index < count, isSpace(bytes[index]) { index += 1 }
+        while index < count, ByteClass.isWhitespace(bytes[index]) { index += 1 }
         guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
         index += 1
-        while index < count, isSpace(bytes[index]) { index += 1 }
+        while index < count, ByteClass.isWhitespace(bytes[index]) { index += 1 }
         let digitsStart = index
         var value = 0
-        while index < count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+        while index < count, ByteClass.isDigit(bytes[index]) {
             guard value < Int.max / 10 - 9 else { return nil }
             value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             index += 1
@@ -354,10 +325,5 @@ public struct UsageScanner: Sendable, Equatable {
         let start = end - length
         for offset in 0..<length where bytes[start + offset] != key.utf8Start[offset] { return false }
         return true
-    }
-
-    @inline(__always)
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }
