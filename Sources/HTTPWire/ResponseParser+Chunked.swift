@@ -11,7 +11,7 @@ extension ResponseParser {
             case .chunkSize:
                 if let digit = ByteClass.hexValue(byte) {
                     chunkDigits += 1
-                    guard chunkDigits <= 15 else { throw .invalidChunkSize }
+                    guard chunkDigits <= Self.maxChunkSizeDigits else { throw .invalidChunkSize }
                     remaining = remaining << 4 | digit
                 } else {
                     guard chunkDigits > 0 else { throw .invalidChunkSize }

@@ -13,14 +13,14 @@ extension ResponseParser {
                 continue
             case .statusVersion:
                 try countHeaderByte()
-                if matched < 5 {
-                    guard byte == Self.versionPrefix.utf8Start[matched] else { throw .invalidStatusLine }
-                } else if matched == 5 {
+                if matched < Self.majorVersionIndex {
+                    guard byte == Self.http11.utf8Start[matched] else { throw .invalidStatusLine }
+                } else if matched == Self.majorVersionIndex {
                     guard ByteClass.isDigit(byte) else { throw .invalidStatusLine }
-                    guard byte == UInt8(ascii: "1") else { throw .unsupportedVersion }
-                } else if matched == 6 {
-                    guard byte == UInt8(ascii: ".") else { throw .invalidStatusLine }
-                } else if matched == 7 {
+                    guard byte == Self.http11.utf8Start[matched] else { throw .unsupportedVersion }
+                } else if matched < Self.minorVersionIndex {
+                    guard byte == Self.http11.utf8Start[matched] else { throw .invalidStatusLine }
+                } else if matched == Self.minorVersionIndex {
                     guard ByteClass.isDigit(byte) else { throw .invalidStatusLine }
                     http10 = byte == UInt8(ascii: "0")
                 } else {
@@ -33,7 +33,7 @@ extension ResponseParser {
                 guard ByteClass.isDigit(byte) else { throw .invalidStatusLine }
                 statusCode = statusCode * 10 + Int(byte - UInt8(ascii: "0"))
                 statusDigits += 1
-                if statusDigits == 3 {
+                if statusDigits == Self.statusCodeDigits {
                     guard statusCode >= 100 else { throw .invalidStatusLine }
                     state = .statusAfterCode
                 }
@@ -156,26 +156,32 @@ extension ResponseParser {
     @inline(__always)
     private mutating func matchNameByte(_ byte: UInt8) {
         let lower = byte | 0x20
-        if nameCandidates & 1 != 0, !(nameLength < 14 && Self.contentLengthName.utf8Start[nameLength] == lower) {
+        if nameCandidates & 1 != 0, !Self.nameByte(lower, at: nameLength, of: Self.contentLengthField) {
             nameCandidates &= ~1
         }
-        if nameCandidates & 2 != 0, !(nameLength < 17 && Self.transferEncodingName.utf8Start[nameLength] == lower) {
+        if nameCandidates & 2 != 0, !Self.nameByte(lower, at: nameLength, of: Self.transferEncodingField) {
             nameCandidates &= ~2
         }
-        if nameCandidates & 4 != 0, !(nameLength < 10 && Self.connectionName.utf8Start[nameLength] == lower) {
+        if nameCandidates & 4 != 0, !Self.nameByte(lower, at: nameLength, of: Self.connectionField) {
             nameCandidates &= ~4
         }
-        if nameCandidates & 8 != 0, !(nameLength < 12 && Self.contentTypeName.utf8Start[nameLength] == lower) {
+        if nameCandidates & 8 != 0, !Self.nameByte(lower, at: nameLength, of: Self.contentTypeField) {
             nameCandidates &= ~8
         }
         nameLength += 1
     }
 
+    /// `lower` is the byte at `offset` of the name in `field` (the name and its colon).
+    @inline(__always)
+    private static func nameByte(_ lower: UInt8, at offset: Int, of field: StaticString) -> Bool {
+        offset < field.utf8CodeUnitCount - 1 && field.utf8Start[offset] == lower
+    }
+
     private func trackedHeader() -> Tracked {
-        if nameCandidates & 1 != 0, nameLength == 14 { return .contentLength }
-        if nameCandidates & 2 != 0, nameLength == 17 { return .transferEncoding }
-        if nameCandidates & 4 != 0, nameLength == 10 { return .connection }
-        if nameCandidates & 8 != 0, nameLength == 12 { return .contentType }
+        if nameCandidates & 1 != 0, nameLength == Self.contentLengthField.utf8CodeUnitCount - 1 { return .contentLength }
+        if nameCandidates & 2 != 0, nameLength == Self.transferEncodingField.utf8CodeUnitCount - 1 { return .transferEncoding }
+        if nameCandidates & 4 != 0, nameLength == Self.connectionField.utf8CodeUnitCount - 1 { return .connection }
+        if nameCandidates & 8 != 0, nameLength == Self.contentTypeField.utf8CodeUnitCount - 1 { return .contentType }
         return .none
     }
 
@@ -254,13 +260,13 @@ extension ResponseParser {
     private mutating func finishToken() {
         guard tokenLength > 0 else { return }
         if tracked == .transferEncoding {
-            lastCodingIsChunked = tokenMatches & 1 != 0 && tokenLength == 7
+            lastCodingIsChunked = tokenMatches & 1 != 0 && tokenLength == Self.chunkedToken.utf8CodeUnitCount
         } else if tracked == .contentType {
             // The media type before any parameters (`; charset=utf-8`); the last header wins.
-            isEventStream = tokenMatches & 1 != 0 && tokenLength == 17
+            isEventStream = tokenMatches & 1 != 0 && tokenLength == Self.eventStreamType.utf8CodeUnitCount
         } else {
-            if tokenMatches & 1 != 0, tokenLength == 5 { connectionClose = true }
-            if tokenMatches & 2 != 0, tokenLength == 10 { connectionKeepAlive = true }
+            if tokenMatches & 1 != 0, tokenLength == Self.closeToken.utf8CodeUnitCount { connectionClose = true }
+            if tokenMatches & 2 != 0, tokenLength == Self.keepAliveToken.utf8CodeUnitCount { connectionKeepAlive = true }
         }
     }
 

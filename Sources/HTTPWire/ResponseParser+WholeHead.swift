@@ -20,15 +20,15 @@ extension ResponseParser {
 
     private static let newline = UInt8(ascii: "\n")
     private static let carriageReturn = UInt8(ascii: "\r")
-    private static let http11: StaticString = "HTTP/1.1"
-    /// The status line's end as most responses have it, after `HTTP/1.1`.
+    /// The status line's end as most responses have it, after `HTTP/1.1`: one word.
     private static let okStatusEnd: StaticString = " 200 OK\r"
-    /// The header names the fast path recognises whole, with their colon.
-    private static let contentLengthField: StaticString = "content-length:"
-    private static let contentTypeField: StaticString = "content-type:"
-    private static let connectionField: StaticString = "connection:"
-    private static let transferEncodingField: StaticString = "transfer-encoding:"
-    /// Whole values as most servers send them, with the space before and the line end.
+    /// The shortest head this path reads (`HTTP/1.1 200` and two CR LF); it also bounds the two
+    /// word loads of the status line.
+    private static let shortestHead = 16
+    /// Content-Length digits this path reads: 18 stay below `maxLength`, so no overflow check.
+    private static let maxLengthDigits = 18
+    /// Whole values as most servers send them (the tokens above with the space before and the line
+    /// end), compared eight bytes at a time.
     private static let jsonTypeLine: StaticString = " application/json\r\n"
     private static let eventStreamTypeLine: StaticString = " text/event-stream\r\n"
     private static let keepAliveLine: StaticString = " keep-alive\r\n"
@@ -78,29 +78,33 @@ extension ResponseParser {
     /// phrase without a CR before the LF. Returns the index after the LF.
     @inline(__always)
     private static func statusLine(_ base: UnsafeRawPointer, from start: Int, end: Int, into head: inout HeadFields) -> Int? {
-        // The shortest status line with the blank line after it; also bounds the two word loads.
-        guard end &- start >= 16 else { return nil }
-        // Byte 7 is the minor version, compared apart (the last byte of a little-endian word).
+        guard end &- start >= shortestHead else { return nil }
+        // The minor version is compared apart: the last byte of the little-endian word.
         let versionMask: UInt64 = 0x00FF_FFFF_FFFF_FFFF
         guard ByteSearch.word(base, start) & versionMask == word(http11, at: 0) & versionMask else { return nil }
-        let minor = byte(base, start &+ 7)
+        let minor = byte(base, start &+ minorVersionIndex)
         guard ByteClass.isDigit(minor) else { return nil }
         head.http10 = minor == UInt8(ascii: "0")
-        if end &- start > 16, ByteSearch.word(base, start &+ 8) == word(okStatusEnd, at: 0), byte(base, start &+ 16) == newline {
+        let afterVersion = start &+ http11.utf8CodeUnitCount
+        // `HTTP/1.1 200 OK\r` is two words; its LF follows.
+        let okLineLength = http11.utf8CodeUnitCount &+ okStatusEnd.utf8CodeUnitCount
+        if end &- start > okLineLength, ByteSearch.word(base, afterVersion) == word(okStatusEnd, at: 0),
+           byte(base, start &+ okLineLength) == newline {
             head.statusCode = 200
-            return start &+ 17
+            return start &+ okLineLength &+ 1
         }
-        guard byte(base, start &+ 8) == UInt8(ascii: " ") else { return nil }
+        guard byte(base, afterVersion) == UInt8(ascii: " ") else { return nil }
+        let codeStart = afterVersion &+ 1
         var code = 0
-        for offset in 9..<12 {
-            let digit = byte(base, start &+ offset)
+        for offset in 0..<statusCodeDigits {
+            let digit = byte(base, codeStart &+ offset)
             guard ByteClass.isDigit(digit) else { return nil }
             code = code &* 10 &+ Int(digit &- UInt8(ascii: "0"))
         }
         // Interim responses (1xx) take the byte machine, which skips or refuses them.
         guard code >= 200 else { return nil }
         head.statusCode = code
-        var index = start &+ 12
+        var index = codeStart &+ statusCodeDigits
         var byte = byte(base, index)
         if byte == UInt8(ascii: " ") {
             // The reason phrase means nothing to a client; a CR in it must end the line.
@@ -202,8 +206,8 @@ extension ResponseParser {
         return newline &+ 1
     }
 
-    /// A Content-Length value: optional blanks, up to 18 digits (below the machine's limit),
-    /// optional blanks, the line end. Returns the index after the LF.
+    /// A Content-Length value: optional blanks, up to `maxLengthDigits` digits, optional blanks,
+    /// the line end. Returns the index after the LF.
     @inline(__always)
     private static func contentLengthValue(_ base: UnsafeRawPointer, from start: Int, end: Int, into head: inout HeadFields) -> Int? {
         var index = skipBlanks(base, from: start, end: end)
@@ -215,7 +219,7 @@ extension ResponseParser {
             length = length &* 10 &+ Int(digit)
             index &+= 1
         }
-        guard index > digitsStart, index &- digitsStart <= 18 else { return nil }
+        guard index > digitsStart, index &- digitsStart <= maxLengthDigits else { return nil }
         // Equal repeats are accepted; a conflict is the machine's error to report.
         if let previous = head.contentLength, previous != length { return nil }
         guard let next = lineEnd(base, at: skipBlanks(base, from: index, end: end), end: end) else { return nil }

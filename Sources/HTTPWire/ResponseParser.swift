@@ -33,17 +33,29 @@ public struct ResponseParser: Sendable {
     /// The tracked header whose value is being read.
     enum Tracked: UInt8 { case none, contentLength, transferEncoding, connection, contentType }
 
-    static let contentLengthName: StaticString = "content-length"
-    static let contentTypeName: StaticString = "content-type"
+    // What the parser looks for, each written once (the whole-head path adds the whole lines
+    // most servers send, in ResponseParser+WholeHead.swift).
+    /// The tracked header names, lower case, with their colon: the byte machine matches the name
+    /// before it (a name is token bytes, never `:`), the whole-head path the whole field.
+    static let contentLengthField: StaticString = "content-length:"
+    static let contentTypeField: StaticString = "content-type:"
+    static let connectionField: StaticString = "connection:"
+    static let transferEncodingField: StaticString = "transfer-encoding:"
+    /// The value tokens that matter, lower case.
     static let eventStreamType: StaticString = "text/event-stream"
-    static let transferEncodingName: StaticString = "transfer-encoding"
-    static let connectionName: StaticString = "connection"
-    static let versionPrefix: StaticString = "HTTP/"
     static let chunkedToken: StaticString = "chunked"
     static let closeToken: StaticString = "close"
     static let keepAliveToken: StaticString = "keep-alive"
+    /// The version line's start; where its major and minor digits sit in `HTTP/1.x`.
+    static let http11: StaticString = "HTTP/1.1"
+    static let majorVersionIndex = 5
+    static let minorVersionIndex = 7
+    /// A status code is three digits (RFC 9110 §15).
+    static let statusCodeDigits = 3
     /// Content-Length and chunk sizes above this are refused rather than risking overflow.
     static let maxLength = 1 << 60
+    /// Hex digits of a chunk size: 15 of them stay below `maxLength`.
+    static let maxChunkSizeDigits = 15
 
     public let limits: ResponseParserLimits
     var headRequest = false

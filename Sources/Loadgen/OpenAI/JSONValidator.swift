@@ -74,8 +74,7 @@ struct JSONValidator: Sendable {
                 state = .invalid
             }
         case .stringUnicode:
-            let lower = byte | 0x20
-            guard (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f")) else {
+            guard ByteClass.hexValue(byte) != nil else {
                 state = .invalid
                 return
             }
@@ -161,7 +160,7 @@ struct JSONValidator: Sendable {
     /// Number grammar: 0 after '-', 1 after a leading zero, 2 integer digits, 3 after '.',
     /// 4 fraction digits, 5 after 'e', 6 after the exponent's sign, 7 exponent digits.
     private mutating func continueNumber(_ byte: UInt8) -> Bool {
-        let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+        let digit = ByteClass.isDigit(byte)
         switch numberPhase {
         case 0:
             guard digit else { return false }

@@ -25,6 +25,15 @@ public struct UsageScanner: Sendable, Equatable {
 
     private static let promptKey: StaticString = "\"prompt_tokens\""
     private static let completionKey: StaticString = "\"completion_tokens\""
+    /// The rest of either key from its underscore, the only one in either: one word.
+    private static let keySuffix: StaticString = "_tokens\""
+    private static let keySuffixLength = 8
+    /// The bytes of each key before its underscore (`"prompt`, `"completion`): where a key starts,
+    /// counted back from the underscore that the searches find.
+    private static let promptStem = 7
+    private static let completionStem = 11
+    /// After the underscore, a count needs the suffix, a colon and one digit at least.
+    private static let shortestCount = keySuffixLength + 2
 
     private var state = State.seeking
     /// Which key is being matched: 0 undecided (only the quote seen), 1 prompt, 2 completion.
@@ -75,9 +84,10 @@ public struct UsageScanner: Sendable, Equatable {
                 }
                 let underscore = bytes.baseAddress!.distance(to: UnsafeRawPointer(next))
                 let skipped = underscore - index
-                let isPrompt = skipped >= 7 && Self.matches(bytes, endingAt: underscore, Self.promptKey, length: 7)
-                let isCompletion = !isPrompt && skipped >= 11
-                    && Self.matches(bytes, endingAt: underscore, Self.completionKey, length: 11)
+                let isPrompt = skipped >= Self.promptStem
+                    && Self.matches(bytes, endingAt: underscore, Self.promptKey, length: Self.promptStem)
+                let isCompletion = !isPrompt && skipped >= Self.completionStem
+                    && Self.matches(bytes, endingAt: underscore, Self.completionKey, length: Self.completionStem)
                 if isPrompt || isCompletion, let (value, end) = Self.completeValue(bytes, underscore: underscore) {
                     // The whole `_tokens": 123,` is in this piece: read it without the byte machine.
                     if isPrompt { lastPrompt = value } else { lastCompletion = value }
@@ -86,14 +96,14 @@ public struct UsageScanner: Sendable, Equatable {
                 }
                 if isPrompt {
                     key = 1
-                    matched = 7
+                    matched = Self.promptStem
                     state = .matchingKey
                     index = underscore
                     continue
                 }
                 if isCompletion {
                     key = 2
-                    matched = 11
+                    matched = Self.completionStem
                     state = .matchingKey
                     index = underscore
                     continue
@@ -193,23 +203,26 @@ public struct UsageScanner: Sendable, Equatable {
         while prompt < 0 || completion < 0, let underscore = ByteSearch.lastIndex(of: UInt8(ascii: "_"), in: base, before: searchEnd) {
             searchEnd = underscore
             // A count has `_tokens"`, a colon and a digit after the underscore, all in the head.
-            guard headEnd - underscore > 10,
-                  ByteSearch.word(base, underscore) == Self.word(Self.promptKey, at: 7) else { continue }
+            guard headEnd - underscore > Self.shortestCount,
+                  ByteSearch.word(base, underscore) == Self.word(Self.keySuffix, at: 0) else { continue }
             let isPrompt: Bool
-            if prompt < 0, underscore >= 7, ByteSearch.word(base, underscore - 7) == Self.word(Self.promptKey, at: 0) {
+            // `"prompt` and the underscore are one word; `"completion` takes two, the second
+            // running on into the suffix.
+            if prompt < 0, underscore >= Self.promptStem,
+               ByteSearch.word(base, underscore - Self.promptStem) == Self.word(Self.promptKey, at: 0) {
                 isPrompt = true
-            } else if completion < 0, underscore >= 11,
-                      ByteSearch.word(base, underscore - 11) == Self.word(Self.completionKey, at: 0),
-                      ByteSearch.word(base, underscore - 3) == Self.word(Self.completionKey, at: 8) {
+            } else if completion < 0, underscore >= Self.completionStem,
+                      ByteSearch.word(base, underscore - Self.completionStem) == Self.word(Self.completionKey, at: 0),
+                      ByteSearch.word(base, underscore - Self.completionStem + 8) == Self.word(Self.completionKey, at: 8) {
                 isPrompt = false
             } else {
                 continue
             }
             // Not a count (null, a string, a missing colon): an earlier occurrence may be one.
-            let value = Self.countAfterKey(base, from: underscore + 8)
+            let value = Self.countAfterKey(base, from: underscore + Self.keySuffixLength)
             guard value >= 0 else { continue }
             // A key's closing quote (after its `s`) just before: the forward machine decides.
-            let keyStart = underscore - (isPrompt ? 7 : 11)
+            let keyStart = underscore - (isPrompt ? Self.promptStem : Self.completionStem)
             if keyStart > 0, base.load(fromByteOffset: keyStart - 1, as: UInt8.self) == UInt8(ascii: "s"),
                Self.keyEnds(bytes, at: keyStart) {
                 return false
@@ -275,12 +288,11 @@ public struct UsageScanner: Sendable, Equatable {
     /// ends first or the text is something else (the byte machine then decides).
     @inline(__always)
     private static func completeValue(_ bytes: UnsafeRawBufferPointer, underscore: Int) -> (Int, Int)? {
-        let suffix: StaticString = "_tokens\""
         let count = bytes.count
         var index = underscore
-        guard count - index > 8 else { return nil }
-        for offset in 0..<8 where bytes[index + offset] != suffix.utf8Start[offset] { return nil }
-        index += 8
+        guard count - index > Self.keySuffixLength else { return nil }
+        for offset in 0..<Self.keySuffixLength where bytes[index + offset] != Self.keySuffix.utf8Start[offset] { return nil }
+        index += Self.keySuffixLength
         while index < count, ByteClass.isWhitespace(bytes[index]) { index += 1 }
         guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
         index += 1
@@ -299,7 +311,7 @@ public struct UsageScanner: Sendable, Equatable {
     /// The piece ends while seeking: if its tail is the start of a key (`"pro`, `"complet`, ...),
     /// continue matching that key in the next piece, since the jump to `_` cannot look back there.
     private mutating func carryKeyPrefix(_ bytes: UnsafeRawBufferPointer, from start: Int) {
-        let tailStart = max(start, bytes.count - 11)
+        let tailStart = max(start, bytes.count - Self.completionStem)
         var quote = bytes.count - 1
         while quote >= tailStart, bytes[quote] != UInt8(ascii: "\"") { quote -= 1 }
         guard quote >= tailStart else { return }
@@ -308,7 +320,7 @@ public struct UsageScanner: Sendable, Equatable {
             state = .matchingKey
             key = 0
             matched = 1
-        } else if length <= 7, Self.matches(bytes, endingAt: bytes.count, Self.promptKey, length: length) {
+        } else if length <= Self.promptStem, Self.matches(bytes, endingAt: bytes.count, Self.promptKey, length: length) {
             state = .matchingKey
             key = 1
             matched = length
