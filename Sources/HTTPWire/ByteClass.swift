@@ -6,7 +6,7 @@
 public enum ByteClass {
     /// '0' to '9'.
     @inlinable @inline(__always)
-    public static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+    public static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     /// The value of a hexadecimal digit in either case, or nil.
     @inlinable @inline(__always)
