@@ -1,4 +1,4 @@
-import CEpoll
+import Glibc
 import HTTPWire
 
 /// One thread's event loop: an epoll instance and the connections it owns, driven closed-loop or
@@ -176,7 +176,7 @@ struct ClientEventLoop: ~Copyable {
             switch slot.pointee.phase {
             case .connecting:
                 if now >= slot.pointee.deadlineNanoseconds {
-                    finish(index, .failure(.connect, errno: CEpoll_ETIMEDOUT), now: now)
+                    finish(index, .failure(.connect, errno: ETIMEDOUT), now: now)
                 } else if drainOver {
                     finish(index, .cancelled, now: now)
                 }

@@ -33,7 +33,7 @@ package enum HTTPFetch {
         let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
         let address: SocketAddress
         do { address = try SocketAddress(host: target.host, port: target.port) } catch {
-            throw .connect(host: target.hostHeader, errno: CEpoll_EADDRNOTAVAIL)
+            throw .connect(host: target.hostHeader, errno: EADDRNOTAVAIL)
         }
         let fd: FileDescriptor
         do { fd = try Socket.makeTCP(family: address.family) } catch { throw .connect(host: target.hostHeader, errno: error.errno) }
