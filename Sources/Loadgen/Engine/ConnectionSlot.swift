@@ -40,7 +40,7 @@ struct ConnectionSlot {
     /// The body read as an OpenAI answer: usage, event framing, and the checks of a 200.
     var answer = OpenAIResponseCheck()
     /// Streamed responses: the times of the token events.
-    var timing = StreamTiming()
+    var timing = TokenTiming()
     /// Which request template the request uses, and its number as patched into it.
     var template = 0
     var number = RequestNumber()

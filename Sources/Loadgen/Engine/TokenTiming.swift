@@ -5,7 +5,7 @@
 ///
 /// Events that arrive in one read are timed as they are found in it, microseconds apart, as
 /// `vllm bench serve` times chunks.
-struct StreamTiming {
+struct TokenTiming {
     private(set) var tokenEvents = 0
     private var firstTokenNanoseconds: UInt64 = 0
     private var lastTokenNanoseconds: UInt64 = 0
