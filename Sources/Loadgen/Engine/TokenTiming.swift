@@ -3,8 +3,8 @@
 /// vLLM's benchmark_serving defines them: TTFT = first token event - send start; ITL = each gap
 /// between token events; TPOT = (E2E - TTFT) / (output tokens - 1).
 ///
-/// Events that arrive in one read are timed as they are found in it, microseconds apart, as
-/// `vllm bench serve` times chunks.
+/// Each token event is timed when the scan reaches it, so events that arrive in one read get
+/// nearly the same time, as `vllm bench serve` times the chunks of one read.
 struct TokenTiming {
     private(set) var tokenEvents = 0
     private var firstTokenNanoseconds: UInt64 = 0
