@@ -44,9 +44,12 @@ extension ClientEventLoop {
             case .body(let range):
                 let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
                 tally.bodyPiece(piece, index: index)
-                let isEventStream = slot.pointee.parser.isEventStream
-                slot.pointee.answer.scan(piece, isEventStream: isEventStream, validates: plan.requests.validatesOpenAI)
-                if isEventStream { timeTextEvents(slot, piece) }
+                slot.pointee.answer.scan(piece)
+                if slot.pointee.parser.isEventStream {
+                    timeTextEvents(slot, piece)
+                } else if plan.requests.validatesOpenAI {
+                    slot.pointee.answer.validate(piece)
+                }
             case .messageComplete:
                 // Bytes after a complete response were never asked for (we do not pipeline): the
                 // connection's framing can no longer be trusted, so it is closed after this one.

@@ -4,8 +4,9 @@ import HTTPWire
 /// counts of its `usage`, the Server-Sent Events framing of a stream and which of its events carry
 /// text, and whether a 200 is a real answer (valid JSON with a choice, or a stream with text).
 ///
-/// The event loop hands it every body piece (`scan`, then `nextTextEvent` for streams) and asks
-/// at the end (`failure`, `countTokens`); it knows nothing else about OpenAI.
+/// The event loop hands it every body piece (`scan`), then a plain answer's pieces to `validate`
+/// when the workload checks answers, a stream's to `nextTextEvent`; at the end it asks `failure`
+/// and `tokens`. The loop knows nothing else about OpenAI.
 struct OpenAIResponseCheck {
     private var usage = UsageScanner()
     private var events = SSEParser()
@@ -22,15 +23,17 @@ struct OpenAIResponseCheck {
         choices.reset()
     }
 
-    /// The next piece of the body. `validates`: the body of a plain (not streamed) answer is also
-    /// checked for JSON syntax and a choice. A stream's events are read by `nextTextEvent`.
+    /// The next piece of the body, for its usage counts.
     @inline(__always)
-    mutating func scan(_ piece: UnsafeRawBufferPointer, isEventStream: Bool, validates: Bool) {
+    mutating func scan(_ piece: UnsafeRawBufferPointer) {
         usage.scan(piece)
-        if !isEventStream, validates {
-            json.feed(piece)
-            choices.scan(piece)
-        }
+    }
+
+    /// The same piece of a plain (not streamed) answer, checked for JSON syntax and a choice.
+    @inline(__always)
+    mutating func validate(_ piece: UnsafeRawBufferPointer) {
+        json.feed(piece)
+        choices.scan(piece)
     }
 
     /// Reads a stream's body piece from `offset` through the next event that carries text, and
