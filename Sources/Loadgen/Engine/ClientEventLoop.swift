@@ -14,7 +14,7 @@ import HTTPWire
 ///
 /// Its parts are concrete structs, called directly (no protocol, no existential): the slots
 /// (`SlotTable`), the pacing, the counts and measurements (`LoopTally`), the connect backoff;
-/// per slot the parser, the OpenAI checks (`OpenAIResponseCheck`) and the stream times.
+/// per slot the parser, the OpenAI checks (`OpenAIResponseCheck`) and the token timing.
 struct ClientEventLoop: ~Copyable {
     let plan: LoadPlanSnapshot
     let epoll: Epoll
