@@ -81,6 +81,20 @@ ssize_t CEpoll_send(int fd, const void *bytes, size_t count);
 ssize_t CEpoll_send3(int fd, const void *a, size_t a_count, const void *b, size_t b_count,
                      const void *c, size_t c_count);
 
+// MARK: kernel receive timestamps
+
+/// SO_TIMESTAMPNS: the kernel stamps each received segment (software, CLOCK_REALTIME) and hands
+/// the stamp to recvmsg as a control message. Returns 0 or -1.
+int CEpoll_enable_receive_timestamps(int fd);
+/// Bytes of control buffer one receive timestamp needs (CMSG_SPACE of a struct timespec).
+size_t CEpoll_receive_control_size(void);
+/// recvmsg into `bytes` with the control buffer `control` (`control_size` bytes, from
+/// CEpoll_receive_control_size, 8-byte aligned). When it returns bytes, `*stamp_ns` is the kernel's
+/// receive time of the last segment the read consumed, in CLOCK_REALTIME nanoseconds, or 0 when no
+/// timestamp came with them; otherwise `*stamp_ns` is left alone. Returns what recvmsg returns.
+ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,
+                            uint64_t *stamp_ns);
+
 // MARK: process
 
 /// Raises the soft RLIMIT_NOFILE to min(wanted, hard). Returns the new soft limit, or -1.
