@@ -28,6 +28,7 @@ public enum RunReport {
             members.append(("send_lag_ms", distribution(result.sendLag)))
             members.append(("send_lag_histogram", .string(result.sendLag.encoded())))
         }
+        members += clientMembers(result)
         if !result.errorExamples.isEmpty {
             members.append(("error_examples", .object(result.errorExamples.map { ("http_\($0.status)", .string($0.printableBody)) })))
         }
@@ -43,6 +44,44 @@ public enum RunReport {
             members.append(("itl_histogram", .string(result.interTokenLatency.encoded())))
         }
         return .object(members)
+    }
+
+    /// The client's own figures and the verdict on them (`ClientVerdict`), in every result: the
+    /// clock that stamped the responses, the client lag and send lag (with lossless histograms,
+    /// for `merge`), each loop's load, the limits and the verdict.
+    public static func clientMembers(_ result: RunResult) -> [(String, JSONValue)] {
+        let verdict = result.clientVerdict
+        let limits = result.clientLimits
+        let loads: [JSONValue] = result.loopLoads.map { load in
+            .object([
+                ("load", .number(load.load, decimals: 4)),
+                ("full_batch_share", .number(load.fullWaitShare, decimals: 4)),
+                ("cpu_ns", .uint(load.cpuNanoseconds)),
+                ("wall_ns", .uint(load.wallNanoseconds)),
+                ("epoll_waits", .uint(load.waits)),
+                ("full_batches", .uint(load.fullWaits)),
+            ])
+        }
+        return [
+            ("timestamps", .string(result.timestamps.rawValue)),
+            ("reads_without_kernel_stamp", .uint(result.readsWithoutKernelStamp)),
+            ("client_lag_ms", distribution(result.clientLag)),
+            ("client_lag_histogram", .string(result.clientLag.encoded())),
+            ("client_send_lag_ms", distribution(result.clientSendLag)),
+            ("client_send_lag_histogram", .string(result.clientSendLag.encoded())),
+            ("loop_load", .array(loads)),
+            ("client_limits", .object([
+                ("client_lag_ms", .number(limits.clientLagMilliseconds)),
+                ("send_lag_ms", .number(limits.sendLagMilliseconds)),
+                ("loop_load", .number(limits.loopLoad)),
+            ])),
+            ("client_verdict", .object([
+                ("kept_up", .bool(verdict.keptUp)),
+                ("measured", .bool(verdict.isMeasured)),
+                ("exceeded", .array(verdict.exceeded.map { .string($0.figure.rawValue) })),
+                ("summary", .string(verdict.summary)),
+            ])),
+        ]
     }
 
     /// mean, p50, p90, p95, p99 (and min, max) of a histogram, in milliseconds.
@@ -226,10 +265,39 @@ public enum RunReport {
         if result.warmupRequests > 0 {
             lines.append("  warmup       \(Format.grouped(result.warmupRequests)) requests excluded")
         }
+        lines += clientLines(result)
         lines.append("  client cpu   \(Format.fixed(result.clientCPUMicrosecondsPerRequest, decimals: 2)) us/request "
             + "(user \(Format.fixed(Double(result.clientCPUUserMicroseconds) / 1e6, decimals: 2)) s, "
             + "sys \(Format.fixed(Double(result.clientCPUSystemMicroseconds) / 1e6, decimals: 2)) s)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The client's own figures, one line each, and the verdict (`ClientVerdict`).
+    static func clientLines(_ result: RunResult) -> [String] {
+        func ms(_ nanoseconds: UInt64) -> String { Format.milliseconds(Double(nanoseconds) / 1e6) }
+        func spread(_ histogram: LatencyHistogram) -> String {
+            "ms p50 \(ms(histogram.valueAtPercentile(50)))  p99 \(ms(histogram.valueAtPercentile(99)))  max \(ms(histogram.maxNanoseconds))"
+        }
+        var lines: [String] = []
+        if result.clientLag.count > 0 {
+            var line = "  client lag   \(spread(result.clientLag)) over \(Format.grouped(result.clientLag.count)) reads"
+            line += result.timestamps == .kernel ? " (times stamped by the kernel)" : " (times stamped by the user clock: --stamp user)"
+            if result.readsWithoutKernelStamp > 0 { line += "; \(Format.grouped(result.readsWithoutKernelStamp)) reads had no kernel stamp" }
+            lines.append(line)
+        }
+        if result.clientSendLag.count > 0 {
+            lines.append((result.requestedRate > 0 ? "  client send  " : "  think time   ") + spread(result.clientSendLag)
+                + (result.requestedRate > 0 ? " (send lag less waits for a free connection)" : " (a response's completion to the next send)"))
+        }
+        if !result.loopLoads.isEmpty {
+            let busiest = result.loopLoads.max { $0.load < $1.load }!
+            var line = "  loop load    \(Format.percent(busiest.load)) CPU"
+            if result.loopLoads.count > 1 { line += " (busiest of \(result.loopLoads.count): " + result.loopLoads.map { Format.percent($0.load) }.joined(separator: ", ") + ")" }
+            line += ", full epoll batches \(Format.percent(busiest.fullWaitShare))"
+            lines.append(line)
+        }
+        lines.append("  verdict      " + result.clientVerdict.summary)
+        return lines
     }
 
     /// The streaming rows: a header of right-aligned column names, then each metric's values,

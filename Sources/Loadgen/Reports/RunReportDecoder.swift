@@ -77,6 +77,7 @@ public enum RunReportDecoder {
                 result.scheduleWindowNanoseconds = UInt64(window)
             }
         }
+        try readClientFigures(json, into: &result)
         if let examples = json["error_examples"] {
             guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }
             for (name, body) in members {
@@ -100,6 +101,33 @@ public enum RunReportDecoder {
             result.workloadKind = result.streamedResponses > 0 ? .openAIStreamed : result.requestedOutputTokens > 0 ? .openAI : .http
         }
         return result
+    }
+
+    /// The client's own figures (`RunReport.clientMembers`); files from before them have none.
+    private static func readClientFigures(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
+        if let text = json["timestamps"]?.stringValue {
+            guard let source = TimestampSource(rawValue: text) else { throw .badField("timestamps", expected: "kernel or user") }
+            result.timestamps = source
+        } else {
+            // Files from before the field were stamped by the user clock.
+            result.timestamps = .user
+        }
+        if json["reads_without_kernel_stamp"] != nil { result.readsWithoutKernelStamp = try count(json, "reads_without_kernel_stamp") }
+        if json["client_lag_histogram"] != nil { result.clientLag = try histogram(json, "client_lag_histogram") }
+        if json["client_send_lag_histogram"] != nil { result.clientSendLag = try histogram(json, "client_send_lag_histogram") }
+        if let loads = json["loop_load"] {
+            guard let elements = loads.arrayValue else { throw .badField("loop_load", expected: "an array") }
+            for element in elements {
+                result.loopLoads.append(LoopLoad(cpuNanoseconds: try count(element, "cpu_ns"), wallNanoseconds: try count(element, "wall_ns"),
+                                                 waits: try count(element, "epoll_waits"), fullWaits: try count(element, "full_batches")))
+            }
+        }
+        if let limits = json["client_limits"] {
+            guard limits.objectMembers != nil else { throw .badField("client_limits", expected: "an object") }
+            result.clientLimits = ClientLimits(clientLagMilliseconds: try number(limits, "client_lag_ms"),
+                                               sendLagMilliseconds: try number(limits, "send_lag_ms"),
+                                               loopLoad: try number(limits, "loop_load"))
+        }
     }
 
     /// `started_at` and `ended_at` must be present; both null means nothing was measured.
