@@ -83,6 +83,19 @@ public struct ClientVerdict: Sendable, Equatable {
         return "the client fell behind: " + over.map(excessText).joined(separator: "; ")
     }
 
+    /// A table cell: "kept up", or the worst figure over its limit ("lag p99 3.20 ms",
+    /// "think p99 1.52 ms", "load 97.0%"), or "n/a" when nothing was measured.
+    public var brief: String {
+        guard isMeasured else { return "n/a" }
+        guard let worst = exceeded.first else { return "kept up" }
+        let name = switch worst.figure {
+        case .clientLag: "lag p99"
+        case .sendLag: closedLoop ? "think p99" : "send p99"
+        case .loopLoad: "load"
+        }
+        return "\(name) \(valueText(worst))"
+    }
+
     func name(_ figure: Figure) -> String {
         switch figure {
         case .clientLag: "client lag p99"

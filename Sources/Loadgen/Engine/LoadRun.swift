@@ -192,6 +192,8 @@ public final class LoadRun: Sendable {
             merged.concurrency = plan.concurrency
             merged.workloadKind = plan.workload.map { $0.stream ? .openAIStreamed : .openAI } ?? .http
             merged.objectives = plan.objectives
+            merged.timestamps = plan.timestamps
+            merged.clientLimits = plan.clientLimits
             merged.threads = results.count
             if merged.firstSendNanoseconds != .max {
                 merged.startedAtWallSeconds = wallSeconds(atMonotonic: merged.firstSendNanoseconds)
