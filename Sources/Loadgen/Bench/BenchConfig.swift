@@ -20,6 +20,9 @@ public struct BenchConfig: Sendable {
     public var saturationLevels = [150, 200, 300, 500, 750, 1000]
     public var requestTimeoutSeconds = 300.0
     public var threads: Int = ProcessResources.onlineCPUs
+    /// The clock of the response times, and the limits of the verdict on the client (as `LoadPlan`'s).
+    public var timestamps: TimestampSource = .kernel
+    public var clientLimits = ClientLimits()
 
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target

@@ -11,6 +11,9 @@ public struct LatencyBenchmark: Sendable {
     /// Or a warmup of this many seconds of sequential requests (then `warmupRequests` is ignored).
     public var warmupSeconds: Double?
     public var requestTimeoutSeconds = 300.0
+    /// The clock of the response times, and the limits of the verdict on the client (as `LoadPlan`'s).
+    public var timestamps: TimestampSource = .kernel
+    public var clientLimits = ClientLimits()
 
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target
@@ -52,6 +55,8 @@ public struct LatencyBenchmark: Sendable {
         plan.threads = 1
         plan.requestTimeoutSeconds = requestTimeoutSeconds
         plan.keepsLatencySamples = true
+        plan.timestamps = timestamps
+        plan.clientLimits = clientLimits
         var warmup: RunResult?
         if let warmupSeconds, warmupSeconds > 0 {
             // Sequential requests for that long, discarded, on the connection the run keeps.
@@ -106,6 +111,7 @@ public struct LatencyBenchmark: Sendable {
             members.append(("ttft_ms", RunReport.distribution(result.run.timeToFirstToken)))
             members.append(("tpot_ms", RunReport.distribution(result.run.timePerOutputToken)))
         }
+        members += RunReport.clientMembers(result.run)
         return .object(members)
     }
 
@@ -136,6 +142,7 @@ public struct LatencyBenchmark: Sendable {
         if result.run.failed > 0 {
             rows.append(["Errors", result.run.failures.byClass.map { "\($0.failure.name) \($0.count)" }.joined(separator: ", ")])
         }
+        rows.append(["Client", result.run.clientVerdict.summary])
         return MarkdownTable.renderLeft(header: ["Metric", "Value"], rows: rows)
     }
 }

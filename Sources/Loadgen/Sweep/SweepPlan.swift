@@ -25,6 +25,9 @@ public struct SweepPlan: Sendable {
     public var readyTimeoutSeconds = 900.0
     public var requestTimeoutSeconds = 300.0
     public var threads: Int = ProcessResources.onlineCPUs
+    /// The clock of the response times, and the limits of the verdict on the client (as `LoadPlan`'s).
+    public var timestamps: TimestampSource = .kernel
+    public var clientLimits = ClientLimits()
     /// The preset's name, for reports.
     public var presetName: String?
 

@@ -30,6 +30,9 @@ public struct ValidationPlan: Sendable {
     /// Split the CPUs between client and the started echo-server (half each).
     public var pinCPUs = true
     public var requestTimeoutSeconds = 30.0
+    /// The clock of the response times, and the limits of the verdict on the client (as `LoadPlan`'s).
+    public var timestamps: TimestampSource = .kernel
+    public var clientLimits = ClientLimits()
     /// The target workload for the verdict, in requests per second.
     public var targetRequestsPerSecond = SeedProtocol.seedTargetTokensPerSecond / SeedProtocol.seedTargetTokensPerRequest
     /// How the target was given, for the verdict line.
