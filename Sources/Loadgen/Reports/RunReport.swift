@@ -85,7 +85,7 @@ public enum RunReport {
     }
 
     /// mean, p50, p90, p95, p99 (and min, max) of a histogram, in milliseconds.
-    static func distribution(_ histogram: LatencyHistogram) -> JSONValue {
+    package static func distribution(_ histogram: LatencyHistogram) -> JSONValue {
         let summary = LatencySummary(histogram)
         return .object([
             ("count", .uint(summary.count)),
