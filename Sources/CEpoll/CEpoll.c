@@ -204,6 +204,25 @@ int CEpoll_enable_receive_timestamps(int fd) { return set_int_option(fd, SOL_SOC
 
 size_t CEpoll_receive_control_size(void) { return CMSG_SPACE(sizeof(struct timespec)); }
 
+int CEpoll_udp_loopback_self(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0
+        || getsockname(fd, (struct sockaddr *)&address, &length) != 0
+        || connect(fd, (struct sockaddr *)&address, length) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
 ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,
                             uint64_t *stamp_ns) {
     struct iovec piece = { .iov_base = bytes, .iov_len = count };

@@ -94,6 +94,9 @@ size_t CEpoll_receive_control_size(void);
 /// timestamp came with them; otherwise `*stamp_ns` is left alone. Returns what recvmsg returns.
 ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,
                             uint64_t *stamp_ns);
+/// A nonblocking, close-on-exec UDP socket bound to 127.0.0.1 (a free port) and connected to
+/// itself, so what it sends it receives: a probe for whether the kernel stamps received packets.
+int CEpoll_udp_loopback_self(void);
 
 // MARK: process
 

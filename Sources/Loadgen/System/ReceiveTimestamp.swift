@@ -42,11 +42,60 @@ extension FileDescriptor {
     }
 }
 
+/// Turns the kernel's receive timestamping on and waits until it is, then keeps it on while it
+/// lives.
+///
+/// The kernel stamps received packets only while some socket of the system asks for it, and it
+/// switches that on (and off, after the last such socket closes) in a deferred work item: on a
+/// busy machine the first tens of milliseconds of a run, or all of a short one, could otherwise
+/// come without stamps. So before a run starts its loops, this loopback UDP socket asks for
+/// stamps and sends itself a byte every millisecond until one comes back stamped (or the
+/// timeout passes; then reads fall back to the user clock and say so), and it stays open for the
+/// run, so the switch stays on even when every connection closes at once.
+package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
+    private let fd: FileDescriptor?
+    /// Whether a probe came back stamped.
+    package let isOn: Bool
+
+    package init(timeoutMilliseconds: Int) {
+        let raw = CEpoll_udp_loopback_self()
+        guard raw >= 0 else {
+            fd = nil
+            isOn = false
+            return
+        }
+        let socket = FileDescriptor(rawValue: raw)
+        fd = socket
+        guard Socket.enableReceiveTimestamps(socket) else {
+            isOn = false
+            return
+        }
+        let control = ReceiveControlBuffer.allocate()
+        defer { control.deallocate() }
+        var byte: UInt8 = 0
+        var stamped = false
+        for _ in 0...max(timeoutMilliseconds, 0) {
+            _ = withUnsafeBytes(of: &byte) { socket.send($0) }
+            var stamp: UInt64 = 0
+            while case .transferred = withUnsafeMutableBytes(of: &byte, { socket.receive(into: $0, control: control, kernelStamp: &stamp) }) {
+                if stamp != 0 { stamped = true }
+            }
+            if stamped { break }
+            _ = ProcessResources.sleep(milliseconds: 1)
+        }
+        isOn = stamped
+    }
+
+    deinit { fd?.close() }
+}
+
 extension Socket {
     /// SO_TIMESTAMPNS: the kernel stamps every segment this socket receives, in software, and
     /// `FileDescriptor.receive` returns the stamp of the bytes it reads. False if the socket
     /// refused (then reads carry no stamp). Enabling it on any socket turns on receive
-    /// timestamping in the kernel for every packet (one clock read per packet, system-wide).
+    /// timestamping in the kernel for every packet (one clock read per packet, system-wide), and
+    /// the kernel does that in a deferred work item when this is the first socket of the system
+    /// to ask: bytes arriving in the first moments may still come without a stamp.
     @discardableResult
     package static func enableReceiveTimestamps(_ fd: FileDescriptor) -> Bool {
         CEpoll_enable_receive_timestamps(fd.rawValue) == 0
