@@ -80,7 +80,12 @@ public struct ClientVerdict: Sendable, Equatable {
             let limits = readings.map { limitText($0) }.joined(separator: ", ")
             return "the client kept up (\(values); limits \(limits))"
         }
-        return "the client fell behind: " + over.map(excessText).joined(separator: "; ")
+        var line = "the client fell behind: " + over.map(excessText).joined(separator: "; ")
+        // Late with CPU to spare: the loop's thread was runnable but not running.
+        if let load = readings.first(where: { $0.figure == .loopLoad }), !load.exceeded, load.value < load.limit / 2 {
+            line += " (with the loop \(Format.percent(load.value)) busy: its thread waited for a CPU, taken by other processes or other threads)"
+        }
+        return line
     }
 
     /// A table cell: "kept up", or the worst figure over its limit ("lag p99 3.20 ms",
