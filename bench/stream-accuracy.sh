@@ -52,6 +52,8 @@ for c in $LEVELS; do
     --port 0 --threads "${SERVER_THREADS:-2}" --ttft-ms "$TTFT" --itl-ms "$ITL" --stats
   "$BIN/loadgen" run --base-url "$SERVER_URL" --model echo --stream --input-tokens 100 --max-tokens "$TOKENS" \
     -c "$c" -n $((c * ROUNDS)) ${WARMUP_FLAGS[@]+"${WARMUP_FLAGS[@]}"} --stamp "$STAMP" --json --quiet > "$WORK/out.json"
+  # Every echo-server loop publishes its lateness at least every 100 ms.
+  sleep 0.3
   python3 -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1] + '/stats').read().decode())" \
     "$SERVER_URL" > "$WORK/stats.json"
   kill "$SERVER_PID" 2>/dev/null || true

@@ -1,5 +1,6 @@
 import CEpoll
 import Glibc
+import Synchronization
 
 /// The control buffer `recvmsg` fills with the kernel's receive timestamp of the bytes it returns.
 ///
@@ -51,7 +52,9 @@ extension FileDescriptor {
 /// come without stamps. So before a run starts its loops, this loopback UDP socket asks for
 /// stamps and sends itself a byte every millisecond until one comes back stamped (or the
 /// timeout passes; then reads fall back to the user clock and say so), and it stays open for the
-/// run, so the switch stays on even when every connection closes at once.
+/// run, so the switch stays on even when every connection closes at once. Where the stamps never
+/// came (a kernel or sandbox that accepts the option and stamps nothing), later runs of the
+/// process do not wait again.
 package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
     private let fd: FileDescriptor?
     /// Whether a probe came back stamped.
@@ -74,7 +77,8 @@ package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
         defer { control.deallocate() }
         var byte: UInt8 = 0
         var stamped = false
-        for _ in 0...max(timeoutMilliseconds, 0) {
+        let waits = receiveTimestampsNeverCame.load(ordering: .relaxed) ? 0 : max(timeoutMilliseconds, 0)
+        for _ in 0...waits {
             _ = withUnsafeBytes(of: &byte) { socket.send($0) }
             var stamp: UInt64 = 0
             while case .transferred = withUnsafeMutableBytes(of: &byte, { socket.receive(into: $0, control: control, kernelStamp: &stamp) }) {
@@ -84,10 +88,14 @@ package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
             _ = ProcessResources.sleep(milliseconds: 1)
         }
         isOn = stamped
+        if !stamped { receiveTimestampsNeverCame.store(true, ordering: .relaxed) }
     }
 
     deinit { fd?.close() }
 }
+
+/// A switch of this process waited its whole timeout for a stamp that never came.
+private let receiveTimestampsNeverCame = Atomic<Bool>(false)
 
 extension Socket {
     /// SO_TIMESTAMPNS: the kernel stamps every segment this socket receives, in software, and
