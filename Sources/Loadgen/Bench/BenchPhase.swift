@@ -25,11 +25,13 @@ public enum BenchStatus: String, Sendable, Equatable {
     /// The legend printed in reports.
     public var meaning: String {
         switch self {
-        case .ok: "normal operation: success >= 95%, latency acceptable"
-        case .degraded: "p99 > 2x the baseline p99 (SCALING only): the expected latency cost of concurrency"
-        case .saturated: "total tokens/s < 1.05x the previous level's (SCALING, SATURATION): throughput plateau"
-        case .failing: "success < 95%: requests are failing, reduce load"
+        case .ok: "normal operation: success >= \(successThreshold), latency acceptable"
+        case .degraded: "p99 > \(BenchStatusRule.factor(BenchStatusRule.degradedFactor))x the baseline p99 (SCALING only): the expected latency cost of concurrency"
+        case .saturated: "total tokens/s < \(BenchStatusRule.factor(BenchStatusRule.saturatedFactor))x the previous level's (SCALING, SATURATION): throughput plateau"
+        case .failing: "success < \(successThreshold): requests are failing, reduce load"
         case .interrupted: "stopped by Ctrl-C (SIGINT) or SIGTERM before it finished: not classified, left out of the peak and saturation point"
         }
     }
+
+    private var successThreshold: String { BenchStatusRule.wholePercent(BenchStatusRule.minimumSuccessRate) }
 }

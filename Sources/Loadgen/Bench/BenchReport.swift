@@ -153,7 +153,7 @@ public enum BenchReport {
         if let point = bench.saturationPoint {
             lines.append("Saturation point: concurrency \(point.test.concurrency) (\(point.test.name)): \(point.statusReason).")
         } else {
-            lines.append("Saturation point: not reached (no level's total tok/s fell under 1.05x the previous level's).")
+            lines.append("Saturation point: not reached (no level's total tok/s fell under \(BenchStatusRule.factor(SeedProtocol.saturatedFactor))x the previous level's).")
         }
         if let baseline = bench.baselineP99 {
             lines.append("Baseline p99: \(Format.milliseconds(baseline * 1000)) ms (the DEGRADED reference: 2x is \(Format.milliseconds(2 * baseline * 1000)) ms).")

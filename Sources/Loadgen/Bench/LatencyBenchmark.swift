@@ -6,11 +6,11 @@ public struct LatencyBenchmark: Sendable {
     public var target: HTTPTarget
     public var workload: OpenAIWorkload
     public var headers: [HTTPHeader] = []
-    public var requests = 10
-    public var warmupRequests = 1
+    public var requests = SeedProtocol.Latency.requests
+    public var warmupRequests = SeedProtocol.Latency.warmupRequests
     /// Or a warmup of this many seconds of sequential requests (then `warmupRequests` is ignored).
     public var warmupSeconds: Double?
-    public var requestTimeoutSeconds = 300.0
+    public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
 
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target

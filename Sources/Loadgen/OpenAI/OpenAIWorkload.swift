@@ -28,8 +28,8 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// endpoint's own path under the target's OpenAI base path.
     public var requestPath: String?
     public var model: String
-    public var inputTokens: TokenCount = .fixed(500)
-    public var outputTokens: TokenCount = .fixed(100)
+    public var inputTokens: TokenCount = .fixed(SeedProtocol.defaultInputTokens)
+    public var outputTokens: TokenCount = .fixed(SeedProtocol.defaultOutputTokens)
     public var prompt: PromptStyle = .unique
     public var temperature: Double?
     /// vLLM's `ignore_eos`, so the server generates exactly max_tokens.
@@ -47,14 +47,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// (the paper's multi-image test sends 3 to 5 images per request).
     public var maxImagesPerRequest: Int?
     /// http(s) URLs or `data:` URLs (see `dataURL(image:fileName:)`); default: the seeds' three.
-    public var imageURLs: [String] = OpenAIWorkload.seedImageURLs
-
-    /// The images of the seeds' unified benchmark (`TEST_IMAGES`).
-    public static let seedImageURLs = [
-        "https://images.unsplash.com/photo-1514888286974-6c03e2ca1dba?w=1280",
-        "https://images.unsplash.com/photo-1506905925346-21bda4d32df4?w=1280",
-        "https://images.unsplash.com/photo-1504674900247-0877df9cc836?w=1280",
-    ]
+    public var imageURLs: [String] = SeedProtocol.testImageURLs
 
     public init(model: String) { self.model = model }
 
@@ -119,7 +112,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
         var counterMarker: String?
         switch prompt {
         case .fixed:
-            promptText = String(repeating: "Explain in detail: ", count: inputTokens / 4)
+            promptText = String(repeating: SeedProtocol.fixedPromptText, count: inputTokens / SeedProtocol.promptTokensPerRepeat)
         case .unique:
             // The marker is replaced by each request's number as it is sent.
             let marker = String(repeating: "#", count: Self.counterWidth)
@@ -167,7 +160,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// Built as bytes: a 128,000-token prompt is half a megabyte, and String.count is O(n).
     static func uniquePrompt(marker: String, inputTokens: Int) -> String {
         let lead = Array("[req \(marker)] ".utf8)
-        let target = max(inputTokens * 4, lead.count)
+        let target = max(inputTokens * SeedProtocol.charactersPerToken, lead.count)
         let words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "and", "then", "explains", "why"]
             .map { Array(($0 + " ").utf8) }
         var text = lead

@@ -14,9 +14,9 @@ public struct LevelSeries: Sendable {
         means.indices.max { means[$0] < means[$1] }
     }
 
-    /// Index of the first level whose mean is under 1.05x the previous level's.
+    /// Index of the first level whose mean is under 1.05x the previous level's (`SeedProtocol.saturatedFactor`).
     public var saturationIndex: Int? {
-        means.indices.dropFirst().first { means[$0] < 1.05 * means[$0 - 1] }
+        means.indices.dropFirst().first { means[$0] < SeedProtocol.saturatedFactor * means[$0 - 1] }
     }
 
     /// The plateau: from the level before the saturation point (the last that still grew by 5%)

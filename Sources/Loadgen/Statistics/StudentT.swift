@@ -17,7 +17,7 @@ package enum StudentT {
     }
 
     /// The critical value t* with P(|T| > t*) = 1 - confidence (1.96 for large df at 95%).
-    package static func criticalValue(confidence: Double = 0.95, degreesOfFreedom df: Double) -> Double {
+    package static func criticalValue(confidence: Double = SeedProtocol.Sweep.confidence, degreesOfFreedom df: Double) -> Double {
         let alpha = 1 - confidence
         guard df > 0, alpha > 0, alpha < 1 else { return .nan }
         // The tail falls as t grows: bracket, then bisect to double precision.

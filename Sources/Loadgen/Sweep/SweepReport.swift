@@ -188,7 +188,7 @@ public enum SweepReport {
             lines.append("Peak: \(Format.rate(levelSeries.means[peak])) mean total tok/s at concurrency \(levelSeries.levels[peak]).")
         }
         if let saturation = levelSeries.saturationIndex {
-            lines.append("Saturation point: concurrency \(levelSeries.levels[saturation]) (mean total tok/s under 1.05x the previous level's).")
+            lines.append("Saturation point: concurrency \(levelSeries.levels[saturation]) (mean total tok/s under \(Format.fixed(SeedProtocol.saturatedFactor, decimals: 2, trimZeros: true))x the previous level's).")
             if let spread = levelSeries.plateauRelativeRange {
                 lines.append("Plateau from concurrency \(levelSeries.levels[saturation - 1]): relative range (max - min) / mean of the level means \(Format.percent(spread)).")
             }

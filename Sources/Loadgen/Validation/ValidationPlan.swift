@@ -17,23 +17,23 @@ public struct ValidationPlan: Sendable {
     }
 
     public var server: Server
-    public var levels = SeedProtocol.validationLevels
+    public var levels = SeedProtocol.Validation.levels
     /// Exactly this many requests per level (the seed's method), or nil for duration mode.
     public var requestsPerLevel: Int?
-    public var durationSeconds = SeedProtocol.validationDurationSeconds
-    public var warmupSeconds = SeedProtocol.validationWarmupSeconds
+    public var durationSeconds = SeedProtocol.Validation.durationSeconds
+    public var warmupSeconds = SeedProtocol.Validation.warmupSeconds
     /// Or a warmup of this many requests per level (then `warmupSeconds` is ignored).
     public var warmupRequests: Int?
-    public var minimumRequests = SeedProtocol.validationMinimumRequests
+    public var minimumRequests = SeedProtocol.Validation.minimumRequests
     /// Client event-loop threads; nil = the client's CPU share.
     public var threads: Int?
     /// Split the CPUs between client and the started echo-server (half each).
     public var pinCPUs = true
     public var requestTimeoutSeconds = 30.0
     /// The target workload for the verdict, in requests per second.
-    public var targetRequestsPerSecond = SeedProtocol.seedTargetTokensPerSecond / SeedProtocol.seedTargetTokensPerRequest
+    public var targetRequestsPerSecond = SeedProtocol.Validation.targetTokensPerSecond / SeedProtocol.Validation.targetTokensPerRequest
     /// How the target was given, for the verdict line.
-    public var targetDescription = "11,218 tok/s at ~2,048 tokens/request, the seed's highest model throughput"
+    public var targetDescription = "\(Format.rate(SeedProtocol.Validation.targetTokensPerSecond)) tok/s at ~\(Format.rate(SeedProtocol.Validation.targetTokensPerRequest)) tokens/request, the seed's highest model throughput"
     /// The OpenAI-shaped request every connection sends.
     public var body: [UInt8] = Array(#"{"model":"echo","messages":[{"role":"user","content":"Explain in detail: is the benchmark client the bottleneck?"}],"max_tokens":100}"#.utf8)
 

@@ -28,14 +28,14 @@ public enum ValidationReport {
         let target = result.plan.targetRequestsPerSecond
         var lines: [String] = []
         lines.append("Client peak: \(Format.rate(peakRate)) req/s at concurrency \(peak.concurrency) "
-            + "(\(Format.fixed(peakRate / SeedProtocol.seedClientPeakRequestsPerSecond, decimals: 1))x the seed's Python client, 1,006 req/s).")
+            + "(\(Format.fixed(peakRate / SeedProtocol.Validation.seedClientPeakRequestsPerSecond, decimals: 1))x the seed's Python client, \(Format.rate(SeedProtocol.Validation.seedClientPeakRequestsPerSecond)) req/s).")
         lines.append("Target workload: \(Format.rate(target)) req/s (\(result.plan.targetDescription)).")
         let headroom = result.headroomFactor
         lines.append("Headroom: \(Format.rate(headroom))x.")
         if result.clientIsSufficient {
             lines.append("Conclusion: the benchmark client is NOT the bottleneck; observed throughput limits belong to the server.")
         } else {
-            lines.append("WARNING: headroom is under \(Int(SeedProtocol.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
+            lines.append("WARNING: headroom is under \(Int(SeedProtocol.Validation.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
         }
         let failed = result.completedLevels.filter { $0.result.successRate < 1 }
         if !failed.isEmpty {

@@ -35,5 +35,5 @@ public struct ValidationResult: Sendable {
         return peak.result.requestsPerSecond / plan.targetRequestsPerSecond
     }
 
-    public var clientIsSufficient: Bool { headroomFactor >= SeedProtocol.sufficientHeadroomFactor }
+    public var clientIsSufficient: Bool { headroomFactor >= SeedProtocol.Validation.sufficientHeadroomFactor }
 }

@@ -48,7 +48,7 @@ public enum ValidationRunner {
             child = process
             if let serverCPUs { _ = process.pin(firstCPU: serverCPUs.first, count: serverCPUs.count) }
             let waitStarted = Clock.monotonicNanoseconds()
-            switch process.waitForLine(timeoutMilliseconds: Int(SeedProtocol.echoServerStartSeconds * 1000), signals: signals) {
+            switch process.waitForLine(timeoutMilliseconds: Int(SeedProtocol.Validation.echoServerStartSeconds * 1000), signals: signals) {
             case .line(let line) where line.hasPrefix("http://"):
                 url = line
             case .line(let line):
@@ -58,7 +58,7 @@ public enum ValidationRunner {
                 let status = process.exitDescription(waitingMilliseconds: 500)
                 throw .invalidPlan("\(name) \(status) after \(Format.fixed(waited, decimals: 2)) s without printing its address")
             case .timedOut:
-                throw .invalidPlan("\(name) did not print its address within \(Format.fixed(SeedProtocol.echoServerStartSeconds, decimals: 0)) s")
+                throw .invalidPlan("\(name) did not print its address within \(Format.fixed(SeedProtocol.Validation.echoServerStartSeconds, decimals: 0)) s")
             case .signal(let signal):
                 throw .interrupted(signal: signal)
             }
