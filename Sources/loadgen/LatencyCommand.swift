@@ -100,7 +100,7 @@ enum LatencyCommand {
             Terminal.out("Results: \(path)")
         }
         if let signal = result.interruptedBySignal { return 128 + signal }
-        if result.run.succeeded == 0, result.run.requests > 0, result.run.failures.connect == result.run.failed {
+        if result.run.succeeded == 0, result.run.requests > 0, result.run.failures[.connect] == result.run.failed {
             Terminal.error("loadgen latency: could not connect to \(benchmark.target.hostHeader)")
             return 1
         }

@@ -463,7 +463,7 @@ enum RunCommand {
             if !options.quiet { Terminal.error("loadgen run: saved \(path)") }
         }
         if let interruptedBy { return 128 + interruptedBy }
-        if result.succeeded == 0, result.requests > 0, result.failures.connect == result.failed {
+        if result.succeeded == 0, result.requests > 0, result.failures[.connect] == result.failed {
             let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
             Terminal.error("loadgen run: could not connect to \(plan.target.hostHeader): \(reason)")
             return 1

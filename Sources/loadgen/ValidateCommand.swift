@@ -140,7 +140,7 @@ enum ValidateCommand {
             Terminal.error("loadgen validate: \(error)")
             return 1
         }
-        if let first = result.levels.first, first.result.succeeded == 0, first.result.failures.connect == first.result.failed,
+        if let first = result.levels.first, first.result.succeeded == 0, first.result.failures[.connect] == first.result.failed,
            result.interruptedBySignal == nil {
             let reason = first.result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
             Terminal.error("loadgen validate: could not connect to \(result.url): \(reason)")

@@ -188,7 +188,7 @@ struct RunMergeTests {
         #expect(overlapping.windowsAreContiguous)
         #expect(overlapping.result.requests == 30)
         #expect(overlapping.result.succeeded == 24)
-        #expect(overlapping.result.failures.timeout == 2 && overlapping.result.failures.count(status: 503) == 4)
+        #expect(overlapping.result.failures[.timeout] == 2 && overlapping.result.failures.count(status: 503) == 4)
         #expect(overlapping.result.promptTokens == 3000)
         #expect(overlapping.result.requestedRate == 40, "each process offered its own rate")
         #expect(overlapping.result.concurrency == 8 && overlapping.result.threads == 4)

@@ -83,7 +83,7 @@ public enum BenchRunner {
                     bench.interruptedBySignal = signal
                     break phases
                 }
-                if phase == .warmup, run.requests > 0, run.succeeded == 0, run.failures.connect == run.failed {
+                if phase == .warmup, run.requests > 0, run.succeeded == 0, run.failures[.connect] == run.failed {
                     // Nothing answers: every later test would only repeat the connect errors.
                     let reason = run.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
                     bench.abortReason = "cannot connect to \(config.target.hostHeader): \(reason)"

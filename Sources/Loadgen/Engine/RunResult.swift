@@ -153,7 +153,7 @@ public struct RunResult: Sendable {
     /// Requests the server answered or closed on (successes and the failures it caused); the
     /// rest timed out, could not connect, or were cancelled.
     public var responses: UInt64 {
-        succeeded + failures.total - failures.timeout - failures.connect - failures.cancelled
+        succeeded + failures.responses
     }
 
     public enum WorkloadKind: String, Sendable, Equatable, CustomStringConvertible {

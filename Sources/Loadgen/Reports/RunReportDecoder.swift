@@ -132,39 +132,3 @@ public enum RunReportDecoder {
         return histogram
     }
 }
-
-extension FailureClass {
-    /// The class a report key names (`name` read back); nil for anything else.
-    init?(name: String) {
-        switch name {
-        case "connect": self = .connect
-        case "timeout": self = .timeout
-        case "closed": self = .connectionClosed
-        case "malformed": self = .malformedResponse
-        case "empty": self = .empty
-        case "invalid_json": self = .invalidJSON
-        case "too_large": self = .responseTooLarge
-        case "cancelled": self = .cancelled
-        default:
-            guard name.hasPrefix("http_"), let code = Int(name.dropFirst(5)), (400...999).contains(code) else { return nil }
-            self = .httpStatus(code)
-        }
-    }
-}
-
-extension FailureCounts {
-    /// Adds `count` failures of one class at once (reading a report back, not the hot path).
-    mutating func add(_ failure: FailureClass, count: UInt64) {
-        switch failure {
-        case .connect: connect += count
-        case .timeout: timeout += count
-        case .connectionClosed: connectionClosed += count
-        case .malformedResponse: malformedResponse += count
-        case .cancelled: cancelled += count
-        case .empty: empty += count
-        case .invalidJSON: invalidJSON += count
-        case .responseTooLarge: responseTooLarge += count
-        case .httpStatus(let code): httpStatus[code - 400] += count
-        }
-    }
-}

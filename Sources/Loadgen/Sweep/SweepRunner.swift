@@ -78,7 +78,7 @@ public enum SweepRunner {
                     sweep.interruptedBySignal = signal
                     break runs
                 }
-                if result.succeeded == 0, result.failures.connect == result.failed {
+                if result.succeeded == 0, result.failures[.connect] == result.failed {
                     let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
                     sweep.abortReason = "run \(index): cannot connect to \(plan.target.hostHeader): \(reason)"
                     break runs
