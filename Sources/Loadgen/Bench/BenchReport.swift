@@ -32,13 +32,13 @@ public enum BenchReport {
             ("completion_tokens", .uint(run.completionTokens)),
             ("requested_prompt_tokens", .uint(run.requestedPromptTokens)),
             ("requested_output_tokens", .uint(run.requestedOutputTokens)),
-            ("errors", .object(run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
+            ("errors", RunReport.errors(run.failures)),
             ("interrupted", .bool(result.interrupted)),
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
             ("latency_histogram", .string(run.latency.encoded())),
         ]
         if !run.errorExamples.isEmpty {
-            members.append(("error_examples", .object(run.errorExamples.map { ("http_\($0.status)", .string($0.printableBody)) })))
+            members.append(("error_examples", RunReport.errorExamples(run.errorExamples)))
         }
         if run.streamedResponses > 0 {
             members.append(("ttft_ms", RunReport.distribution(run.timeToFirstToken)))
@@ -232,7 +232,7 @@ public enum BenchReport {
             for result in results where result.status != .ok || result.run.failed > 0 {
                 var note = "- \(result.test.name): \(result.status.rawValue), \(result.statusReason)"
                 if result.run.failed > 0 {
-                    note += "; errors: " + result.run.failures.byClass.map { "\($0.failure.name) \($0.count)" }.joined(separator: ", ")
+                    note += "; errors: " + RunReport.errorsText(result.run.failures, grouped: false)
                 }
                 lines.append(note)
             }

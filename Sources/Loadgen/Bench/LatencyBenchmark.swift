@@ -88,7 +88,7 @@ public struct LatencyBenchmark: Sendable {
             ("requests", .uint(result.run.requests)),
             ("succeeded", .uint(result.run.succeeded)),
             ("failed", .uint(result.run.failed)),
-            ("errors", .object(result.run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
+            ("errors", RunReport.errors(result.run.failures)),
             ("avg_ms", .number(result.averageMilliseconds, decimals: 3)),
             ("p50_ms", .number(result.percentileMilliseconds(50), decimals: 3)),
             ("p90_ms", .number(result.percentileMilliseconds(90), decimals: 3)),
@@ -134,7 +134,7 @@ public struct LatencyBenchmark: Sendable {
             rows.append(["TPOT mean / p50 / p99", "\(ms(tpot.mean)) / \(ms(tpot.p50)) / \(ms(tpot.p99))"])
         }
         if result.run.failed > 0 {
-            rows.append(["Errors", result.run.failures.byClass.map { "\($0.failure.name) \($0.count)" }.joined(separator: ", ")])
+            rows.append(["Errors", RunReport.errorsText(result.run.failures, grouped: false)])
         }
         return MarkdownTable.renderLeft(header: ["Metric", "Value"], rows: rows)
     }
