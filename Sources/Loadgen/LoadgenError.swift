@@ -41,7 +41,7 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension LoadgenError {
     /// "SIGINT", "SIGTERM" or "signal N".
-    package static func signalName(_ signal: Int32) -> String {
+    static func signalName(_ signal: Int32) -> String {
         signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)"
     }
 }

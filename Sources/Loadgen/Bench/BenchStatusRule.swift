@@ -4,13 +4,13 @@
 /// baseline p99 is passed to no other phase); else SATURATED if total tokens/s < 1.05x the previous
 /// level's, in SCALING and SATURATION (the first level of each has no previous); else OK. The
 /// thresholds are the seed's, from `SeedProtocol`.
-public enum BenchStatusRule {
+enum BenchStatusRule {
     static let minimumSuccessRate = SeedProtocol.Bench.minimumSuccessRate
     static let degradedFactor = SeedProtocol.Bench.degradedFactor
     static let saturatedFactor = SeedProtocol.saturatedFactor
 
     /// The status and the reason for it, in words with the numbers that decided it.
-    public static func classify(phase: BenchPhase, successRate: Double, p99Seconds: Double,
+    static func classify(phase: BenchPhase, successRate: Double, p99Seconds: Double,
                                 baselineP99Seconds: Double?, throughputTotal: Double,
                                 previousThroughputTotal: Double?) -> (status: BenchStatus, reason: String) {
         if successRate < minimumSuccessRate {

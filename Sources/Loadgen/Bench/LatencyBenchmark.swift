@@ -72,7 +72,7 @@ public struct LatencyBenchmark: Sendable {
     }
 
     /// The saved form: settings, the seed's six figures in ms, and the streaming metrics.
-    public static func json(_ benchmark: LatencyBenchmark, _ result: Result) -> JSONValue {
+    package static func json(_ benchmark: LatencyBenchmark, _ result: Result) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("config", .object([
                 ("base_url", .string(benchmark.target.url)),
@@ -110,7 +110,7 @@ public struct LatencyBenchmark: Sendable {
     }
 
     /// The seed's "Latency Performance" table.
-    public static func table(_ benchmark: LatencyBenchmark, _ result: Result) -> String {
+    package static func table(_ benchmark: LatencyBenchmark, _ result: Result) -> String {
         func ms(_ value: Double) -> String { Format.milliseconds(value) + " ms" }
         let warmup = benchmark.warmupSeconds.map { "\(Format.fixed($0, decimals: 3, trimZeros: true)) s of" } ?? "\(benchmark.warmupRequests)"
         var rows: [[String]] = [

@@ -50,12 +50,12 @@ public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// SplitMix64: a small, fast, seedable generator, so `--seed` reproduces a workload exactly.
-package struct SeededGenerator: RandomNumberGenerator, Sendable {
+struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    package init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    package mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

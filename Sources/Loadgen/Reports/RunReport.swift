@@ -113,12 +113,12 @@ public enum RunReport {
     }
 
     /// "p99", "p99.9": a percentile's column name (vLLM's `p{P}` naming).
-    public static func percentileName(_ p: Double) -> String {
+    static func percentileName(_ p: Double) -> String {
         "p" + (p == p.rounded() ? String(Int(p)) : Format.fixed(p, decimals: 3, trimZeros: true))
     }
 
     /// The histogram of a vLLM metric name (ttft, tpot, itl, e2el), or nil.
-    public static func histogram(_ result: RunResult, metric: String) -> LatencyHistogram? {
+    static func histogram(_ result: RunResult, metric: String) -> LatencyHistogram? {
         switch metric {
         case "ttft": result.timeToFirstToken
         case "tpot": result.timePerOutputToken

@@ -1,11 +1,11 @@
 /// Renders a `SweepResult`: per-level statistics across runs, the conclusions across levels, the
 /// raw runs, as JSON and Markdown.
-public enum SweepReport {
+package enum SweepReport {
     /// A per-run figure of one level, by name.
-    public struct Metric: Sendable {
-        public var key: String
-        public var title: String
-        public var value: @Sendable (SweepResult.LevelRun) -> Double?
+    package struct Metric: Sendable {
+        package var key: String
+        var title: String
+        var value: @Sendable (SweepResult.LevelRun) -> Double?
     }
 
     static let throughputTotal = Metric(key: "throughput_total", title: "Total tok/s") { $0.result.throughputTotal }
@@ -20,7 +20,7 @@ public enum SweepReport {
     static let tpotP99 = Metric(key: "tpot_p99_ms", title: "TPOT p99 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(99) } }
 
     /// The per-level figures, in the order the sweep JSON lists them (and `compare --metric` knows them).
-    public static let metrics: [Metric] = [throughputTotal, throughputOutput, requestsPerSecond, latencyP50, latencyP99, successRate,
+    package static let metrics: [Metric] = [throughputTotal, throughputOutput, requestsPerSecond, latencyP50, latencyP99, successRate,
                                            ttftP50, ttftP99, tpotP50, tpotP99]
 
     private static func streamed(_ level: SweepResult.LevelRun, _ nanoseconds: (RunResult) -> UInt64) -> Double? {
@@ -29,7 +29,7 @@ public enum SweepReport {
 
     /// The runs' values of `metric` at each level, in level order. A level a signal cut short is
     /// a fragment, not a run of that level, and is left out.
-    public static func statistics(_ sweep: SweepResult, _ metric: Metric) -> [(concurrency: Int, statistics: SampleStatistics)] {
+    static func statistics(_ sweep: SweepResult, _ metric: Metric) -> [(concurrency: Int, statistics: SampleStatistics)] {
         sweep.plan.levels.enumerated().compactMap { position, concurrency in
             let values = sweep.runs.compactMap { run -> Double? in
                 guard position < run.levels.count, run.levels[position].concurrency == concurrency,
@@ -41,12 +41,12 @@ public enum SweepReport {
     }
 
     /// Peak, saturation point and plateau spread of mean total throughput.
-    public static func series(_ sweep: SweepResult) -> LevelSeries {
+    static func series(_ sweep: SweepResult) -> LevelSeries {
         let rows = statistics(sweep, throughputTotal)
         return LevelSeries(levels: rows.map(\.concurrency), means: rows.map(\.statistics.mean))
     }
 
-    public static func statisticsJSON(_ statistics: SampleStatistics) -> JSONValue {
+    static func statisticsJSON(_ statistics: SampleStatistics) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("n", .int(Int64(statistics.count))),
             ("mean", .number(statistics.mean, decimals: 6)),
@@ -64,7 +64,7 @@ public enum SweepReport {
         return .object(members)
     }
 
-    public static func json(_ sweep: SweepResult) -> JSONValue {
+    package static func json(_ sweep: SweepResult) -> JSONValue {
         let plan = sweep.plan
         var levels: [JSONValue] = []
         for (position, concurrency) in plan.levels.enumerated() {
@@ -142,7 +142,7 @@ public enum SweepReport {
 
     /// The seeds' table: Concurrent | Throughput (mean ± 95% CI) | p99 Latency | CoV, then the
     /// means of the other figures.
-    public static func table(_ sweep: SweepResult) -> String {
+    package static func table(_ sweep: SweepResult) -> String {
         let total = statistics(sweep, throughputTotal)
         let output = statistics(sweep, throughputOutput)
         let rate = statistics(sweep, requestsPerSecond)
@@ -166,7 +166,7 @@ public enum SweepReport {
     }
 
     /// Mean total tokens/s against concurrency, with 95% confidence intervals as error bars.
-    public static func throughputChart(_ sweep: SweepResult) -> SVGChart {
+    static func throughputChart(_ sweep: SweepResult) -> SVGChart {
         let rows = statistics(sweep, throughputTotal)
         return SVGChart(title: "Throughput vs Concurrency (mean, 95% CI)", xLabel: "Concurrency", yLabel: "Total tokens/sec",
                         categories: rows.map { String($0.concurrency) },
@@ -175,7 +175,7 @@ public enum SweepReport {
     }
 
     /// Mean p99 latency against concurrency, with 95% confidence intervals.
-    public static func latencyChart(_ sweep: SweepResult) -> SVGChart {
+    static func latencyChart(_ sweep: SweepResult) -> SVGChart {
         let rows = statistics(sweep, latencyP99)
         return SVGChart(title: "p99 Latency vs Concurrency (mean, 95% CI)", xLabel: "Concurrency", yLabel: "p99 latency (ms)",
                         categories: rows.map { String($0.concurrency) },
@@ -183,7 +183,7 @@ public enum SweepReport {
                                        errors: rows.map { $0.statistics.confidenceHalfWidth() ?? 0 })])
     }
 
-    public static func summaryLines(_ sweep: SweepResult) -> [String] {
+    package static func summaryLines(_ sweep: SweepResult) -> [String] {
         let levelSeries = series(sweep)
         var lines: [String] = []
         if let peak = levelSeries.peakIndex {
@@ -205,7 +205,7 @@ public enum SweepReport {
         return lines
     }
 
-    public static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String) -> String {
         let plan = sweep.plan
         var lines = ["# Sweep: \(plan.workload.model)", ""]
         lines.append("loadgen \(sweep.environment.loadgenVersion), \(plan.target.url), \(plan.runs) runs of levels \(plan.levels.map(String.init).joined(separator: ", "))"
