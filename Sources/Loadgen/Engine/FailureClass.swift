@@ -25,11 +25,11 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     case cancelled
 
     /// The status codes counted one by one.
-    package static let statusCodes = 400...999
+    static let statusCodes = 400...999
 
     /// Every class, in the order reports list them: the status codes ascending between
     /// `malformedResponse` and `empty`.
-    package static let all: [FailureClass] = [.connect, .timeout, .connectionClosed, .malformedResponse]
+    static let all: [FailureClass] = [.connect, .timeout, .connectionClosed, .malformedResponse]
         + statusCodes.map { .httpStatus($0) } + [.empty, .invalidJSON, .responseTooLarge, .cancelled]
 
     /// This class's index in `all`, which is its counter in `FailureCounts`: a switch and a clamp,
@@ -67,7 +67,7 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     }
 
     /// The class a report key names (`name` read back); nil for anything else.
-    package init?(name: String) {
+    init?(name: String) {
         if name.hasPrefix("http_") {
             guard let code = Int(name.dropFirst(5)), Self.statusCodes.contains(code) else { return nil }
             self = .httpStatus(code)

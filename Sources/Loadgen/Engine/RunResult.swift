@@ -115,7 +115,7 @@ public struct RunResult: Sendable {
 
     /// Adds what `other`'s process measured for itself (its CPU time, concurrency and threads:
     /// the `processCount` and `processSize` fields), for results of separate processes (`RunMerge`).
-    package mutating func mergeProcessFigures(_ other: RunResult) {
+    mutating func mergeProcessFigures(_ other: RunResult) {
         for field in Self.fields {
             switch field.kind {
             case .processCount(let count): self[keyPath: count] += other[keyPath: count]

@@ -4,11 +4,11 @@ extension RunResult {
     /// coding keys are: `RunResult.merge` and `RunMerge` add the counts and merge the histograms
     /// it names, `RunReport.json` writes it, `RunReportDecoder` reads it back. A new metric is a
     /// stored property and one line in `fields`.
-    package struct Field: Sendable {
+    struct Field: Sendable {
         /// The member's name in the JSON.
-        package let key: String
-        package let kind: FieldKind
-        package let presence: FieldPresence
+        let key: String
+        let kind: FieldKind
+        let presence: FieldPresence
 
         init(_ key: String, _ kind: FieldKind, _ presence: FieldPresence = .always) {
             self.key = key
@@ -18,7 +18,7 @@ extension RunResult {
     }
 
     /// What a field holds, which says how it is written, read back and merged.
-    package enum FieldKind: Sendable {
+    enum FieldKind: Sendable {
         /// An integer count: written exactly, read back exactly, added whenever results merge.
         case count(WritableKeyPath<RunResult, UInt64> & Sendable)
         /// A count measured per process (CPU time): added only across processes (`RunMerge`),
@@ -42,7 +42,7 @@ extension RunResult {
     }
 
     /// Which statistics a `summary` field lists.
-    package enum SummaryLayout: Sendable {
+    enum SummaryLayout: Sendable {
         /// `latency_ms`: min, mean, stdev, p50, p90, p95, p99, p999, max.
         case full
         /// The streaming and send-lag metrics: count, mean, p50, p90, p95, p99, min, max.
@@ -50,7 +50,7 @@ extension RunResult {
     }
 
     /// The members whose encoding or merging is their own.
-    package enum SpecialField: Sendable {
+    enum SpecialField: Sendable {
         /// `RunResult.WorkloadKind` (files from before it: inferred from what they carry).
         case workload
         /// `failures.total`, read back only to check the errors against it.
@@ -76,7 +76,7 @@ extension RunResult {
     }
 
     /// When a field is written (and, for a group, whether the JSON has it).
-    package enum FieldPresence: Sendable {
+    enum FieldPresence: Sendable {
         case always
         /// Open loop only (`requestedRate > 0`); the group is read back when `requested_rate` is there.
         case openLoop
@@ -87,7 +87,7 @@ extension RunResult {
     }
 
     /// A run's members, in the order `run --json` writes them.
-    package static let fields: [Field] = [
+    static let fields: [Field] = [
         Field("workload", .special(.workload)),
         Field("requests", .count(\.requests)),
         Field("succeeded", .count(\.succeeded)),
