@@ -9,19 +9,26 @@ public struct BenchConfig: Sendable {
     /// The request shape shared by every test: model, endpoint, prompt style, streaming, sampling
     /// options, images. Each test sets its own lengths and image count on a copy.
     public var workload: OpenAIWorkload
+    /// Extra request headers (the API key among them).
     public var headers: [HTTPHeader] = []
     /// Request counts are multiplied by this (rounded, at least 1): 0.5 quick, 1, 3 thorough.
     public var multiplier = SeedProtocol.Bench.defaultMultiplier
     /// Adds the vision stress tests.
     public var vision = false
+    /// Leaves the SATURATION phase out.
     public var skipSaturation = false
     /// Seconds between phases (the paper: 3-5 s).
     public var cooldownSeconds = SeedProtocol.Bench.cooldownSeconds
+    /// SCALING concurrencies, in order (default the seed's 5 to 100).
     public var scalingLevels = SeedProtocol.Bench.scalingLevels
+    /// SATURATION concurrencies, in order (default 150 to 1,000).
     public var saturationLevels = SeedProtocol.Bench.saturationLevels
+    /// Per-request timeout (default the seeds' 300 s).
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
+    /// Client event-loop threads (default: online CPUs).
     public var threads: Int = ProcessResources.onlineCPUs
 
+    /// The seed's benchmark of `workload` against `target`, at 1x.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target
         self.workload = workload
@@ -38,6 +45,7 @@ public struct BenchConfig: Sendable {
         }
     }
 
+    /// Checks the configuration before anything is sent.
     public func validate() throws(LoadgenError) {
         guard multiplier > 0, multiplier.isFinite else { throw .invalidPlan("the request multiplier must be positive") }
         guard cooldownSeconds >= 0, cooldownSeconds.isFinite else { throw .invalidPlan("the cooldown must be zero or positive") }

@@ -12,11 +12,15 @@ public enum BenchPhase: String, Sendable, Equatable, CaseIterable {
     case saturation = "SATURATION"
 }
 
-/// A test's classification (paper Table 7), with phase-relative rules: see `BenchStatusRule`.
+/// A test's classification (paper Table 7), with phase-relative rules (`meaning` states them).
 public enum BenchStatus: String, Sendable, Equatable {
+    /// Success >= 95% and no other rule applies.
     case ok = "OK"
+    /// SCALING only: p99 above twice the BASELINE p99.
     case degraded = "DEGRADED"
+    /// SCALING and SATURATION: total tok/s under 1.05x the previous level's.
     case saturated = "SATURATED"
+    /// Success under 95%.
     case failing = "FAILING"
     /// Not one of the paper's: SIGINT or SIGTERM cut the test short, so it is not classified (its
     /// cancelled requests would have made it FAILING) and is left out of the peak and saturation.

@@ -3,15 +3,22 @@ import HTTPWire
 /// The sequential latency benchmark of seed 004: N requests one after another at given lengths,
 /// after some warmup requests whose results are discarded.
 public struct LatencyBenchmark: Sendable {
+    /// The server's base URL.
     public var target: HTTPTarget
+    /// The request shape; its lengths default to the seed's 128 in, 128 out.
     public var workload: OpenAIWorkload
+    /// Extra request headers.
     public var headers: [HTTPHeader] = []
+    /// Measured requests, one after another (default the seed's 10).
     public var requests = SeedProtocol.Latency.requests
+    /// Requests sent first and discarded (default 1).
     public var warmupRequests = SeedProtocol.Latency.warmupRequests
     /// Or a warmup of this many seconds of sequential requests (then `warmupRequests` is ignored).
     public var warmupSeconds: Double?
+    /// Per-request timeout (default the seeds' 300 s).
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
 
+    /// The seed's sequential benchmark of `workload` against `target`.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target
         self.workload = workload
@@ -19,21 +26,30 @@ public struct LatencyBenchmark: Sendable {
 
     /// What the sequential run measured.
     public struct Result: Sendable {
+        /// The measured requests.
         public var run: RunResult
+        /// The discarded warmup requests, when they ran as a count.
         public var warmup: RunResult?
         /// Successful latencies in seconds, ascending.
         public var latenciesSeconds: [Double]
+        /// SIGINT or SIGTERM, when one stopped it.
         public var interruptedBySignal: Int32?
+        /// Wall-clock (Unix seconds) start.
         public var startedAtWallSeconds: Double
 
+        /// The seed's average: the mean of the exact latencies.
         public var averageMilliseconds: Double {
             latenciesSeconds.isEmpty ? 0 : latenciesSeconds.reduce(0, +) / Double(latenciesSeconds.count) * 1000
         }
+        /// Linear interpolation over the exact latencies (see `Percentile`).
         public func percentileMilliseconds(_ p: Double) -> Double { Percentile.linear(latenciesSeconds, p) * 1000 }
+        /// Fastest request.
         public var minimumMilliseconds: Double { (latenciesSeconds.first ?? 0) * 1000 }
+        /// Slowest request.
         public var maximumMilliseconds: Double { (latenciesSeconds.last ?? 0) * 1000 }
     }
 
+    /// Checks the counts and the workload before anything is sent.
     public func validate() throws(LoadgenError) {
         guard requests >= 1 else { throw .invalidPlan("the request count must be at least 1") }
         guard warmupRequests >= 0 else { throw .invalidPlan("the warmup request count must be zero or positive") }

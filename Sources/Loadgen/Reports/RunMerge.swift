@@ -10,7 +10,7 @@
 /// (NTP keeps them within milliseconds).
 ///
 /// ```swift
-/// let parts = try files.map { try RunReportDecoder.result(from: JSONParser.parse($0)) }
+/// let parts = try files.map { try RunReportDecoder.result(fromJSONText: $0) }
 /// let merged = try RunMerge(parts)
 /// print(RunReport.json(merged.result).serialized())
 /// ```

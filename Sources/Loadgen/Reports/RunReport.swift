@@ -106,6 +106,7 @@ public enum RunReport {
         public var percentiles: [Double]
         /// Rows, by vLLM's metric names: ttft, tpot, itl, e2el (`--percentile-metrics`).
         public var metrics: [String]
+        /// vLLM's default table: mean, p50, p90, p95, p99 of TTFT, TPOT, ITL and E2E.
         public init(percentiles: [Double] = [50, 90, 95, 99], metrics: [String] = ["ttft", "tpot", "itl", "e2el"]) {
             self.percentiles = percentiles
             self.metrics = metrics

@@ -10,6 +10,13 @@ public enum RunReportDecoder {
     /// up to `RunMerge.maximumParts` results can never overflow.
     public static let maximumCount: UInt64 = 1 << 48
 
+    /// The run result in `text`, the contents of a `loadgen run --json` file.
+    public static func result(fromJSONText text: String) throws(RunReportDecodingError) -> RunResult {
+        let json: JSONValue
+        do { json = try JSONParser.parse(text) } catch { throw .invalidJSON(error.description) }
+        return try result(from: json)
+    }
+
     /// The run result `json` describes; throws if it is not a complete, consistent run result.
     /// Reads the members of `RunResult.fields` in their order: counts, numbers and histograms
     /// by their kind, the special members by their own rules; computed figures are not read.

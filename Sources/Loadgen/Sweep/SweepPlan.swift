@@ -3,11 +3,15 @@ import HTTPWire
 /// A multi-run sweep (the seeds' and the paper's reproducibility protocol): every run walks the
 /// concurrency levels in order, after a discarded warmup and, optionally, a server restart.
 public struct SweepPlan: Sendable {
+    /// The server's base URL.
     public var target: HTTPTarget
     /// Request shape; lengths default to the protocol's 2,048 input / 512 output tokens.
     public var workload: OpenAIWorkload
+    /// Extra request headers.
     public var headers: [HTTPHeader] = []
+    /// Concurrency levels, walked in order by every run (default the seeds' 10 to 1,000).
     public var levels = SeedProtocol.Sweep.levels
+    /// Independent runs (default 5).
     public var runs = SeedProtocol.Sweep.runs
     /// Requests per level ("prompts", as `vllm bench serve --num-prompts`); nil with a duration.
     public var requestsPerLevel: Int? = SeedProtocol.Sweep.requestsPerLevel
@@ -23,11 +27,15 @@ public struct SweepPlan: Sendable {
     public var restartCommand: String?
     /// How long the server may take to answer GET /health (or /v1/models) with 200.
     public var readyTimeoutSeconds = 900.0
+    /// Per-request timeout (default the seeds' 300 s).
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
+    /// Client event-loop threads (default: online CPUs).
     public var threads: Int = ProcessResources.onlineCPUs
     /// The preset's name, for reports.
     public var presetName: String?
 
+    /// The seeds' multi-run protocol for `workload` against `target`; a workload left at the
+    /// default lengths gets the protocol's 2,048 in / 512 out.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target
         var workload = workload
@@ -49,6 +57,7 @@ public struct SweepPlan: Sendable {
         presetName = "fine-saturation"
     }
 
+    /// Checks the plan before anything is sent.
     public func validate() throws(LoadgenError) {
         guard !levels.isEmpty, levels.allSatisfy({ $0 >= 1 }) else { throw .invalidPlan("levels must be positive concurrencies") }
         guard runs >= 1 else { throw .invalidPlan("the number of runs must be at least 1") }

@@ -2,13 +2,21 @@
 public enum ValidationRunner {
     /// Progress while a level runs.
     public struct Progress: Sendable {
+        /// The level running (0-based) ...
         public var levelIndex: Int
+        /// ... of this many.
         public var levelCount: Int
+        /// Its concurrency.
         public var concurrency: Int
+        /// Requests completed in the level so far ...
         public var completed: Int
+        /// ... of which failed.
         public var failed: Int
+        /// The level's request count, if it has one.
         public var target: Int?
+        /// False during the warmup.
         public var measuring: Bool
+        /// Seconds since the level started.
         public var elapsedSeconds: Double
     }
 
