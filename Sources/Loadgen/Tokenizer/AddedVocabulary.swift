@@ -24,13 +24,14 @@ struct AddedVocabulary: Sendable {
     private var normalizedMatcher = TokenTrie()
 
     var isEmpty: Bool { tokens.isEmpty }
+    var hasNormalizedTokens: Bool { !normalizedMatcher.isEmpty }
 
     init() {}
 
     init(json: [JSONValue], model: BPEModel, normalizer: TokenizerNormalizer?) throws(TokenizerError) {
         var contentIDs: [[UInt8]: UInt32] = [:]
         var nextID = UInt32(model.vocabularyCount)
-        var scratch: [BacktrackScratch] = []
+        var scratch = RegexScratch()
         for item in json {
             guard let content = item["content"]?.stringValue else { throw .invalidFile("an added token without 'content'") }
             let token = Token(content: Array(content.utf8), singleWord: item["single_word"] == .bool(true),
@@ -73,25 +74,25 @@ struct AddedVocabulary: Sendable {
     }
 
     /// Splits raw text on the non-normalized tokens.
-    func splitRaw(_ text: [UInt8], into segments: inout [Segment]) {
+    func splitRaw(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [Segment]) {
         split(text, matcher: rawMatcher, into: &segments)
     }
 
     /// Splits normalized text on the normalized tokens.
-    func splitNormalized(_ text: [UInt8], into segments: inout [Segment]) {
+    func splitNormalized(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [Segment]) {
         split(text, matcher: normalizedMatcher, into: &segments)
     }
 
     /// `AddedVocabulary::find_matches`: every leftmost-longest match, filtered and widened by the
     /// token's options, with the text between matches as text segments (empty ones dropped).
-    private func split(_ text: [UInt8], matcher: TokenTrie, into segments: inout [Segment]) {
+    private func split(_ buffer: UnsafeBufferPointer<UInt8>, matcher: TokenTrie, into segments: inout [Segment]) {
         segments.removeAll(keepingCapacity: true)
         guard !matcher.isEmpty else {
-            if !text.isEmpty { segments.append(.text(0..<text.count)) }
+            if !buffer.isEmpty { segments.append(.text(0..<buffer.count)) }
             return
         }
         var startOffset = 0
-        text.withUnsafeBufferPointer { buffer in
+        do {
             matcher.forEachLeftmostLongest(in: buffer) { matchStart, matchEnd, id in
                 guard let token = tokens[id] else { return }
                 var start = matchStart
@@ -112,7 +113,7 @@ struct AddedVocabulary: Sendable {
                 startOffset = stop
             }
         }
-        if startOffset < text.count { segments.append(.text(startOffset..<text.count)) }
+        if startOffset < buffer.count { segments.append(.text(startOffset..<buffer.count)) }
     }
 
     private static func isWord(scalarAt index: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -26,6 +26,13 @@ struct BPEModel: Sendable {
     /// Tokens of one scalar, for the usual character lookup.
     private let scalarIDs: [UInt32: UInt32]
 
+    /// Words may be cut before each "▁" that follows another character, and the pieces encoded
+    /// apart, with the same result: no token has a "▁" after another character, so no merge
+    /// can join across such a cut. This holds for SentencePiece-style vocabularies (Llama 2,
+    /// Mistral), whose files give the model the whole text as one word; cut, the pieces repeat
+    /// and are cached like any words. Checked on the vocabulary when loading.
+    let cutsBeforeMetaspace: Bool
+
     /// Entries in the vocabulary (`tokenizers`' `get_vocab_size` for the model).
     var vocabularyCount: Int { vocabulary.count }
 
@@ -116,6 +123,25 @@ struct BPEModel: Sendable {
         }
         self.byteLevelVocabulary = byteLevelVocabulary
         self.scalarIDs = scalarIDs
+        cutsBeforeMetaspace = continuingSubwordPrefix == nil && endOfWordSuffix == nil && vocabulary[Self.metaspace] != nil
+            && !vocabulary.keys.contains { token in Self.metaspaceCuts(token).contains { $0 > 0 } }
+    }
+
+    static let metaspace: [UInt8] = [0xE2, 0x96, 0x81]
+
+    /// Byte offsets where a "▁" follows a character other than "▁" (where a word may be cut).
+    static func metaspaceCuts(_ bytes: some Collection<UInt8>) -> [Int] {
+        var cuts: [Int] = []
+        let bytes = Array(bytes)
+        var index = 3
+        while index + 2 < bytes.count {
+            if bytes[index] == 0xE2, bytes[index + 1] == 0x96, bytes[index + 2] == 0x81,
+               !(bytes[index - 3] == 0xE2 && bytes[index - 2] == 0x96 && bytes[index - 1] == 0x81) {
+                cuts.append(index)
+            }
+            index += 1
+        }
+        return cuts
     }
 
     static func hexByte(_ byte: UInt8) -> String {

@@ -54,42 +54,50 @@ enum TokenDecoderStep: Sendable {
         }
     }
 
-    func apply(_ tokens: [[UInt8]], scratch: inout [BacktrackScratch]) -> [[UInt8]] {
+    func apply(_ tokens: TokenTexts, scratch: inout RegexScratch) -> TokenTexts {
+        var output = TokenTexts()
+        output.bytes.reserveCapacity(tokens.bytes.count)
         switch self {
         case .byteLevel:
             var bytes: [UInt8] = []
-            for token in tokens {
-                if let raw = ByteLevelAlphabet.bytes(ofMapped: token) { bytes += raw } else { bytes += token }
+            bytes.reserveCapacity(tokens.bytes.count)
+            for index in 0..<tokens.count {
+                let token = tokens[index]
+                if let raw = ByteLevelAlphabet.bytes(ofMapped: Array(token)) { bytes += raw } else { bytes += token }
             }
-            return [UTF8Bytes.repaired(bytes)]
+            output.append(UTF8Bytes.repaired(bytes))
         case .metaspace(let replacement, let scheme):
-            return tokens.enumerated().map { index, token in
-                var output: [UInt8] = []
-                output.reserveCapacity(token.count)
-                for scalar in UTF8Bytes.scalars(of: token) {
-                    if scalar == replacement {
-                        if index == 0 && scheme != .never { continue }
-                        output.append(0x20)
-                    } else {
-                        UTF8Bytes.append(scalar, to: &output)
+            tokens.bytes.withUnsafeBufferPointer { buffer in
+                for index in 0..<tokens.count {
+                    var position = tokens.start(index)
+                    let end = tokens.end(index)
+                    while position < end {
+                        let (scalar, length) = UTF8Bytes.scalar(in: buffer, at: position)
+                        if scalar == replacement {
+                            if !(index == 0 && scheme != .never) { output.bytes.append(0x20) }
+                        } else {
+                            output.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<(position + length)]))
+                        }
+                        position += length
                     }
+                    output.endToken()
                 }
-                return output
             }
         case .replace(let pattern, let content):
-            return tokens.map { token in
-                var output: [UInt8] = []
-                var last = 0
-                pattern.forEachMatch(in: token, scratch: &scratch) { start, end in
-                    output += token[last..<start]
-                    output += content
-                    last = end
+            tokens.bytes.withUnsafeBufferPointer { buffer in
+                for index in 0..<tokens.count {
+                    let start = tokens.start(index)
+                    var last = start
+                    pattern.forEachMatch(in: UnsafeBufferPointer(rebasing: buffer[start..<tokens.end(index)]), scratch: &scratch) { matchStart, matchEnd in
+                        output.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[last..<(start + matchStart)]))
+                        output.bytes.append(contentsOf: content)
+                        last = start + matchEnd
+                    }
+                    output.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[last..<tokens.end(index)]))
+                    output.endToken()
                 }
-                output += token[last...]
-                return output
             }
         case .byteFallback:
-            var output: [[UInt8]] = []
             var pending: [UInt8] = []
             func flush() {
                 guard !pending.isEmpty else { return }
@@ -98,9 +106,10 @@ enum TokenDecoderStep: Sendable {
                 } else {
                     for _ in pending { output.append(UTF8Bytes.replacementCharacter) }
                 }
-                pending.removeAll()
+                pending.removeAll(keepingCapacity: true)
             }
-            for token in tokens {
+            for index in 0..<tokens.count {
+                let token = tokens[index]
                 if let byte = Self.fallbackByte(token) {
                     pending.append(byte)
                 } else {
@@ -109,36 +118,49 @@ enum TokenDecoderStep: Sendable {
                 }
             }
             flush()
-            return output
         case .fuse:
-            return [tokens.reduce(into: []) { $0 += $1 }]
+            output.bytes = tokens.bytes
+            if tokens.count > 0 { output.endToken() }
         case .strip(let content, let start, let stop):
-            return tokens.map { token in
-                let scalars = UTF8Bytes.scalars(of: token)
-                var startCut = 0
-                for index in 0..<min(start, scalars.count) {
-                    guard scalars[index] == content else { break }
-                    startCut = index + 1
+            tokens.bytes.withUnsafeBufferPointer { buffer in
+                for index in 0..<tokens.count {
+                    // Scalars of the token, as (offset, value).
+                    var scalars: [(offset: Int, value: UInt32)] = []
+                    var position = tokens.start(index)
+                    while position < tokens.end(index) {
+                        let (scalar, length) = UTF8Bytes.scalar(in: buffer, at: position)
+                        scalars.append((position, scalar))
+                        position += length
+                    }
+                    var startCut = 0
+                    for offset in 0..<min(start, scalars.count) {
+                        guard scalars[offset].value == content else { break }
+                        startCut = offset + 1
+                    }
+                    var stopCut = scalars.count
+                    for offset in 0..<min(stop, scalars.count) {
+                        let cut = scalars.count - offset - 1
+                        guard scalars[cut].value == content else { break }
+                        stopCut = cut
+                    }
+                    if startCut < stopCut {
+                        let from = scalars[startCut].offset
+                        let to = stopCut < scalars.count ? scalars[stopCut].offset : tokens.end(index)
+                        output.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[from..<to]))
+                    }
+                    output.endToken()
                 }
-                var stopCut = scalars.count
-                for offset in 0..<min(stop, scalars.count) {
-                    let index = scalars.count - offset - 1
-                    guard scalars[index] == content else { break }
-                    stopCut = index
-                }
-                var output: [UInt8] = []
-                if startCut < stopCut {
-                    for scalar in scalars[startCut..<stopCut] { UTF8Bytes.append(scalar, to: &output) }
-                }
-                return output
             }
         }
+        return output
     }
 
     /// The byte of a `<0xXX>` token (six bytes; the two in the middle hex, as Rust's
     /// `u8::from_str_radix` reads them, so a leading '+' is accepted too).
-    static func fallbackByte(_ token: [UInt8]) -> UInt8? {
-        guard token.count == 6, token[0] == 0x3C, token[1] == 0x30, token[2] == 0x78, token[5] == 0x3E else { return nil }
+    static func fallbackByte(_ token: ArraySlice<UInt8>) -> UInt8? {
+        guard token.count == 6 else { return nil }
+        let first = token.startIndex
+        guard token[first] == 0x3C, token[first + 1] == 0x30, token[first + 2] == 0x78, token[first + 5] == 0x3E else { return nil }
         func hex(_ byte: UInt8) -> UInt8? {
             switch byte {
             case 0x30...0x39: byte - 0x30
@@ -147,8 +169,28 @@ enum TokenDecoderStep: Sendable {
             default: nil
             }
         }
-        if token[3] == 0x2B { return hex(token[4]) }
-        guard let high = hex(token[3]), let low = hex(token[4]) else { return nil }
+        if token[first + 3] == 0x2B { return hex(token[first + 4]) }
+        guard let high = hex(token[first + 3]), let low = hex(token[first + 4]) else { return nil }
         return high << 4 | low
     }
+}
+
+/// A list of token texts in one buffer (`bytes`, token i ending at `ends[i]`): the decoders'
+/// working list, without an array per token.
+struct TokenTexts {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+
+    var count: Int { ends.count }
+    func start(_ index: Int) -> Int { index == 0 ? 0 : ends[index - 1] }
+    func end(_ index: Int) -> Int { ends[index] }
+    subscript(index: Int) -> ArraySlice<UInt8> { bytes[start(index)..<end(index)] }
+
+    mutating func append(_ token: some Collection<UInt8>) {
+        bytes.append(contentsOf: token)
+        ends.append(bytes.count)
+    }
+
+    /// Ends the token made of the bytes appended since the last one.
+    mutating func endToken() { ends.append(bytes.count) }
 }

@@ -28,6 +28,13 @@ public final class Tokenizer: Sendable {
     let byteLevelWords: Bool
     /// The decoder is ByteLevel alone: decoding is a byte lookup per id.
     private let decodesBytesDirectly: Bool
+    /// Per id, the text decoding starts from (the added token's form, else the vocabulary's).
+    private let decodingTokens: [[UInt8]?]
+    /// Per id: its text is a special token's (decoding with `skipSpecialTokens` drops it).
+    private let decodesAsSpecial: [Bool]
+    /// With `decodesBytesDirectly`: the bytes of each id, `bytesStart[id]..<bytesStart[id + 1]`.
+    private let decodedBytes: [UInt8]
+    private let decodedBytesStart: [Int32]
 
     /// Loads `path`: a `tokenizer.json`, or a model folder holding one.
     public convenience init(path: String) throws(TokenizerError) {
@@ -59,6 +66,22 @@ public final class Tokenizer: Sendable {
         self.addedVocabulary = try AddedVocabulary(json: json["added_tokens"]?.arrayValue ?? [], model: model, normalizer: normalizer)
         if case .byteLevel = steps.last { byteLevelWords = true } else { byteLevelWords = false }
         if decoderSteps.count == 1, case .byteLevel = decoderSteps[0] { decodesBytesDirectly = true } else { decodesBytesDirectly = false }
+        let added = addedVocabulary
+        let idCount = max(model.tokens.count, Int(added.tokens.keys.max() ?? 0) + 1)
+        var tokens = model.tokens + [[UInt8]?](repeating: nil, count: idCount - model.tokens.count)
+        for id in added.tokens.keys { tokens[Int(id)] = added.decodingForm(id) }
+        decodingTokens = tokens
+        decodesAsSpecial = tokens.map { token in token.map { added.specialContents.contains($0) } ?? false }
+        var bytes: [UInt8] = []
+        var starts: [Int32] = [0]
+        if decodesBytesDirectly {
+            for token in tokens {
+                if let token { bytes += ByteLevelAlphabet.bytes(ofMapped: token) ?? token }
+                starts.append(Int32(bytes.count))
+            }
+        }
+        decodedBytes = bytes
+        decodedBytesStart = starts
     }
 
     /// Token ids of `text`; with `addSpecialTokens`, wrapped by the post-processor (e.g. a BOS).
@@ -94,39 +117,35 @@ public final class Tokenizer: Sendable {
     }
 
     func tokenBytes(_ id: UInt32) -> [UInt8]? {
-        if let added = addedVocabulary.decodingForm(id) { return added }
-        guard Int(id) < model.tokens.count else { return nil }
-        return model.tokens[Int(id)]
+        Int(id) < decodingTokens.count ? decodingTokens[Int(id)] : nil
     }
 
     func decodeBytes(_ ids: [UInt32], skipSpecialTokens: Bool) -> [UInt8] {
-        var tokens: [[UInt8]] = []
-        tokens.reserveCapacity(ids.count)
-        for id in ids {
-            guard let token = tokenBytes(id) else { continue }
-            if skipSpecialTokens && addedVocabulary.specialContents.contains(token) { continue }
-            tokens.append(token)
-        }
         if decodesBytesDirectly {
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(tokens.count * 4)
-            for token in tokens {
-                if let raw = ByteLevelAlphabet.bytes(ofMapped: token) { bytes += raw } else { bytes += token }
+            bytes.reserveCapacity(ids.count * 4)
+            decodedBytes.withUnsafeBufferPointer { table in
+                decodedBytesStart.withUnsafeBufferPointer { starts in
+                    for id in ids where Int(id) < decodingTokens.count {
+                        if skipSpecialTokens && decodesAsSpecial[Int(id)] { continue }
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: table[Int(starts[Int(id)])..<Int(starts[Int(id) + 1])]))
+                    }
+                }
             }
-            return UTF8Bytes.repaired(bytes)
+            return UTF8Bytes.isValid(bytes) ? bytes : UTF8Bytes.repaired(bytes)
         }
-        if decoderSteps.isEmpty {
-            // No decoder: tokenizers joins the tokens with spaces.
-            var bytes: [UInt8] = []
-            for (index, token) in tokens.enumerated() {
-                if index > 0 { bytes.append(0x20) }
-                bytes += token
-            }
-            return bytes
+        var tokens = TokenTexts()
+        tokens.ends.reserveCapacity(ids.count)
+        for id in ids {
+            guard let token = tokenBytes(id) else { continue }
+            if skipSpecialTokens && decodesAsSpecial[Int(id)] { continue }
+            if decoderSteps.isEmpty && tokens.count > 0 { tokens.bytes.append(0x20) }  // tokenizers joins with spaces
+            tokens.append(token)
         }
-        var scratch: [BacktrackScratch] = []
+        if decoderSteps.isEmpty { return tokens.bytes }
+        var scratch = RegexScratch()
         for step in decoderSteps { tokens = step.apply(tokens, scratch: &scratch) }
-        return tokens.reduce(into: []) { $0 += $1 }
+        return tokens.bytes
     }
 }
 
@@ -136,7 +155,7 @@ public struct TokenEncoder {
     public let tokenizer: Tokenizer
     private var cache: WordCache
     private var modelScratch = BPEModel.Scratch()
-    private var regexScratch: [BacktrackScratch] = []
+    private var regexScratch = RegexScratch()
     private var preTokenized = PreTokenizedText()
     private var rawSegments: [AddedVocabulary.Segment] = []
     private var normalizedSegments: [AddedVocabulary.Segment] = []
@@ -163,35 +182,50 @@ public struct TokenEncoder {
 
     mutating func encodeIDs(_ text: String, addSpecialTokens: Bool) -> [UInt32] {
         ids.removeAll(keepingCapacity: true)
-        let bytes = Array(text.utf8)
-        let added = tokenizer.addedVocabulary
-        added.splitRaw(bytes, into: &rawSegments)
-        let segments = rawSegments
-        for segment in segments {
-            switch segment {
-            case .token(let id):
-                ids.append(id)
-            case .text(let range):
-                var normalized = Array(bytes[range])
-                if let normalizer = tokenizer.normalizer { normalized = normalizer.normalize(normalized, scratch: &regexScratch) }
-                added.splitNormalized(normalized, into: &normalizedSegments)
-                let inner = normalizedSegments
-                for piece in inner {
-                    switch piece {
-                    case .token(let id):
-                        ids.append(id)
-                    case .text(let pieceRange):
-                        let startsInput = range.lowerBound == 0 && pieceRange.lowerBound == 0
-                        encodeText(Array(normalized[pieceRange]), startsInput: startsInput)
+        var text = text
+        text.withUTF8 { bytes in
+            let added = tokenizer.addedVocabulary
+            added.splitRaw(bytes, into: &rawSegments)
+            let segments = rawSegments
+            for segment in segments {
+                switch segment {
+                case .token(let id):
+                    ids.append(id)
+                case .text(let range):
+                    let raw = UnsafeBufferPointer(rebasing: bytes[range])
+                    guard let normalizer = tokenizer.normalizer else {
+                        encodeNormalized(raw, startsInput: range.lowerBound == 0)
+                        continue
                     }
+                    let normalized = normalizer.normalize(Array(raw), scratch: &regexScratch)
+                    normalized.withUnsafeBufferPointer { encodeNormalized($0, startsInput: range.lowerBound == 0) }
                 }
             }
         }
         return addSpecialTokens ? tokenizer.postProcessor.apply(ids) : ids
     }
 
+    /// Normalized text: split on the normalized added tokens, the rest pre-tokenized and encoded.
+    private mutating func encodeNormalized(_ text: UnsafeBufferPointer<UInt8>, startsInput: Bool) {
+        let added = tokenizer.addedVocabulary
+        guard added.hasNormalizedTokens else {
+            encodeText(text, startsInput: startsInput)
+            return
+        }
+        added.splitNormalized(text, into: &normalizedSegments)
+        let pieces = normalizedSegments
+        for piece in pieces {
+            switch piece {
+            case .token(let id):
+                ids.append(id)
+            case .text(let range):
+                encodeText(UnsafeBufferPointer(rebasing: text[range]), startsInput: startsInput && range.lowerBound == 0)
+            }
+        }
+    }
+
     /// Pre-tokenizes normalized text between added tokens and encodes each word.
-    private mutating func encodeText(_ text: [UInt8], startsInput: Bool) {
+    private mutating func encodeText(_ text: UnsafeBufferPointer<UInt8>, startsInput: Bool) {
         preTokenized.reset(text, startsInput: startsInput)
         let steps = tokenizer.preTokenizerSteps
         for (index, step) in steps.enumerated() {
@@ -199,16 +233,39 @@ public struct TokenEncoder {
         }
         let byteLevel = tokenizer.byteLevelWords
         let model = tokenizer.model
+        let cuts = model.cutsBeforeMetaspace && !byteLevel
         preTokenized.bytes.withUnsafeBufferPointer { bytes in
             for piece in preTokenized.pieces {
-                let word = UnsafeBufferPointer(rebasing: bytes[piece.start..<piece.end])
-                let hash = WordCache.hash(word)
-                let hit = cache.withIDs(of: word, hash: hash) { cached in ids.append(contentsOf: cached) }
-                if hit { continue }
-                let start = ids.count
-                model.encode(word: word, byteLevel: byteLevel, into: &ids, scratch: &modelScratch)
-                cache.insert(word, hash: hash, ids: ids[start...])
+                guard cuts else {
+                    encodeWord(UnsafeBufferPointer(rebasing: bytes[piece.start..<piece.end]), byteLevel: byteLevel, model: model)
+                    continue
+                }
+                // Cut before each "▁" that follows another character (see BPEModel.cutsBeforeMetaspace).
+                var start = piece.start
+                var index = piece.start + 3
+                while index + 2 < piece.end {
+                    if bytes[index] == 0xE2, bytes[index + 1] == 0x96, bytes[index + 2] == 0x81,
+                       !(bytes[index - 3] == 0xE2 && bytes[index - 2] == 0x96 && bytes[index - 1] == 0x81) {
+                        encodeWord(UnsafeBufferPointer(rebasing: bytes[start..<index]), byteLevel: false, model: model)
+                        start = index
+                        index += 3
+                    } else {
+                        index += 1
+                    }
+                }
+                encodeWord(UnsafeBufferPointer(rebasing: bytes[start..<piece.end]), byteLevel: false, model: model)
             }
         }
+    }
+
+    /// The ids of one word, from the cache or by BPE (then cached).
+    @inline(__always)
+    private mutating func encodeWord(_ word: UnsafeBufferPointer<UInt8>, byteLevel: Bool, model: BPEModel) {
+        let hash = WordCache.hash(word)
+        let hit = cache.withIDs(of: word, hash: hash) { cached in ids.append(contentsOf: cached) }
+        if hit { return }
+        let start = ids.count
+        model.encode(word: word, byteLevel: byteLevel, into: &ids, scratch: &modelScratch)
+        cache.insert(word, hash: hash, ids: ids[start...])
     }
 }

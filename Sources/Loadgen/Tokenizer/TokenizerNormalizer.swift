@@ -39,7 +39,7 @@ indirect enum TokenizerNormalizer: Sendable {
         }
     }
 
-    func normalize(_ text: [UInt8], scratch: inout [BacktrackScratch]) -> [UInt8] {
+    func normalize(_ text: [UInt8], scratch: inout RegexScratch) -> [UInt8] {
         switch self {
         case .nfc: return UnicodeNormalization.nfc(text)
         case .nfd: return UnicodeNormalization.nfd(text)
@@ -74,8 +74,13 @@ indirect enum TokenizerNormalizer: Sendable {
     }
 }
 
-/// A backtracking stack for `TokenizerRegex`, reused across calls.
-typealias BacktrackScratch = TokenizerRegex.BacktrackEntry
+/// Buffers `TokenizerRegex` reuses across calls: its backtrack stack, and the scalars of the text
+/// being matched with the byte offset of each.
+struct RegexScratch {
+    var stack: [TokenizerRegex.BacktrackEntry] = []
+    var scalars: [UInt32] = []
+    var offsets: [Int32] = []
+}
 
 /// `{"String": ...}` or `{"Regex": ...}`: what Split, Replace (normalizer and decoder) match.
 struct TextPattern: Sendable {
@@ -94,11 +99,15 @@ struct TextPattern: Sendable {
     }
 
     /// Byte ranges of the matches, left to right (an empty String pattern matches nothing).
-    func forEachMatch(in text: [UInt8], scratch: inout [BacktrackScratch], _ body: (Int, Int) -> Void) {
+    func forEachMatch(in text: [UInt8], scratch: inout RegexScratch, _ body: (Int, Int) -> Void) {
+        text.withUnsafeBufferPointer { forEachMatch(in: $0, scratch: &scratch, body) }
+    }
+
+    func forEachMatch(in text: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch, _ body: (Int, Int) -> Void) {
         if let literal {
             guard !literal.isEmpty, literal.count <= text.count else { return }
-            var index = 0
             let first = literal[0]
+            var index = 0
             while index + literal.count <= text.count {
                 if text[index] == first, text[index..<(index + literal.count)].elementsEqual(literal) {
                     body(index, index + literal.count)
@@ -109,14 +118,23 @@ struct TextPattern: Sendable {
             }
             return
         }
-        let decoded = UTF8Bytes.scalarsWithOffsets(of: text)
-        let scalars = decoded.map(\.value)
-        scalars.withUnsafeBufferPointer { buffer in
-            regex.forEachMatch(in: buffer, scratch: &scratch) { start, end in
-                let startByte = start < decoded.count ? decoded[start].offset : text.count
-                let endByte = end < decoded.count ? decoded[end].offset : text.count
-                body(startByte, endByte)
+        scratch.scalars.removeAll(keepingCapacity: true)
+        scratch.offsets.removeAll(keepingCapacity: true)
+        var index = 0
+        while index < text.count {
+            let (value, length) = UTF8Bytes.scalar(in: text, at: index)
+            scratch.scalars.append(value)
+            scratch.offsets.append(Int32(index))
+            index += length
+        }
+        scratch.offsets.append(Int32(text.count))
+        let offsets = scratch.offsets
+        var stack = scratch.stack
+        scratch.scalars.withUnsafeBufferPointer { scalars in
+            regex.forEachMatch(in: scalars, stack: &stack) { start, end in
+                body(Int(offsets[start]), Int(offsets[end]))
             }
         }
+        scratch.stack = stack
     }
 }

@@ -12,8 +12,9 @@ struct PreTokenizedText {
     var pieces: [Piece] = []
     fileprivate var spare: [Piece] = []
 
-    mutating func reset(_ text: [UInt8], startsInput: Bool) {
-        bytes = text
+    mutating func reset(_ text: UnsafeBufferPointer<UInt8>, startsInput: Bool) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: text)
         pieces.removeAll(keepingCapacity: true)
         if !text.isEmpty { pieces.append(Piece(start: 0, end: text.count, startsInput: startsInput)) }
     }
@@ -83,7 +84,7 @@ enum PreTokenizerStep: Sendable {
     }
 
     /// Applies the step to every piece. `mapBytes`: materialize the byte-level mapping.
-    func apply(to text: inout PreTokenizedText, mapBytes: Bool, scratch: inout [BacktrackScratch]) {
+    func apply(to text: inout PreTokenizedText, mapBytes: Bool, scratch: inout RegexScratch) {
         var output = text.spare
         output.removeAll(keepingCapacity: true)
         for piece in text.pieces {
@@ -151,16 +152,17 @@ enum PreTokenizerStep: Sendable {
 
     /// A Split of one piece: the pattern's matches and the gaps between them, then the behavior.
     private static func split(_ piece: PreTokenizedText.Piece, in bytes: [UInt8], pattern: TextPattern, behavior: SplitBehavior,
-                              invert: Bool, into output: inout [PreTokenizedText.Piece], scratch: inout [BacktrackScratch]) {
+                              invert: Bool, into output: inout [PreTokenizedText.Piece], scratch: inout RegexScratch) {
         var matches: [(start: Int, end: Int, isMatch: Bool)] = []
         var previous = piece.start
-        let slice = Array(bytes[piece.start..<piece.end])
-        pattern.forEachMatch(in: slice, scratch: &scratch) { start, end in
-            let start = start + piece.start
-            let end = end + piece.start
-            if previous != start { matches.append((previous, start, invert)) }
-            matches.append((start, end, !invert))
-            previous = end
+        bytes.withUnsafeBufferPointer { buffer in
+            pattern.forEachMatch(in: UnsafeBufferPointer(rebasing: buffer[piece.start..<piece.end]), scratch: &scratch) { start, end in
+                let start = start + piece.start
+                let end = end + piece.start
+                if previous != start { matches.append((previous, start, invert)) }
+                matches.append((start, end, !invert))
+                previous = end
+            }
         }
         if previous != piece.end { matches.append((previous, piece.end, invert)) }
         emit(matches, behavior: behavior, startsInput: piece.startsInput, origin: piece.start, into: &output)

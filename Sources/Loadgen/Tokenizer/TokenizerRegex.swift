@@ -17,7 +17,8 @@ struct TokenizerRegex: Sendable {
         case scalar
         /// Consume `b...c` scalars of class `a` (`c` < 0: no maximum), greedy; `flag` set: possessive.
         case classRun
-        /// Try `a`; on failure, `b`.
+        /// Try `a`; on failure, `b`. With `c` >= 0, first sets `c`: when the next scalar is ASCII
+        /// and not in it (or the text has ended), `a` cannot match and `b` is taken at once.
         case split
         case jump
         /// Run the sub-program at `a`; continue if it matched (or did not, with `flag`).
@@ -34,12 +35,17 @@ struct TokenizerRegex: Sendable {
         var flag = false
         var a: Int32 = 0
         var b: Int32 = 0
-        var c: Int32 = 0
+        var c: Int32 = -1
     }
 
     let pattern: String
     private let program: [Instruction]
     private let classes: [ScalarClass]
+    /// Each class's ASCII members as two 64-bit maps, apart so the machine reads them without
+    /// copying a ScalarClass (and retaining its arrays) per scalar.
+    private let asciiMaps: [UInt64]
+    /// ASCII scalars that can begin a split's first branch, two 64-bit maps per set.
+    private let firstSets: [UInt64]
 
     init(_ pattern: String) throws(TokenizerError) {
         self.pattern = pattern
@@ -49,6 +55,19 @@ struct TokenizerRegex: Sendable {
         compiler.program.append(Instruction(opcode: .match))
         program = compiler.program
         classes = compiler.classes
+        asciiMaps = Self.asciiMaps(classes)
+        firstSets = compiler.firstSets
+    }
+
+    private static func asciiMaps(_ classes: [ScalarClass]) -> [UInt64] {
+        classes.flatMap { set in
+            var low: UInt64 = 0
+            var high: UInt64 = 0
+            for scalar in UInt32(0)..<128 where set.contains(scalar) {
+                if scalar < 64 { low |= 1 << UInt64(scalar) } else { high |= 1 << UInt64(scalar - 64) }
+            }
+            return [low, high]
+        }
     }
 
     /// A pattern matching `literal` exactly (what `tokenizers` builds from a `String` pattern).
@@ -61,18 +80,20 @@ struct TokenizerRegex: Sendable {
         compiler.program.append(Instruction(opcode: .match))
         program = compiler.program
         classes = compiler.classes
+        asciiMaps = Self.asciiMaps(classes)
+        firstSets = []
     }
 
     /// Calls `body(start, end)` for each match in `scalars`, as scalar indices, left to right:
     /// the search resumes where the last match ended, and an empty match right where the last one
     /// ended is skipped (the `onig` crate's `find_iter`).
-    func forEachMatch(in scalars: UnsafeBufferPointer<UInt32>, scratch: inout [BacktrackEntry], _ body: (Int, Int) -> Void) {
+    func forEachMatch(in scalars: UnsafeBufferPointer<UInt32>, stack: inout [BacktrackEntry], _ body: (Int, Int) -> Void) {
         var searchFrom = 0
         var lastMatchEnd = -1
         while searchFrom <= scalars.count {
             var found: (start: Int, end: Int)?
             for start in searchFrom...scalars.count {
-                if let end = run(at: 0, position: start, in: scalars, stack: &scratch) {
+                if let end = run(at: 0, position: start, in: scalars, stack: &stack) {
                     found = (start, end)
                     break
                 }
@@ -103,23 +124,29 @@ struct TokenizerRegex: Sendable {
         var position = position
         let count = scalars.count
         return program.withUnsafeBufferPointer { program in
-            classes.withUnsafeBufferPointer { classes in
+            asciiMaps.withUnsafeBufferPointer { maps in
+              firstSets.withUnsafeBufferPointer { firstSets in
+                @inline(__always) func member(_ set: Int, _ scalar: UInt32) -> Bool {
+                    if scalar < 64 { return maps[2 * set] & (1 << UInt64(scalar)) != 0 }
+                    if scalar < 128 { return maps[2 * set + 1] & (1 << UInt64(scalar - 64)) != 0 }
+                    return classes.withUnsafeBufferPointer { $0[set].contains(scalar) }
+                }
                 while true {
                     var failed = false
                     let instruction = program[pc]
                     switch instruction.opcode {
                     case .scalar:
-                        if position < count, classes[Int(instruction.a)].contains(scalars[position]) {
+                        if position < count, member(Int(instruction.a), scalars[position]) {
                             position += 1
                             pc += 1
                         } else {
                             failed = true
                         }
                     case .classRun:
-                        let set = classes[Int(instruction.a)]
+                        let set = Int(instruction.a)
                         let limit = instruction.c < 0 ? count : min(count, position + Int(instruction.c))
                         var end = position
-                        while end < limit, set.contains(scalars[end]) { end += 1 }
+                        while end < limit, member(set, scalars[end]) { end += 1 }
                         let minimumEnd = position + Int(instruction.b)
                         if end < minimumEnd {
                             failed = true
@@ -131,6 +158,21 @@ struct TokenizerRegex: Sendable {
                             pc += 1
                         }
                     case .split:
+                        if instruction.c >= 0 {
+                            let set = Int(instruction.c)
+                            if position == count {
+                                pc = Int(instruction.b)
+                                continue
+                            }
+                            let scalar = scalars[position]
+                            if scalar < 128 {
+                                let map = scalar < 64 ? firstSets[2 * set] >> UInt64(scalar) : firstSets[2 * set + 1] >> UInt64(scalar - 64)
+                                if map & 1 == 0 {
+                                    pc = Int(instruction.b)
+                                    continue
+                                }
+                            }
+                        }
                         stack.append(BacktrackEntry(instruction: instruction.b, position: Int32(position), lowest: -1))
                         pc = Int(instruction.a)
                     case .jump:
@@ -161,6 +203,7 @@ struct TokenizerRegex: Sendable {
                         position = Int(entry.position)
                     }
                 }
+              }
             }
         }
     }
@@ -179,6 +222,55 @@ struct TokenizerRegex: Sendable {
         let pattern: String
         var program: [Instruction] = []
         var classes: [ScalarClass] = []
+        var firstSets: [UInt64] = []
+
+        /// The index of the ASCII first set of `node`, or -1 when it is unknown (lookahead,
+        /// anchor) or `node` can match nothing (then no scalar rules it out).
+        mutating func firstSetIndex(_ node: TokenizerRegexParser.Node) -> Int32 {
+            guard let (low, high, nullable) = Self.firstSet(node), !nullable else { return -1 }
+            firstSets += [low, high]
+            return Int32(firstSets.count / 2 - 1)
+        }
+
+        private static func firstSet(_ node: TokenizerRegexParser.Node) -> (UInt64, UInt64, Bool)? {
+            switch node {
+            case .scalarClass(let set):
+                var low: UInt64 = 0
+                var high: UInt64 = 0
+                for scalar in UInt32(0)..<128 where set.contains(scalar) {
+                    if scalar < 64 { low |= 1 << UInt64(scalar) } else { high |= 1 << UInt64(scalar - 64) }
+                }
+                return (low, high, false)
+            case .sequence(let items):
+                var low: UInt64 = 0
+                var high: UInt64 = 0
+                for item in items {
+                    guard let (itemLow, itemHigh, nullable) = firstSet(item) else { return nil }
+                    low |= itemLow
+                    high |= itemHigh
+                    if !nullable { return (low, high, false) }
+                }
+                return (low, high, true)
+            case .alternation(let branches):
+                var low: UInt64 = 0
+                var high: UInt64 = 0
+                var nullable = false
+                for branch in branches {
+                    guard let (branchLow, branchHigh, branchNullable) = firstSet(branch) else { return nil }
+                    low |= branchLow
+                    high |= branchHigh
+                    nullable = nullable || branchNullable
+                }
+                return (low, high, nullable)
+            case .repetition(let body, let minimum, _, _, _):
+                guard let (low, high, nullable) = firstSet(body) else { return nil }
+                return (low, high, nullable || minimum == 0)
+            case .atomic(let body):
+                return firstSet(body)
+            case .lookahead, .anchor:
+                return nil
+            }
+        }
 
         mutating func classIndex(_ set: ScalarClass) -> Int32 {
             if let index = classes.firstIndex(of: set) { return Int32(index) }
@@ -197,7 +289,7 @@ struct TokenizerRegex: Sendable {
                 for (index, branch) in branches.enumerated() {
                     if index < branches.count - 1 {
                         let split = program.count
-                        program.append(Instruction(opcode: .split))
+                        program.append(Instruction(opcode: .split, c: firstSetIndex(branch)))
                         program[split].a = Int32(program.count)
                         try emit(branch)
                         exits.append(program.count)
@@ -226,7 +318,7 @@ struct TokenizerRegex: Sendable {
                     var exits: [Int] = []
                     for _ in minimum..<maximum {
                         exits.append(program.count)
-                        program.append(Instruction(opcode: .split))
+                        program.append(Instruction(opcode: .split, c: greedy ? firstSetIndex(body) : -1))
                         let bodyStart = Int32(program.count)
                         if greedy { program[exits.last!].a = bodyStart } else { program[exits.last!].b = bodyStart }
                         try emit(body)
@@ -237,7 +329,7 @@ struct TokenizerRegex: Sendable {
                     }
                 } else {
                     let loop = program.count
-                    program.append(Instruction(opcode: .split))
+                    program.append(Instruction(opcode: .split, c: greedy ? firstSetIndex(body) : -1))
                     let bodyStart = Int32(program.count)
                     try emit(body)
                     program.append(Instruction(opcode: .jump, a: Int32(loop)))
