@@ -104,6 +104,8 @@ struct TextPattern: Sendable {
     }
 
     func forEachMatch(in text: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch, _ body: (Int, Int) -> Void) {
+        // tokenizers reports no match at all in empty text, even for a pattern matching nothing.
+        guard !text.isEmpty else { return }
         if let literal {
             guard !literal.isEmpty, literal.count <= text.count else { return }
             let first = literal[0]
