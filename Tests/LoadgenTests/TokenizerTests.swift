@@ -101,6 +101,26 @@ struct TokenizerTests {
         #expect(BPEModel.metaspaceCuts(Array("▁a▁▁b▁".utf8)) == [4, 11])
     }
 
+    @Test("merges written the older way (\"a b\" strings) load to the same tokenizer")
+    func legacyMergeStrings() throws {
+        let json = try JSONParser.parse(Self.fixtureText("llama2"))
+        guard case .object(var members) = json, let modelIndex = members.firstIndex(where: { $0.0 == "model" }),
+              case .object(var model) = members[modelIndex].1, let mergesIndex = model.firstIndex(where: { $0.0 == "merges" }),
+              let merges = model[mergesIndex].1.arrayValue else {
+            Issue.record("the llama2 fixture has no model.merges")
+            return
+        }
+        model[mergesIndex].1 = .array(merges.map { pair in
+            .string((pair.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " "))
+        })
+        members[modelIndex].1 = .object(model)
+        let legacy = try Tokenizer(json: JSONValue.object(members).serialized())
+        let current = try TokenizerFixtures.tokenizer("llama2")
+        for text in TokenizerFixtures.strings.prefix(500) {
+            #expect(legacy.encode(text) == current.encode(text))
+        }
+    }
+
     @Test("decoding skips ids the tokenizer does not have, as tokenizers does")
     func unknownIDsAreSkipped() throws {
         let tokenizer = try TokenizerFixtures.tokenizer("gpt2")

@@ -66,9 +66,11 @@ struct BPEModel: Sendable {
         for item in mergeItems {
             if let text = item.stringValue {
                 if text.hasPrefix("#version") { continue }
-                let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+                // Split on the space byte, not on Characters: a space followed by a combining
+                // mark is one Character, and would hide the separator.
+                let parts = Array(text.utf8).split(separator: 0x20, omittingEmptySubsequences: false)
                 guard parts.count == 2 else { throw .invalidFile("merge '\(text)' is not two tokens separated by a space") }
-                pairs.append((Array(parts[0].utf8), Array(parts[1].utf8)))
+                pairs.append((Array(parts[0]), Array(parts[1])))
             } else if let parts = item.arrayValue, parts.count == 2, let left = parts[0].stringValue, let right = parts[1].stringValue {
                 pairs.append((Array(left.utf8), Array(right.utf8)))
             } else {
