@@ -85,7 +85,9 @@ enum PreTokenizerStep: Sendable {
 
     /// Applies the step to every piece. `mapBytes`: materialize the byte-level mapping.
     func apply(to text: inout PreTokenizedText, mapBytes: Bool, scratch: inout RegexScratch) {
-        var output = text.spare
+        // Reuse the spare list's storage (moved out, so clearing it copies nothing).
+        var output: [PreTokenizedText.Piece] = []
+        swap(&output, &text.spare)
         output.removeAll(keepingCapacity: true)
         for piece in text.pieces {
             switch self {

@@ -46,6 +46,9 @@ struct TokenizerRegex: Sendable {
     private let asciiMaps: [UInt64]
     /// ASCII scalars that can begin a split's first branch, two 64-bit maps per set.
     private let firstSets: [UInt64]
+    /// ASCII scalars that can begin a match of the whole pattern (nil: any, or unknown): the
+    /// search skips other ASCII positions without starting the machine.
+    private let startSet: (low: UInt64, high: UInt64)?
 
     init(_ pattern: String) throws(TokenizerError) {
         self.pattern = pattern
@@ -57,6 +60,8 @@ struct TokenizerRegex: Sendable {
         classes = compiler.classes
         asciiMaps = Self.asciiMaps(classes)
         firstSets = compiler.firstSets
+        let start = compiler.firstSetIndex(tree)
+        startSet = start < 0 ? nil : (compiler.firstSets[2 * Int(start)], compiler.firstSets[2 * Int(start) + 1])
     }
 
     private static func asciiMaps(_ classes: [ScalarClass]) -> [UInt64] {
@@ -82,6 +87,7 @@ struct TokenizerRegex: Sendable {
         classes = compiler.classes
         asciiMaps = Self.asciiMaps(classes)
         firstSets = []
+        startSet = nil
     }
 
     /// Calls `body(start, end)` for each match in `scalars`, as scalar indices, left to right:
@@ -93,6 +99,12 @@ struct TokenizerRegex: Sendable {
         while searchFrom <= scalars.count {
             var found: (start: Int, end: Int)?
             for start in searchFrom...scalars.count {
+                if let (low, high) = startSet {
+                    if start == scalars.count { break }
+                    let scalar = scalars[start]
+                    if scalar < 64, low & (1 << UInt64(scalar)) == 0 { continue }
+                    if scalar >= 64, scalar < 128, high & (1 << UInt64(scalar - 64)) == 0 { continue }
+                }
                 if let end = run(at: 0, position: start, in: scalars, stack: &stack) {
                     found = (start, end)
                     break

@@ -13,7 +13,8 @@ enum UnicodeNormalization {
         guard needsWork(bytes, flags: UnicodeProperties.nfcChangesAlone | UnicodeProperties.nfcComposesWithPrevious) else { return bytes }
         var scalars = decomposed(bytes)
         let table = UnicodeProperties.table
-        composeInPlace(&scalars) { table.combiningClass($0) }
+        composeInPlace(&scalars, combiningClass: { table.combiningClass($0) },
+                       mayCompose: { table.mask($0) & UnicodeProperties.nfcComposesWithPrevious != 0 })
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         for scalar in scalars { UTF8Bytes.append(scalar, to: &output) }
@@ -91,14 +92,17 @@ enum UnicodeNormalization {
 
     /// Canonical composition of decomposed, ordered scalars: a scalar composes with the last
     /// starter when nothing between them is a starter or has a class at least its own.
-    static func composeInPlace(_ scalars: inout [UInt32], combiningClass: (UInt32) -> UInt8) {
+    /// `mayCompose` is false for scalars that never compose with a predecessor (most of them),
+    /// which spares the pair lookup.
+    static func composeInPlace(_ scalars: inout [UInt32], combiningClass: (UInt32) -> UInt8,
+                               mayCompose: (UInt32) -> Bool = { _ in true }) {
         let data = CanonicalData.shared
         var output = 0
         var starter = -1
         for index in 0..<scalars.count {
             let scalar = scalars[index]
             let scalarClass = combiningClass(scalar)
-            if starter >= 0 {
+            if starter >= 0, mayCompose(scalar) {
                 let previousClass = combiningClass(scalars[output - 1])
                 if output - 1 == starter || (previousClass != 0 && previousClass < scalarClass) {
                     if let composite = Hangul.compose(scalars[starter], scalar) ?? data.composite(scalars[starter], scalar) {
