@@ -19,19 +19,10 @@ CLIENT_CPU=${CLIENT_CPU:-0}
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
 fi
-swift build -c release --product loadgen >/dev/null
-swift build -c release --product echo-server >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+source bench/common.sh
 
-WORK=$(mktemp -d)
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-taskset -c "$SERVER_CPU" "$BIN/echo-server" --port 0 --threads 1 > "$WORK/server.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/server.out" ] && break; sleep 0.1; done
-URL="$(head -n1 "$WORK/server.out")/v1/chat/completions"
+start_echo_server taskset -c "$SERVER_CPU" "$BIN/echo-server" --port 0 --threads 1
+URL="$SERVER_URL/v1/chat/completions"
 BODY='{"model":"echo","messages":[{"role":"user","content":"Explain in detail: the client is not the bottleneck."}],"max_tokens":100}'
 cat > "$WORK/post.lua" <<LUA
 wrk.method = "POST"

@@ -8,19 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNECTIONS=${1:-10000}
 SECONDS_PER_RUN=${2:-10}
-swift build -c release --product loadgen >/dev/null
-swift build -c release --product echo-server >/dev/null
-BIN=$(swift build -c release --show-bin-path)
-WORK=$(mktemp -d)
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/common.sh
 
 ulimit -n "$(ulimit -Hn)"
-"$BIN/echo-server" --port 0 --threads 1 > "$WORK/server.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/server.out" ] && break; sleep 0.1; done
-URL="$(head -n1 "$WORK/server.out")/v1/chat/completions"
+start_echo_server "$BIN/echo-server" --port 0 --threads 1
+URL="$SERVER_URL/v1/chat/completions"
 BODY='{"model":"echo","messages":[{"role":"user","content":"hello"}],"max_tokens":16}'
 
 /usr/bin/time -f "%M" -o "$WORK/rss" "$BIN/loadgen" run "$URL" -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" \

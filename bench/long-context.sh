@@ -19,19 +19,10 @@ TOKENS=${3:-"1000 10000 50000 100000 128000"}
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-swift build -c release --product loadgen >/dev/null
-swift build -c release --product echo-server >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+source bench/common.sh
 
-WORK=$(mktemp -d)
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-"$BIN/echo-server" --port 0 --threads 2 > "$WORK/server.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/server.out" ] && break; sleep 0.1; done
-BASE=$(head -n1 "$WORK/server.out")
+start_echo_server "$BIN/echo-server" --port 0 --threads 2
+BASE=$SERVER_URL
 
 json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" "$2"; }
 

@@ -13,20 +13,11 @@ CONNECTIONS=${2:-2000}
 FAULTS=${FAULTS-"--fault close-mid-body:0.0025 --fault reset:0.0025 --fault status-503:0.0025 --fault close-before-response:0.0025"}
 INTERVAL=${INTERVAL:-60}
 
-swift build -c release --product loadgen >/dev/null
-swift build -c release --product echo-server >/dev/null
-BIN=$(swift build -c release --show-bin-path)
-
-WORK=$(mktemp -d)
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/common.sh
 
 # shellcheck disable=SC2086
-"$BIN/echo-server" --port 0 --threads 1 $FAULTS > "$WORK/server.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/server.out" ] && break; sleep 0.1; done
-URL="$(head -n1 "$WORK/server.out")/v1/chat/completions"
+start_echo_server "$BIN/echo-server" --port 0 --threads 1 $FAULTS
+URL="$SERVER_URL/v1/chat/completions"
 BODY='{"model":"echo","messages":[{"role":"user","content":"soak"}],"max_tokens":16}'
 
 echo "soak: $CONNECTIONS connections for ${SECONDS_TOTAL}s against echo-server $FAULTS"

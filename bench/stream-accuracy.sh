@@ -11,19 +11,10 @@ TTFT=${2:-50}
 ITL=${3:-10}
 TOKENS=${4:-20}
 
-swift build -c release --product loadgen >/dev/null
-swift build -c release --product echo-server >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+source bench/common.sh
 
-WORK=$(mktemp -d)
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-"$BIN/echo-server" --port 0 --threads "${SERVER_THREADS:-2}" --ttft-ms "$TTFT" --itl-ms "$ITL" > "$WORK/server.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/server.out" ] && break; sleep 0.1; done
-BASE=$(head -n1 "$WORK/server.out")
+start_echo_server "$BIN/echo-server" --port 0 --threads "${SERVER_THREADS:-2}" --ttft-ms "$TTFT" --itl-ms "$ITL"
+BASE=$SERVER_URL
 
 # p50 of one metric object ("ttft_ms":{...,"p50":X,...}) in the run's JSON.
 p50() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['p50'])" "$WORK/out.json" "$1"; }

@@ -26,22 +26,9 @@ const uint32_t CEpoll_EPOLLIN = EPOLLIN;
 const uint32_t CEpoll_EPOLLOUT = EPOLLOUT;
 const uint32_t CEpoll_EPOLLERR = EPOLLERR;
 const uint32_t CEpoll_EPOLLHUP = EPOLLHUP;
-const uint32_t CEpoll_EPOLLRDHUP = EPOLLRDHUP;
-const uint32_t CEpoll_EPOLLET = EPOLLET;
 const int32_t CEpoll_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int32_t CEpoll_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
 const int32_t CEpoll_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
-
-const int32_t CEpoll_EAGAIN = EAGAIN;
-const int32_t CEpoll_EINPROGRESS = EINPROGRESS;
-const int32_t CEpoll_EINTR = EINTR;
-const int32_t CEpoll_ECONNREFUSED = ECONNREFUSED;
-const int32_t CEpoll_ECONNRESET = ECONNRESET;
-const int32_t CEpoll_EPIPE = EPIPE;
-const int32_t CEpoll_EMFILE = EMFILE;
-const int32_t CEpoll_ENFILE = ENFILE;
-const int32_t CEpoll_ETIMEDOUT = ETIMEDOUT;
-const int32_t CEpoll_EADDRNOTAVAIL = EADDRNOTAVAIL;
 
 size_t CEpoll_event_size(void) { return sizeof(struct epoll_event); }
 
@@ -71,15 +58,6 @@ int CEpoll_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 int CEpoll_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
 
-int CEpoll_timerfd_settime(int fd, uint64_t initial_ns, uint64_t interval_ns) {
-    struct itimerspec spec;
-    spec.it_value.tv_sec = (time_t)(initial_ns / 1000000000ull);
-    spec.it_value.tv_nsec = (long)(initial_ns % 1000000000ull);
-    spec.it_interval.tv_sec = (time_t)(interval_ns / 1000000000ull);
-    spec.it_interval.tv_nsec = (long)(interval_ns % 1000000000ull);
-    return timerfd_settime(fd, 0, &spec, NULL);
-}
-
 int CEpoll_timerfd_settime_absolute(int fd, uint64_t monotonic_ns) {
     struct itimerspec spec;
     memset(&spec, 0, sizeof spec);
@@ -90,7 +68,13 @@ int CEpoll_timerfd_settime_absolute(int fd, uint64_t monotonic_ns) {
     return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
 }
 
-int CEpoll_address_parse(const char *host, uint16_t port, CEpoll_address *out) {
+int CEpoll_timerfd_disarm(int fd) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    return timerfd_settime(fd, 0, &spec, NULL);
+}
+
+static int parse_numeric_address(const char *host, uint16_t port, CEpoll_address *out) {
     memset(out, 0, sizeof *out);
     struct sockaddr_in v4;
     memset(&v4, 0, sizeof v4);
@@ -114,7 +98,7 @@ int CEpoll_address_parse(const char *host, uint16_t port, CEpoll_address *out) {
 }
 
 int CEpoll_address_resolve(const char *host, uint16_t port, CEpoll_address *out) {
-    if (CEpoll_address_parse(host, port, out) == 0) return 0;
+    if (parse_numeric_address(host, port, out) == 0) return 0;
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -188,8 +172,6 @@ int CEpoll_bind(int fd, const CEpoll_address *address) {
     return bind(fd, (const struct sockaddr *)address->bytes, address->length);
 }
 
-int CEpoll_listen(int fd, int backlog) { return listen(fd, backlog); }
-
 int CEpoll_local_address(int fd, CEpoll_address *out) {
     memset(out, 0, sizeof *out);
     socklen_t length = sizeof out->bytes;
@@ -258,8 +240,6 @@ int CEpoll_online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
 }
-
-int CEpoll_errno(void) { return errno; }
 
 int CEpoll_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

@@ -252,7 +252,7 @@ struct OpenAIOptions {
         let url = "http://\(target.hostHeader)\(path)"
         do {
             let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals)
-            guard answer.status == 200, let id = HTTPFetch.firstModelID(in: answer.body) else {
+            guard answer.status == 200, let id = ModelList.firstID(in: answer.body) else {
                 return .failure(ModelLookupError(message: "\(url) listed no model (HTTP \(answer.status)); give --model"))
             }
             return .success(id)

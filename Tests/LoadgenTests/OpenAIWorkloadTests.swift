@@ -121,8 +121,8 @@ struct OpenAIWorkloadTests {
     @Test("the first model id is read from a /v1/models answer")
     func modelID() {
         let body = Array(#"{"object":"list","data":[{"id":"meta-llama/Llama-3.1-8B","object":"model"},{"id":"other"}]}"#.utf8)
-        #expect(HTTPFetch.firstModelID(in: body) == "meta-llama/Llama-3.1-8B")
-        #expect(HTTPFetch.firstModelID(in: Array(#"{"data":[]}"#.utf8)) == nil)
+        #expect(ModelList.firstID(in: body) == "meta-llama/Llama-3.1-8B")
+        #expect(ModelList.firstID(in: Array(#"{"data":[]}"#.utf8)) == nil)
     }
 
     @Test("run without --model asks /v1/models, and says so clearly when there is none")

@@ -1,5 +1,3 @@
-import CEpoll
-import Glibc
 import Loadgen
 import Synchronization
 
@@ -19,7 +17,7 @@ struct ServerLoop: ~Copyable {
     private static let listenerToken = UInt64.max
     private static let timerToken = UInt64.max - 1
     /// Fires when the earliest stream token is due (nanosecond precision, unlike epoll_wait's ms).
-    private let timer: FileDescriptor
+    private var timer: DeadlineTimer
     private var timers = TimerQueue()
     private let timing: StreamTiming
     /// Requests parsed by this loop, numbering them for `--fault`.
@@ -33,10 +31,14 @@ struct ServerLoop: ~Copyable {
         // EPOLLEXCLUSIVE would avoid waking every thread per connection; level-triggered accept
         // races are harmless (the losers get EAGAIN) and connections are long-lived.
         try epoll.add(listener.rawValue, events: Epoll.readable, data: Self.listenerToken)
-        let timerDescriptor = FileDescriptor(rawValue: CEpoll_timerfd_create())
-        guard timerDescriptor.rawValue >= 0 else { throw SystemError(call: "timerfd_create", errno: CEpoll_errno()) }
-        try epoll.add(timerDescriptor.rawValue, events: Epoll.readable, data: Self.timerToken)
-        timer = timerDescriptor
+        let timer = try DeadlineTimer()
+        do {
+            try epoll.add(timer.descriptor.rawValue, events: Epoll.readable, data: Self.timerToken)
+        } catch {
+            timer.close()
+            throw error
+        }
+        self.timer = timer
         timing = StreamTiming(now: 0, ttftNanoseconds: UInt64(options.ttftMilliseconds * 1e6),
                               itlNanoseconds: UInt64(options.itlMilliseconds * 1e6),
                               prefillNanosecondsPerToken: options.prefillMicrosecondsPerToken * 1e3)
@@ -66,8 +68,7 @@ struct ServerLoop: ~Copyable {
                 if token == Self.listenerToken {
                     acceptAll()
                 } else if token == Self.timerToken {
-                    var expirations: UInt64 = 0
-                    _ = Glibc.read(timer.rawValue, &expirations, 8)
+                    timer.acknowledge()
                     sendDueTokens()
                 } else {
                     handle(fd: Int(token), flags: epoll.flags(at: event))
@@ -94,7 +95,7 @@ struct ServerLoop: ~Copyable {
                 stop.openConnections.subtract(1, ordering: .relaxed)
                 continue
             }
-            _ = CEpoll_set_nodelay(fd.rawValue)
+            Socket.setNoDelay(fd)
             let slot = Int(fd.rawValue)
             if slot >= connections.count {
                 connections.append(contentsOf: repeatElement(nil, count: slot - connections.count + 1024))
@@ -190,17 +191,16 @@ struct ServerLoop: ~Copyable {
             }
             flush(connection, slot: entry.slot)
         }
-        armTimer(now: now)
+        armTimer()
     }
 
-    private func armTimer(now: UInt64) {
+    /// Arms the timer for the earliest entry (one already due fires at once), or disarms it.
+    private mutating func armTimer() {
         guard let earliest = timers.earliest else {
-            _ = CEpoll_timerfd_settime(timer.rawValue, 0, 0)
+            timer.disarm()
             return
         }
-        // 0 would disarm; an overdue timer fires after 1 ns.
-        let delay = earliest.dueNanoseconds > now ? earliest.dueNanoseconds - now : 1
-        _ = CEpoll_timerfd_settime(timer.rawValue, delay, 0)
+        timer.arm(at: earliest.dueNanoseconds)
     }
 
     /// Answers every complete request at the start of `bytes`; returns the bytes consumed.
@@ -235,7 +235,7 @@ struct ServerLoop: ~Copyable {
                     connection.stream = stream
                     let wasEarliest = timers.earliest?.dueNanoseconds ?? .max
                     timers.push(.init(dueNanoseconds: stream.nextDueNanoseconds, slot: slot, streamID: stream.id))
-                    if stream.nextDueNanoseconds < wasEarliest { armTimer(now: streamTiming.now) }
+                    if stream.nextDueNanoseconds < wasEarliest { armTimer() }
                 }
                 continue
             }
@@ -256,8 +256,7 @@ struct ServerLoop: ~Copyable {
         case .close:
             connection.closeAfterWrite = true
         case .reset:
-            var option = linger(l_onoff: 1, l_linger: 0)
-            _ = setsockopt(connection.fd.rawValue, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+            Socket.resetOnClose(connection.fd)
             connection.closeAfterWrite = true
         case .stall:
             connection.stalled = true
@@ -272,7 +271,7 @@ struct ServerLoop: ~Copyable {
         let due = now &+ UInt64(options.dripMilliseconds * 1e6)
         let wasEarliest = timers.earliest?.dueNanoseconds ?? .max
         timers.push(.init(dueNanoseconds: due, slot: slot, streamID: Self.dripID))
-        if due < wasEarliest { armTimer(now: now) }
+        if due < wasEarliest { armTimer() }
     }
 
     private mutating func sendDripByte(_ connection: ServerConnection, slot: Int, now: UInt64) {

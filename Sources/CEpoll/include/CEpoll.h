@@ -1,9 +1,12 @@
 // CEpoll: the few Linux syscalls and constants Swift cannot import cleanly.
 //
-// Glibc's Swift module does not export <sys/epoll.h>, <sys/eventfd.h> or <sys/timerfd.h>, and
-// `struct epoll_event` is declared packed on x86-64 (12 bytes, alignment 1), which Swift imports
-// with the wrong layout. So epoll events are reached only through the accessors below, and every
-// constant is re-declared with one fixed type to spare Swift call sites the conversions.
+// Glibc's Swift module does not export <sys/epoll.h>, <sys/eventfd.h>, <sys/timerfd.h> or
+// <sys/signalfd.h>, and `struct epoll_event` is declared packed on x86-64 (12 bytes, alignment 1),
+// which Swift imports with the wrong layout. So epoll events are reached only through the
+// accessors below, and the epoll constants are re-declared with one fixed type. Also here: what
+// takes macros (CPU sets, SIG_IGN, RLIM_INFINITY), sockaddr casts or setsockopt's untyped
+// arguments. Anything Swift imports as it is (errno and its codes, read, write, listen) is used
+// from Glibc directly.
 #ifndef CEPOLL_H
 #define CEPOLL_H
 
@@ -17,14 +20,9 @@ extern const uint32_t CEpoll_EPOLLIN;
 extern const uint32_t CEpoll_EPOLLOUT;
 extern const uint32_t CEpoll_EPOLLERR;
 extern const uint32_t CEpoll_EPOLLHUP;
-extern const uint32_t CEpoll_EPOLLRDHUP;
-extern const uint32_t CEpoll_EPOLLET;
 extern const int32_t CEpoll_EPOLL_CTL_ADD;
 extern const int32_t CEpoll_EPOLL_CTL_MOD;
 extern const int32_t CEpoll_EPOLL_CTL_DEL;
-
-/// Opaque storage for an array of epoll events; its true layout is known only in C.
-typedef struct CEpoll_event_storage CEpoll_event_storage;
 
 /// Size in bytes of one `struct epoll_event` (12 on x86-64, 16 on arm64).
 size_t CEpoll_event_size(void);
@@ -41,23 +39,12 @@ uint64_t CEpoll_event_data(const void *events, int index);
 
 int CEpoll_eventfd(void);
 int CEpoll_timerfd_create(void);
-/// Arms a one-shot (interval 0) or periodic timer, relative, in nanoseconds. 0 disarms.
-int CEpoll_timerfd_settime(int fd, uint64_t initial_ns, uint64_t interval_ns);
 /// Arms a one-shot timer for an absolute CLOCK_MONOTONIC time in nanoseconds (a past time fires at once).
 int CEpoll_timerfd_settime_absolute(int fd, uint64_t monotonic_ns);
+/// Disarms the timer.
+int CEpoll_timerfd_disarm(int fd);
 
 // MARK: sockets
-
-extern const int32_t CEpoll_EAGAIN;
-extern const int32_t CEpoll_EINPROGRESS;
-extern const int32_t CEpoll_EINTR;
-extern const int32_t CEpoll_ECONNREFUSED;
-extern const int32_t CEpoll_ECONNRESET;
-extern const int32_t CEpoll_EPIPE;
-extern const int32_t CEpoll_EMFILE;
-extern const int32_t CEpoll_ENFILE;
-extern const int32_t CEpoll_ETIMEDOUT;
-extern const int32_t CEpoll_EADDRNOTAVAIL;
 
 /// A resolved IPv4 or IPv6 address, stored as a sockaddr_storage-sized blob.
 typedef struct {
@@ -65,9 +52,8 @@ typedef struct {
     uint32_t length;
 } CEpoll_address;
 
-/// Parses a numeric IPv4/IPv6 literal ("127.0.0.1", "::1") and a port. Returns 0 or -1.
-int CEpoll_address_parse(const char *host, uint16_t port, CEpoll_address *out);
-/// Resolves a host name with getaddrinfo (numeric service). Returns 0, or the getaddrinfo error.
+/// Resolves a numeric IPv4/IPv6 literal ("127.0.0.1", "::1") or a host name with getaddrinfo
+/// (numeric service). Returns 0, or the getaddrinfo error.
 int CEpoll_address_resolve(const char *host, uint16_t port, CEpoll_address *out);
 int CEpoll_address_family(const CEpoll_address *address);
 /// Formats an address as "HOST:PORT" (IPv6 as "[HOST]:PORT") into `out`. Returns 0 or -1.
@@ -85,7 +71,6 @@ int CEpoll_set_reuseport(int fd);
 /// SO_LINGER with a zero timeout: close() then sends RST instead of FIN (fault injection).
 int CEpoll_set_linger_zero(int fd);
 int CEpoll_bind(int fd, const CEpoll_address *address);
-int CEpoll_listen(int fd, int backlog);
 /// The address a socket is bound to (for port 0).
 int CEpoll_local_address(int fd, CEpoll_address *out);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
@@ -107,7 +92,6 @@ int CEpoll_pin_thread(int first, int count);
 /// Pins the whole process (all threads created later inherit) to [first, first+count).
 int CEpoll_pin_process(int pid, int first, int count);
 int CEpoll_online_cpus(void);
-int CEpoll_errno(void);
 /// pipe2 with O_CLOEXEC (Glibc's Swift module does not export pipe2).
 int CEpoll_pipe_cloexec(int fds[2]);
 /// CPU time of this process in microseconds (user, system), from getrusage.

@@ -1,11 +1,11 @@
 import HTTPWire
 
-/// The state of one connection of a closed loop, kept in contiguous storage owned by its event loop.
+/// The state of one connection of an event loop, kept in contiguous storage (`SlotTable`).
 ///
 /// A struct in an `UnsafeMutablePointer` array rather than a class per connection: no reference
 /// counting or exclusivity checks per event, and 10,000 of them fit in a few hundred KiB. The
-/// response parser and usage scanner are streaming state machines that keep no bytes, so a
-/// connection needs no read buffer of its own: each loop reads into one shared buffer.
+/// response parser and the answer's scanners are streaming state machines that keep no bytes, so
+/// a connection needs no read buffer of its own: each loop reads into one shared buffer.
 struct ConnectionSlot {
     enum Phase: UInt8 {
         /// No socket; a request may be claimed and a connect started.
@@ -37,32 +37,20 @@ struct ConnectionSlot {
     /// Bytes read for the response in flight, against `--max-response-bytes`.
     var responseBytes = 0
     var parser = ResponseParser()
-    var usage = UsageScanner()
-    // Streaming (text/event-stream) responses: SSE framing, whether the current event carries
-    // text, and the times of the first and latest token events.
-    var events = SSEParser()
-    var delta = ContentDeltaScanner()
-    var tokenEvents = 0
-    var firstTokenNanoseconds: UInt64 = 0
-    var lastTokenNanoseconds: UInt64 = 0
-
-    // OpenAI workloads: which template the request uses, its number (ASCII digits patched into the
-    // template), and the checks that make a 200 a success.
+    /// The body read as an OpenAI answer: usage, event framing, and the checks of a 200.
+    var answer = OpenAIResponseCheck()
+    /// Streamed responses: the times of the token events.
+    var timing = TokenTiming()
+    /// Which request template the request uses, and its number as patched into it.
     var template = 0
-    var counterDigits: (UInt64, UInt64) = (0, 0)
-    var json = JSONValidator()
-    var choices = ChoicesScanner()
+    var number = RequestNumber()
 
     /// Forgets everything about the previous response before the next request.
     mutating func prepareForResponse() {
         parser.reset()
         responseBytes = 0
-        usage.reset()
-        events.reset()
-        delta.reset()
-        tokenEvents = 0
-        json = JSONValidator()
-        choices.reset()
+        answer.reset()
+        timing.reset()
     }
 
     var hasRequestInFlight: Bool {

@@ -47,7 +47,7 @@ package enum HTTPFetch {
         let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
         let address: SocketAddress
         do { address = try SocketAddress(host: target.host, port: target.port) } catch {
-            throw .connect(host: target.hostHeader, errno: CEpoll_EADDRNOTAVAIL)
+            throw .connect(host: target.hostHeader, errno: EADDRNOTAVAIL)
         }
         let fd: FileDescriptor
         do { fd = try Socket.makeTCP(family: address.family) } catch { throw .connect(host: target.hostHeader, errno: error.errno) }
@@ -137,19 +137,5 @@ package enum HTTPFetch {
             }
             if entries[0].revents != 0 { return }
         }
-    }
-
-    /// The first model id in an OpenAI `/v1/models` answer (`{"data":[{"id":"..."}]}`), or nil.
-    package static func firstModelID(in body: [UInt8]) -> String? {
-        guard let data = ByteSearch.firstIndex(of: Array("\"data\"".utf8), in: body),
-              let key = ByteSearch.firstIndex(of: Array("\"id\"".utf8), in: body, from: data + 6) else { return nil }
-        var index = key + 4
-        while index < body.count, body[index] == 0x20 || body[index] == 0x3A || body[index] == 0x09 || body[index] == 0x0A {
-            index += 1
-        }
-        guard index < body.count, body[index] == UInt8(ascii: "\"") else { return nil }
-        let start = index + 1
-        guard let end = body[start...].firstIndex(of: UInt8(ascii: "\"")), end > start else { return nil }
-        return String(decoding: body[start..<end], as: UTF8.self)
     }
 }

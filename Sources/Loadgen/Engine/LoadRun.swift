@@ -154,8 +154,7 @@ public final class LoadRun: Sendable {
     public func waitForCompletion(milliseconds: Int32, signals: SignalWatcher) -> Int32? {
         if isFinished { return nil }
         let signal = signals.wait(milliseconds: milliseconds, alsoWatching: control.finishedEvent.rawValue)
-        var counter: UInt64 = 0
-        _ = Glibc.read(control.finishedEvent.rawValue, &counter, 8)
+        _ = control.finishedEvent.readCounter()
         return signal
     }
 

@@ -1,5 +1,4 @@
 import CEpoll
-import Glibc
 import Synchronization
 
 /// What the event loops share with the thread that started them: a cancel flag, per-loop progress
@@ -22,8 +21,7 @@ final class RunControl: Sendable {
 
     func loopFinished() {
         finishedLoops.add(1, ordering: .releasing)
-        var one: UInt64 = 1
-        _ = Glibc.write(finishedEvent.rawValue, &one, 8)
+        finishedEvent.addToCounter(1)
     }
 }
 

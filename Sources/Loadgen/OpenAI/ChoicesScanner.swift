@@ -1,3 +1,5 @@
+import HTTPWire
+
 /// Tells whether a response body has a non-empty `"choices"` array, fed in pieces.
 struct ChoicesScanner: Sendable, Equatable {
     private enum State: UInt8 { case seeking, key, afterKey, afterColon, inArray, found }
@@ -25,11 +27,11 @@ struct ChoicesScanner: Sendable, Equatable {
                     state = .seeking
                 }
             case .afterKey:
-                if byte == UInt8(ascii: ":") { state = .afterColon } else if !Self.isSpace(byte) { restart(byte) }
+                if byte == UInt8(ascii: ":") { state = .afterColon } else if !ByteClass.isWhitespace(byte) { restart(byte) }
             case .afterColon:
-                if byte == UInt8(ascii: "[") { state = .inArray } else if !Self.isSpace(byte) { restart(byte) }
+                if byte == UInt8(ascii: "[") { state = .inArray } else if !ByteClass.isWhitespace(byte) { restart(byte) }
             case .inArray:
-                if byte == UInt8(ascii: "]") { state = .seeking } else if !Self.isSpace(byte) { state = .found }
+                if byte == UInt8(ascii: "]") { state = .seeking } else if !ByteClass.isWhitespace(byte) { state = .found }
             case .found:
                 return
             }
@@ -38,9 +40,5 @@ struct ChoicesScanner: Sendable, Equatable {
 
     private mutating func restart(_ byte: UInt8) {
         if byte == UInt8(ascii: "\"") { state = .key; matched = 1 } else { state = .seeking }
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

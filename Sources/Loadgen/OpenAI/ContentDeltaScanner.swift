@@ -1,3 +1,5 @@
+import HTTPWire
+
 /// Tells whether one streamed event carries generated text: a non-empty `"content"` (chat delta),
 /// `"reasoning_content"` or `"text"` (completions) string, fed the event's data in pieces.
 ///
@@ -36,13 +38,13 @@ struct ContentDeltaScanner: Sendable, Equatable {
             case .afterKey:
                 if byte == UInt8(ascii: ":") {
                     state = .afterColon
-                } else if !Self.isSpace(byte) {
+                } else if !ByteClass.isWhitespace(byte) {
                     restart(byte)
                 }
             case .afterColon:
                 if byte == UInt8(ascii: "\"") {
                     state = .openedString
-                } else if !Self.isSpace(byte) {
+                } else if !ByteClass.isWhitespace(byte) {
                     // null or another value: keep looking (a later key may carry text).
                     state = .seeking
                 }
@@ -82,9 +84,5 @@ struct ContentDeltaScanner: Sendable, Equatable {
 
     private mutating func restart(_ byte: UInt8) {
         if byte == UInt8(ascii: "\"") { startKey() } else { state = .seeking }
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

@@ -1,3 +1,5 @@
+import HTTPWire
+
 /// A streaming JSON syntax check (RFC 8259) over bytes delivered in pieces: no tree, no buffering,
 /// nesting tracked in a fixed bit stack. Used to tell an HTTP 200 with a broken body
 /// (`invalid_json`) from a real answer, which the seeds' client never checked.
@@ -72,8 +74,7 @@ struct JSONValidator: Sendable {
                 state = .invalid
             }
         case .stringUnicode:
-            let lower = byte | 0x20
-            guard (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f")) else {
+            guard ByteClass.hexValue(byte) != nil else {
                 state = .invalid
                 return
             }
@@ -97,7 +98,7 @@ struct JSONValidator: Sendable {
             literalIndex += 1
             if literalIndex == text.utf8CodeUnitCount { state = afterValue() }
         default:
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { return }
+            if ByteClass.isWhitespace(byte) { return }
             structural(byte)
         }
     }
@@ -159,7 +160,7 @@ struct JSONValidator: Sendable {
     /// Number grammar: 0 after '-', 1 after a leading zero, 2 integer digits, 3 after '.',
     /// 4 fraction digits, 5 after 'e', 6 after the exponent's sign, 7 exponent digits.
     private mutating func continueNumber(_ byte: UInt8) -> Bool {
-        let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+        let digit = ByteClass.isDigit(byte)
         switch numberPhase {
         case 0:
             guard digit else { return false }

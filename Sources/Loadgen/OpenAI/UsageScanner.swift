@@ -1,4 +1,5 @@
 import Glibc
+import HTTPWire
 
 /// Finds `"prompt_tokens": N` and `"completion_tokens": N` in a response body delivered in pieces.
 ///
@@ -24,6 +25,15 @@ public struct UsageScanner: Sendable, Equatable {
 
     private static let promptKey: StaticString = "\"prompt_tokens\""
     private static let completionKey: StaticString = "\"completion_tokens\""
+    /// The rest of either key from its underscore, the only one in either: one word.
+    private static let keySuffix: StaticString = "_tokens\""
+    private static let keySuffixLength = 8
+    /// The bytes of each key before its underscore (`"prompt`, `"completion`): where a key starts,
+    /// counted back from the underscore that the searches find.
+    private static let promptStem = 7
+    private static let completionStem = 11
+    /// After the underscore, a count needs the suffix, a colon and one digit at least.
+    private static let shortestCount = keySuffixLength + 2
 
     private var state = State.seeking
     /// Which key is being matched: 0 undecided (only the quote seen), 1 prompt, 2 completion.
@@ -74,9 +84,10 @@ public struct UsageScanner: Sendable, Equatable {
                 }
                 let underscore = bytes.baseAddress!.distance(to: UnsafeRawPointer(next))
                 let skipped = underscore - index
-                let isPrompt = skipped >= 7 && Self.matches(bytes, endingAt: underscore, Self.promptKey, length: 7)
-                let isCompletion = !isPrompt && skipped >= 11
-                    && Self.matches(bytes, endingAt: underscore, Self.completionKey, length: 11)
+                let isPrompt = skipped >= Self.promptStem
+                    && Self.matches(bytes, endingAt: underscore, Self.promptKey, length: Self.promptStem)
+                let isCompletion = !isPrompt && skipped >= Self.completionStem
+                    && Self.matches(bytes, endingAt: underscore, Self.completionKey, length: Self.completionStem)
                 if isPrompt || isCompletion, let (value, end) = Self.completeValue(bytes, underscore: underscore) {
                     // The whole `_tokens": 123,` is in this piece: read it without the byte machine.
                     if isPrompt { lastPrompt = value } else { lastCompletion = value }
@@ -85,14 +96,14 @@ public struct UsageScanner: Sendable, Equatable {
                 }
                 if isPrompt {
                     key = 1
-                    matched = 7
+                    matched = Self.promptStem
                     state = .matchingKey
                     index = underscore
                     continue
                 }
                 if isCompletion {
                     key = 2
-                    matched = 11
+                    matched = Self.completionStem
                     state = .matchingKey
                     index = underscore
                     continue
@@ -104,19 +115,19 @@ public struct UsageScanner: Sendable, Equatable {
             case .beforeColon:
                 if byte == UInt8(ascii: ":") {
                     state = .beforeValue
-                } else if !Self.isSpace(byte) {
+                } else if !ByteClass.isWhitespace(byte) {
                     restart(at: byte)
                 }
             case .beforeValue:
-                if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                if ByteClass.isDigit(byte) {
                     state = .inValue
                     value = Int(byte &- UInt8(ascii: "0"))
-                } else if !Self.isSpace(byte) {
+                } else if !ByteClass.isWhitespace(byte) {
                     // null, a string, a negative number: not a count; leave the last value.
                     restart(at: byte)
                 }
             case .inValue:
-                if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                if ByteClass.isDigit(byte) {
                     // Saturate instead of trapping on absurd digit runs.
                     if value < Int.max / 10 - 9 { value = value &* 10 &+ Int(byte &- UInt8(ascii: "0")) }
                 } else {
@@ -189,26 +200,29 @@ public struct UsageScanner: Sendable, Equatable {
         var prompt = -1
         var completion = -1
         var searchEnd = headEnd
-        while prompt < 0 || completion < 0, let underscore = Self.lastUnderscore(base, before: searchEnd) {
+        while prompt < 0 || completion < 0, let underscore = ByteSearch.lastIndex(of: UInt8(ascii: "_"), in: base, before: searchEnd) {
             searchEnd = underscore
             // A count has `_tokens"`, a colon and a digit after the underscore, all in the head.
-            guard headEnd - underscore > 10,
-                  Self.word(base, underscore) == Self.word(Self.promptKey, at: 7) else { continue }
+            guard headEnd - underscore > Self.shortestCount,
+                  ByteSearch.word(base, underscore) == Self.word(Self.keySuffix, at: 0) else { continue }
             let isPrompt: Bool
-            if prompt < 0, underscore >= 7, Self.word(base, underscore - 7) == Self.word(Self.promptKey, at: 0) {
+            // `"prompt` and the underscore are one word; `"completion` takes two, the second
+            // running on into the suffix.
+            if prompt < 0, underscore >= Self.promptStem,
+               ByteSearch.word(base, underscore - Self.promptStem) == Self.word(Self.promptKey, at: 0) {
                 isPrompt = true
-            } else if completion < 0, underscore >= 11,
-                      Self.word(base, underscore - 11) == Self.word(Self.completionKey, at: 0),
-                      Self.word(base, underscore - 3) == Self.word(Self.completionKey, at: 8) {
+            } else if completion < 0, underscore >= Self.completionStem,
+                      ByteSearch.word(base, underscore - Self.completionStem) == Self.word(Self.completionKey, at: 0),
+                      ByteSearch.word(base, underscore - Self.completionStem + 8) == Self.word(Self.completionKey, at: 8) {
                 isPrompt = false
             } else {
                 continue
             }
             // Not a count (null, a string, a missing colon): an earlier occurrence may be one.
-            let value = Self.countAfterKey(base, from: underscore + 8)
+            let value = Self.countAfterKey(base, from: underscore + Self.keySuffixLength)
             guard value >= 0 else { continue }
             // A key's closing quote (after its `s`) just before: the forward machine decides.
-            let keyStart = underscore - (isPrompt ? 7 : 11)
+            let keyStart = underscore - (isPrompt ? Self.promptStem : Self.completionStem)
             if keyStart > 0, base.load(fromByteOffset: keyStart - 1, as: UInt8.self) == UInt8(ascii: "s"),
                Self.keyEnds(bytes, at: keyStart) {
                 return false
@@ -228,16 +242,10 @@ public struct UsageScanner: Sendable, Equatable {
         byte == UInt8(ascii: ",") || byte | 0x20 == UInt8(ascii: "}") || byte | 0x20 == UInt8(ascii: "{")
     }
 
-    /// Eight bytes of `base` from `offset`, as one word to compare with another in one instruction.
-    @inline(__always)
-    private static func word(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-    }
-
     /// Eight bytes of a key from `offset` (a constant once inlined).
     @inline(__always)
     private static func word(_ key: StaticString, at offset: Int) -> UInt64 {
-        word(UnsafeRawPointer(key.utf8Start), offset)
+        ByteSearch.word(UnsafeRawPointer(key.utf8Start), offset)
     }
 
     /// After a key, from `start`: optional whitespace, `:`, optional whitespace and digits; their
@@ -247,7 +255,7 @@ public struct UsageScanner: Sendable, Equatable {
     private static func countAfterKey(_ base: UnsafeRawPointer, from start: Int) -> Int {
         var index = start
         var byte = base.load(fromByteOffset: index, as: UInt8.self)
-        while isSpace(byte) {
+        while ByteClass.isWhitespace(byte) {
             index &+= 1
             byte = base.load(fromByteOffset: index, as: UInt8.self)
         }
@@ -255,7 +263,7 @@ public struct UsageScanner: Sendable, Equatable {
         repeat {
             index &+= 1
             byte = base.load(fromByteOffset: index, as: UInt8.self)
-        } while isSpace(byte)
+        } while ByteClass.isWhitespace(byte)
         var digit = byte &- UInt8(ascii: "0")
         guard digit < 10 else { return -1 }
         var value = 0
@@ -275,48 +283,23 @@ public struct UsageScanner: Sendable, Equatable {
             || (index + 1 >= completion && matches(bytes, endingAt: index + 1, completionKey, length: completion))
     }
 
-    /// The index of the last `_` before `end`, eight bytes at a time.
-    ///
-    /// `base` must be readable for `end` bytes; every load stays within them.
-    @inline(__always)
-    private static func lastUnderscore(_ base: UnsafeRawPointer, before end: Int) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        var end = end
-        while end >= 8 {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self))
-            // Exact per byte (no carry crosses bytes): the high bit of each byte of `nonzero` is set
-            // unless that byte of `word` is `_`.
-            let difference = word ^ (ones &* UInt64(UInt8(ascii: "_")))
-            let nonzero = ((difference & (ones &* 0x7F)) &+ (ones &* 0x7F)) | difference
-            let hits = ~nonzero & (ones &* 0x80)
-            if hits != 0 { return end - 8 + (63 - hits.leadingZeroBitCount) / 8 }
-            end -= 8
-        }
-        while end > 0 {
-            end -= 1
-            if base.load(fromByteOffset: end, as: UInt8.self) == UInt8(ascii: "_") { return end }
-        }
-        return nil
-    }
-
     /// Reads `_tokens"`, optional spaces, `:`, optional spaces, digits and the byte after them, all
     /// within `bytes`. Returns the value and the index of that following byte, or nil when the piece
     /// ends first or the text is something else (the byte machine then decides).
     @inline(__always)
     private static func completeValue(_ bytes: UnsafeRawBufferPointer, underscore: Int) -> (Int, Int)? {
-        let suffix: StaticString = "_tokens\""
         let count = bytes.count
         var index = underscore
-        guard count - index > 8 else { return nil }
-        for offset in 0..<8 where bytes[index + offset] != suffix.utf8Start[offset] { return nil }
-        index += 8
-        while index < count, isSpace(bytes[index]) { index += 1 }
+        guard count - index > Self.keySuffixLength else { return nil }
+        for offset in 0..<Self.keySuffixLength where bytes[index + offset] != Self.keySuffix.utf8Start[offset] { return nil }
+        index += Self.keySuffixLength
+        while index < count, ByteClass.isWhitespace(bytes[index]) { index += 1 }
         guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
         index += 1
-        while index < count, isSpace(bytes[index]) { index += 1 }
+        while index < count, ByteClass.isWhitespace(bytes[index]) { index += 1 }
         let digitsStart = index
         var value = 0
-        while index < count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+        while index < count, ByteClass.isDigit(bytes[index]) {
             guard value < Int.max / 10 - 9 else { return nil }
             value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             index += 1
@@ -328,7 +311,7 @@ public struct UsageScanner: Sendable, Equatable {
     /// The piece ends while seeking: if its tail is the start of a key (`"pro`, `"complet`, ...),
     /// continue matching that key in the next piece, since the jump to `_` cannot look back there.
     private mutating func carryKeyPrefix(_ bytes: UnsafeRawBufferPointer, from start: Int) {
-        let tailStart = max(start, bytes.count - 11)
+        let tailStart = max(start, bytes.count - Self.completionStem)
         var quote = bytes.count - 1
         while quote >= tailStart, bytes[quote] != UInt8(ascii: "\"") { quote -= 1 }
         guard quote >= tailStart else { return }
@@ -337,7 +320,7 @@ public struct UsageScanner: Sendable, Equatable {
             state = .matchingKey
             key = 0
             matched = 1
-        } else if length <= 7, Self.matches(bytes, endingAt: bytes.count, Self.promptKey, length: length) {
+        } else if length <= Self.promptStem, Self.matches(bytes, endingAt: bytes.count, Self.promptKey, length: length) {
             state = .matchingKey
             key = 1
             matched = length
@@ -354,10 +337,5 @@ public struct UsageScanner: Sendable, Equatable {
         let start = end - length
         for offset in 0..<length where bytes[start + offset] != key.utf8Start[offset] { return false }
         return true
-    }
-
-    @inline(__always)
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

@@ -1,5 +1,4 @@
 import CEpoll
-import Glibc
 
 /// A timerfd on CLOCK_MONOTONIC that fires once at an absolute time: an event loop registers it
 /// with epoll to wake at a scheduled send time with microsecond precision (epoll_wait's own
@@ -24,10 +23,15 @@ package struct DeadlineTimer {
         armedFor = monotonicNanoseconds
     }
 
+    /// Stops it firing (if it has not yet).
+    package mutating func disarm() {
+        _ = CEpoll_timerfd_disarm(descriptor.rawValue)
+        armedFor = 0
+    }
+
     /// Consumes the expiry so the descriptor stops being readable.
     package mutating func acknowledge() {
-        var expirations: UInt64 = 0
-        _ = Glibc.read(descriptor.rawValue, &expirations, 8)
+        _ = descriptor.readCounter()
         armedFor = 0
     }
 }

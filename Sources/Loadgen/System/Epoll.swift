@@ -46,8 +46,8 @@ package struct Epoll: ~Copyable {
     package func wait(timeoutMilliseconds: Int32) throws(SystemError) -> Int {
         let n = CEpoll_wait(descriptor.rawValue, events, Int32(capacity), timeoutMilliseconds)
         if n >= 0 { return Int(n) }
-        let code = CEpoll_errno()
-        if code == CEpoll_EINTR { return 0 }
+        let code = errno
+        if code == EINTR { return 0 }
         throw SystemError(call: "epoll_wait", errno: code)
     }
 

@@ -17,7 +17,7 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Builds the error from the current `errno`.
     static func current(_ call: String) -> SystemError {
-        SystemError(call: call, errno: CEpoll_errno())
+        SystemError(call: call, errno: Glibc.errno)
     }
 
     public var description: String {

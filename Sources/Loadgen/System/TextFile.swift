@@ -19,9 +19,9 @@ package enum TextFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return n == 0 ? bytes : nil }
+            let result = chunk.withUnsafeMutableBytes { buffer in retryingInterrupts { Glibc.read(fd, buffer.baseAddress, buffer.count) } }
+            guard case .done(let n) = result else { return nil }
+            if n == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<n])
             if bytes.count > maximumBytes { return nil }
         }
@@ -37,9 +37,8 @@ package enum TextFile {
         let written = text.withUTF8 { bytes -> Bool in
             var offset = 0
             while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { return false }
+                let remaining = bytes.count - offset
+                guard case .done(let n) = retryingInterrupts({ write(fd, bytes.baseAddress! + offset, remaining) }), n > 0 else { return false }
                 offset += n
             }
             return true

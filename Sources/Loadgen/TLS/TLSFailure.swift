@@ -1,4 +1,4 @@
-import CEpoll
+import Glibc
 
 /// Why one TLS connection failed (handshake, verification, or a record it could not read).
 ///
@@ -30,7 +30,7 @@ struct TLSFailure: Equatable, Sendable {
     /// Records why `ssl` failed and empties the error queue. Also makes a later `SSL_shutdown`
     /// quiet: OpenSSL forbids sending close_notify after a fatal error.
     static func capture(_ ssl: OpaquePointer, sslError: Int32, api: UnsafePointer<OpenSSLFunctions>) -> TLSFailure {
-        let systemErrno = CEpoll_errno()
+        let systemErrno = errno
         let first = OpenSSLErrorQueue.takeFirst(api)
         api.pointee.SSL_set_quiet_shutdown(ssl, 1)
         let isVerification = Self.libraryReason(first) == OpenSSLConstant.SSL_R_CERTIFICATE_VERIFY_FAILED

@@ -51,15 +51,12 @@ private let socketRead: OpenSSLFunctions.BIORead = { bio, buffer, count in
     guard let api = OpenSSL.loadedAPI else { return -1 }
     let fd = descriptor(of: bio, api)
     api.pointee.BIO_clear_flags(bio, retryFlags)
-    while true {
-        let n = Glibc.read(fd, buffer, Int(count))
-        if n >= 0 { return Int32(n) }
-        let code = CEpoll_errno()
-        if code == CEpoll_EINTR { continue }
-        if code == CEpoll_EAGAIN {
-            api.pointee.BIO_set_flags(bio, OpenSSLConstant.BIO_FLAGS_READ | OpenSSLConstant.BIO_FLAGS_SHOULD_RETRY)
-        }
+    switch retryingInterrupts({ Glibc.read(fd, buffer, Int(count)) }) {
+    case .done(let n): return Int32(n)
+    case .wouldBlock:
+        api.pointee.BIO_set_flags(bio, OpenSSLConstant.BIO_FLAGS_READ | OpenSSLConstant.BIO_FLAGS_SHOULD_RETRY)
         return -1
+    case .failed: return -1
     }
 }
 
@@ -67,15 +64,12 @@ private let socketWrite: OpenSSLFunctions.BIOWrite = { bio, bytes, count in
     guard let api = OpenSSL.loadedAPI else { return -1 }
     let fd = descriptor(of: bio, api)
     api.pointee.BIO_clear_flags(bio, retryFlags)
-    while true {
-        let n = CEpoll_send(fd, bytes, Int(count))
-        if n >= 0 { return Int32(n) }
-        let code = CEpoll_errno()
-        if code == CEpoll_EINTR { continue }
-        if code == CEpoll_EAGAIN {
-            api.pointee.BIO_set_flags(bio, OpenSSLConstant.BIO_FLAGS_WRITE | OpenSSLConstant.BIO_FLAGS_SHOULD_RETRY)
-        }
+    switch retryingInterrupts({ CEpoll_send(fd, bytes, Int(count)) }) {
+    case .done(let n): return Int32(n)
+    case .wouldBlock:
+        api.pointee.BIO_set_flags(bio, OpenSSLConstant.BIO_FLAGS_WRITE | OpenSSLConstant.BIO_FLAGS_SHOULD_RETRY)
         return -1
+    case .failed: return -1
     }
 }
 

@@ -1,0 +1,214 @@
+import HTTPWire
+
+/// How a request ended, as its loop books it.
+enum RequestEnding {
+    /// The whole response arrived; judged by its status and, for OpenAI workloads, its body.
+    /// `closeAfter`: the connection cannot carry another request.
+    case response(closeAfter: Bool)
+    /// It failed before a whole response arrived (`errno`: a connect's, or 0).
+    case failure(FailureClass, errno: Int32)
+    /// Stopped by the loop: Ctrl-C, or still running when the drain ended.
+    case cancelled
+
+    var isResponse: Bool {
+        if case .response = self { return true }
+        return false
+    }
+}
+
+/// What one event loop has counted and measured so far, and the one place where a request's start
+/// and end are booked: the in-flight count, the warmup test, success or failure by class,
+/// latencies and tokens, the error examples, and the progress the caller polls.
+struct LoopTally {
+    private(set) var result = RunResult()
+    /// Requests started and not yet ended.
+    private(set) var inFlight = 0
+    private var completedCount = 0
+    private var failedCount = 0
+    private(set) var firstSendNanoseconds: UInt64 = .max
+    private(set) var lastCompletionNanoseconds: UInt64 = 0
+    /// When this loop stopped starting requests because the duration ran out (or Ctrl-C): the
+    /// measured window lasts at least until then (see `RunResult.WindowEnd`).
+    private var sendingEndedNanoseconds: UInt64 = 0
+    private var sendingEndedByInterrupt = false
+    private var examples = ErrorExampleCapture()
+    private let progress: LoopProgress
+    // From the plan: what a success is booked against.
+    private let requests: RequestSet
+    private let objectives: ObjectiveLimits
+    private let keepsSamples: Bool
+
+    /// `quota`: the requests the loop may start (`.max`: unlimited), to reserve room for samples.
+    init(progress: LoopProgress, plan: LoadPlanSnapshot, quota: Int) {
+        self.progress = progress
+        requests = plan.requests
+        objectives = plan.objectives
+        keepsSamples = plan.keepsLatencySamples
+        if keepsSamples, quota != .max { result.latencySamples.reserveCapacity(quota) }
+    }
+
+    /// Sending stopped at `now` (the duration ran out, or Ctrl-C): the first reason is kept.
+    mutating func sendingEnded(at now: UInt64, byInterrupt: Bool) {
+        guard sendingEndedNanoseconds == 0 else { return }
+        sendingEndedNanoseconds = now
+        sendingEndedByInterrupt = byInterrupt
+    }
+
+    /// The run starts: progress reports "measuring" at once when there is no warmup.
+    func begin(warmup: Bool) {
+        progress.measuring.store(!warmup, ordering: .relaxed)
+    }
+
+    /// A request starts on `slot` (its `isWarmup` already set); `now` is when it is sent.
+    /// Returns true for the first measured send of this loop.
+    @inline(__always)
+    mutating func started(_ slot: UnsafeMutablePointer<ConnectionSlot>, now: UInt64) -> Bool {
+        inFlight += 1
+        if slot.pointee.isWarmup {
+            result.warmupRequests &+= 1
+            return false
+        }
+        result.requests &+= 1
+        guard now < firstSendNanoseconds else { return false }
+        let first = firstSendNanoseconds == .max
+        firstSendNanoseconds = now
+        progress.measuring.store(true, ordering: .relaxed)
+        return first
+    }
+
+    // MARK: Events of a request in flight
+
+    mutating func bytesSent(_ count: Int) { result.bytesSent &+= UInt64(count) }
+    mutating func bytesReceived(_ count: Int) { result.bytesReceived &+= UInt64(count) }
+    mutating func connectionOpened() { result.connectionsOpened &+= 1 }
+
+    /// Open loop: the measured request on `slot` went out `lag` after its scheduled time.
+    mutating func sendLag(_ lag: UInt64) { result.sendLag.record(nanoseconds: lag) }
+
+    mutating func malformed(_ error: WireError) {
+        if result.firstMalformed == nil { result.firstMalformed = error }
+    }
+
+    /// The head of the response on `index` is complete: an error status may become its example.
+    mutating func headComplete(_ slot: UnsafeMutablePointer<ConnectionSlot>, index: Int) {
+        let status = slot.pointee.parser.statusCode
+        guard status >= 400, !slot.pointee.isWarmup else { return }
+        examples.consider(index, status: status, examples: result.errorExamples)
+    }
+
+    /// A body piece of the response on `index`.
+    @inline(__always)
+    mutating func bodyPiece(_ piece: UnsafeRawBufferPointer, index: Int) {
+        if index == examples.slot { examples.keep(piece) }
+    }
+
+    /// A token event of a streamed response came `gap` after the previous one.
+    @inline(__always)
+    mutating func interTokenGap(_ gap: UInt64, slot: UnsafeMutablePointer<ConnectionSlot>) {
+        if !slot.pointee.isWarmup { result.interTokenLatency.record(nanoseconds: gap) }
+    }
+
+    // MARK: The end of a request
+
+    /// Books the end of the request on `slot` at `now`: once per started request, whatever ended it.
+    @inline(__always)
+    mutating func ended(_ slot: UnsafeMutablePointer<ConnectionSlot>, index: Int, _ ending: RequestEnding, now: UInt64) {
+        inFlight -= 1
+        let status = slot.pointee.parser.statusCode
+        if index == examples.slot {
+            examples.ended(index, completed: ending.isResponse, status: status, into: &result.errorExamples)
+        }
+        switch ending {
+        case .response:
+            guard !slot.pointee.isWarmup else { return }
+            if status >= 400 {
+                failed(.httpStatus(status))
+            } else if requests.validatesOpenAI,
+                      let failure = slot.pointee.answer.failure(isEventStream: slot.pointee.parser.isEventStream,
+                                                                tokenEvents: slot.pointee.timing.tokenEvents) {
+                failed(failure)
+            } else {
+                succeeded(slot, now: now)
+            }
+            completed(at: now)
+        case .failure(let failure, let errno):
+            if !slot.pointee.isWarmup {
+                failed(failure)
+                // A timeout or a failed connect ends when the client's timer says, not the server:
+                // it does not stretch the measured window.
+                if failure != .timeout, failure != .connect { completed(at: now) } else { publishProgress() }
+            }
+            if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
+        case .cancelled:
+            // Not a completion: the window and the progress are not moved by the cancelling.
+            if !slot.pointee.isWarmup { failed(.cancelled) }
+        }
+    }
+
+    @inline(__always)
+    private mutating func failed(_ failure: FailureClass) {
+        result.failures.add(failure)
+        failedCount += 1
+    }
+
+    @inline(__always)
+    private mutating func completed(at now: UInt64) {
+        if now > lastCompletionNanoseconds { lastCompletionNanoseconds = now }
+        publishProgress()
+    }
+
+    /// A measured success: its latency, tokens, stream times and goodput.
+    @inline(__always)
+    private mutating func succeeded(_ slot: UnsafeMutablePointer<ConnectionSlot>, now: UInt64) {
+        let template = requests.templates[slot.pointee.template]
+        result.requestedPromptTokens &+= UInt64(template.inputTokens)
+        result.requestedOutputTokens &+= UInt64(template.outputTokens)
+        result.succeeded &+= 1
+        completedCount += 1
+        let e2e = now &- slot.pointee.requestStartNanoseconds
+        result.latency.record(nanoseconds: e2e)
+        let tokenEvents = slot.pointee.timing.tokenEvents
+        let tokens = slot.pointee.answer.tokens(tokenEvents: tokenEvents)
+        result.promptTokens &+= tokens.prompt
+        result.completionTokens &+= tokens.completion
+        if tokens.withoutUsage { result.responsesWithoutUsage &+= 1 }
+        if keepsSamples { result.latencySamples.append(e2e) }
+        var ttft = e2e
+        var tpot: UInt64?
+        if tokenEvents > 0 {
+            result.streamedResponses &+= 1
+            ttft = slot.pointee.timing.timeToFirstToken(sentAt: slot.pointee.requestStartNanoseconds)
+            result.timeToFirstToken.record(nanoseconds: ttft)
+            let perToken = slot.pointee.timing.timePerOutputToken(
+                completedAt: now, outputTokens: slot.pointee.answer.outputTokens(tokenEvents: tokenEvents))
+            if let perToken { result.timePerOutputToken.record(nanoseconds: perToken) }
+            // A single token has no gap: TPOT 0 for the goodput check, and none recorded.
+            tpot = perToken ?? 0
+        }
+        if objectives.enabled, objectives.met(ttft: ttft, tpot: tpot, e2e: e2e) { result.goodRequests &+= 1 }
+    }
+
+    func publishProgress() {
+        progress.completed.store(completedCount, ordering: .relaxed)
+        progress.failed.store(failedCount, ordering: .relaxed)
+    }
+
+    /// The loop's result once it has run.
+    /// The measured window: first send to the last response, or to the end of sending when that
+    /// is later (a server silent at the end of a --duration run); timeouts, connect failures and
+    /// cancellations end requests at times the client chose and stretch nothing.
+    func finished() -> RunResult {
+        var result = result
+        var windowEnd = lastCompletionNanoseconds
+        result.windowEnd = lastCompletionNanoseconds > 0 ? .lastResponse : .nothingMeasured
+        if firstSendNanoseconds != .max, sendingEndedNanoseconds > max(windowEnd, firstSendNanoseconds) {
+            windowEnd = sendingEndedNanoseconds
+            result.windowEnd = sendingEndedByInterrupt ? .interrupted : .endOfSending
+        }
+        result.durationSeconds = windowEnd > firstSendNanoseconds && firstSendNanoseconds != .max
+            ? Double(windowEnd - firstSendNanoseconds) / 1e9 : 0
+        result.firstSendNanoseconds = firstSendNanoseconds
+        result.lastCompletionNanoseconds = windowEnd
+        return result
+    }
+}
