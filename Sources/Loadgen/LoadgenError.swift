@@ -17,6 +17,7 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A result file could not be written: the run stops rather than measure on unsaved.
     case resultsNotWritten(directory: String, SystemError)
 
+    /// The error as one line for a human, with what to do when there is something to do.
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason):
@@ -41,7 +42,7 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension LoadgenError {
     /// "SIGINT", "SIGTERM" or "signal N".
-    package static func signalName(_ signal: Int32) -> String {
+    static func signalName(_ signal: Int32) -> String {
         signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)"
     }
 }

@@ -9,12 +9,12 @@ enum LatencyCommand {
     reports the seed's figures: average, p50, p90, p99, min and max latency in ms (and TTFT/TPOT
     with --stream). Writes results/latency_YYYYMMDD_HHMMSS.json.
 
-      -n, --requests N            measured requests (default 10; vLLM: --num-prompts)
-          --warmup N|TIME         discarded first: N requests or a duration like 5s (default 1)
-          --input-tokens N|A:B    prompt length (default 128, as the seed)
-          --max-tokens N|A:B      output length (alias --output-tokens; default 128)
+      -n, --requests N            measured requests (default \(SeedProtocol.Latency.requests); vLLM: --num-prompts)
+          --warmup N|TIME         discarded first: N requests or a duration like 5s (default \(SeedProtocol.Latency.warmupRequests))
+          --input-tokens N|A:B    prompt length (default \(SeedProtocol.Latency.inputTokens), as the seed)
+          --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.Latency.outputTokens))
     \(OpenAIOptions.help)
-          --timeout TIME          per-request timeout (default 300s)
+          --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
           --output-dir DIR        where the result file goes (default results; checked first)
           --json                  print the JSON instead of the table
           --quiet                 nothing on stderr but errors
@@ -31,11 +31,11 @@ enum LatencyCommand {
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
-        openAI.inputTokens = .fixed(128)
-        openAI.outputTokens = .fixed(128)
-        var requests = 10
-        var warmup = WarmupSpec.requests(1)
-        var timeout = 300.0
+        openAI.inputTokens = .fixed(SeedProtocol.Latency.inputTokens)
+        openAI.outputTokens = .fixed(SeedProtocol.Latency.outputTokens)
+        var requests = SeedProtocol.Latency.requests
+        var warmup = WarmupSpec.requests(SeedProtocol.Latency.warmupRequests)
+        var timeout = SeedProtocol.requestTimeoutSeconds
         var output = "results"
         var json = false
         var maxErrorRate: Double?
@@ -106,7 +106,7 @@ enum LatencyCommand {
             Terminal.out("Results: \(path)")
         }
         if let signal = result.interruptedBySignal { return 128 + signal }
-        if result.run.succeeded == 0, result.run.requests > 0, result.run.failures.connect == result.run.failed {
+        if result.run.succeeded == 0, result.run.requests > 0, result.run.failures[.connect] == result.run.failed {
             Terminal.error("loadgen latency: could not connect to \(benchmark.target.hostHeader)")
             return 1
         }

@@ -11,8 +11,8 @@ struct OpenAIOptions {
     var model: String?
     var endpoint = OpenAIWorkload.Endpoint.chat
     /// The command's defaults until a length flag is given.
-    var inputTokens = TokenCount.fixed(500)
-    var outputTokens = TokenCount.fixed(100)
+    var inputTokens = TokenCount.fixed(SeedProtocol.defaultInputTokens)
+    var outputTokens = TokenCount.fixed(SeedProtocol.defaultOutputTokens)
     var prompt = OpenAIWorkload.PromptStyle.unique
     var stream = false
     var temperature: Double?

@@ -16,8 +16,8 @@ enum RunCommand {
     TPOT and ITL as vllm bench serve defines them.
 
     OpenAI workload (no URL):
-          --input-tokens N|A:B    prompt length, fixed or uniform in [A, B] (default 500)
-          --max-tokens N|A:B      output length (alias --output-tokens; default 100)
+          --input-tokens N|A:B    prompt length, fixed or uniform in [A, B] (default \(SeedProtocol.defaultInputTokens))
+          --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.defaultOutputTokens))
           --images N              N image_url parts per chat request (vision)
     \(OpenAIOptions.help)
 
@@ -43,7 +43,7 @@ enum RunCommand {
       -H, --header 'K: V'     extra header, repeatable
           --body TEXT|@FILE   request body, inline or read from FILE
     Limits:
-          --timeout TIME      per-request timeout (default 300s, as in the seeds)
+          --timeout TIME      per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)), as in the seeds)
           --connect-timeout TIME  (default 10s)
           --drain TIME        after --duration, how long in-flight requests may finish (default 10s)
           --max-response-bytes N  a bigger response fails as too_large (default 64M; K, M, G suffixes)
@@ -103,7 +103,7 @@ enum RunCommand {
         var threads: Int?
         var method: String?
         var body: [UInt8]?
-        var timeout = 300.0
+        var timeout = SeedProtocol.requestTimeoutSeconds
         var connectTimeout = 10.0
         var drain = 10.0
         var json = false
@@ -469,7 +469,7 @@ enum RunCommand {
             if !options.quiet { Terminal.error("loadgen run: saved \(path)") }
         }
         if let interruptedBy { return 128 + interruptedBy }
-        if result.succeeded == 0, result.requests > 0, result.failures.connect == result.failed {
+        if result.succeeded == 0, result.requests > 0, result.failures[.connect] == result.failed {
             let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
             Terminal.error("loadgen run: could not connect to \(plan.target.hostHeader): \(reason)")
             return 1

@@ -2,11 +2,17 @@
 public enum BenchRunner {
     /// Progress while a test runs (about four times a second).
     public struct Progress: Sendable {
+        /// The phase of the running test.
         public var phase: BenchPhase
+        /// Its name.
         public var test: String
+        /// Requests of this test completed so far ...
         public var completed: Int
+        /// ... of which failed.
         public var failed: Int
+        /// Requests the test sends.
         public var total: Int
+        /// Seconds since the test started.
         public var elapsedSeconds: Double
         /// Seconds since the benchmark started.
         public var benchElapsedSeconds: Double
@@ -83,7 +89,7 @@ public enum BenchRunner {
                     bench.interruptedBySignal = signal
                     break phases
                 }
-                if phase == .warmup, run.requests > 0, run.succeeded == 0, run.failures.connect == run.failed {
+                if phase == .warmup, run.requests > 0, run.succeeded == 0, run.failures[.connect] == run.failed {
                     // Nothing answers: every later test would only repeat the connect errors.
                     let reason = run.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
                     bench.abortReason = "cannot connect to \(config.target.hostHeader): \(reason)"

@@ -17,17 +17,25 @@
 /// if !verdict.keptUp { exit(3) }
 /// ```
 public struct ClientVerdict: Sendable, Equatable {
+    /// A figure the verdict judges; the raw value is its name in `client_verdict.exceeded`.
     public enum Figure: String, Sendable, Equatable, CaseIterable {
+        /// p99 of `RunResult.clientLag`, against `ClientLimits.clientLagMilliseconds`.
         case clientLag = "client_lag_p99"
+        /// p99 of `RunResult.clientSendLag`, against `ClientLimits.sendLagMilliseconds`.
         case sendLag = "send_lag_p99"
+        /// The busiest loop's `LoopLoad.load`, against `ClientLimits.loopLoad`.
         case loopLoad = "loop_load"
     }
 
     /// One figure against its limit: milliseconds for the lags, a fraction 0...1 for the load.
     public struct Reading: Sendable, Equatable {
+        /// Which figure.
         public var figure: Figure
+        /// What the run measured.
         public var value: Double
+        /// Its limit.
         public var limit: Double
+        /// Over the limit.
         public var exceeded: Bool { value > limit }
         /// How many times the limit the value is.
         public var ratio: Double { limit > 0 ? value / limit : 0 }
@@ -41,6 +49,7 @@ public struct ClientVerdict: Sendable, Equatable {
     let busiestLoop: Int
     let loopCount: Int
 
+    /// The verdict on `result`'s figures, by its `clientLimits`.
     public init(_ result: RunResult) {
         let limits = result.clientLimits
         var readings: [Reading] = []
@@ -68,6 +77,7 @@ public struct ClientVerdict: Sendable, Equatable {
     public var exceeded: [Reading] { readings.filter(\.exceeded).sorted { $0.ratio > $1.ratio } }
     /// No measured figure was over its limit.
     public var keptUp: Bool { exceeded.isEmpty }
+    /// At least one figure was measured (a result from before the figures has none).
     public var isMeasured: Bool { !readings.isEmpty }
 
     /// One line: "the client kept up (...)" with the figures, or "the client fell behind: ..."

@@ -4,10 +4,13 @@
 public struct LoopLoad: Sendable, Equatable {
     /// CPU time of the thread (user and system) from the start of its run to the end.
     public var cpuNanoseconds: UInt64 = 0
+    /// Monotonic time from the start of its run to the end.
     public var wallNanoseconds: UInt64 = 0
+    /// `epoll_wait` calls, and those that returned as many events as the loop asked for.
     public var waits: UInt64 = 0
     public var fullWaits: UInt64 = 0
 
+    /// A load as measured (or read back from a report).
     public init(cpuNanoseconds: UInt64 = 0, wallNanoseconds: UInt64 = 0, waits: UInt64 = 0, fullWaits: UInt64 = 0) {
         self.cpuNanoseconds = cpuNanoseconds
         self.wallNanoseconds = wallNanoseconds

@@ -96,39 +96,27 @@ public struct RunResult: Sendable {
 
     public var failed: UInt64 { failures.total }
 
-    /// Combines two results measured at the same time (e.g. two event loops): counts add,
-    /// histograms merge, and the duration spans both windows.
+    /// Combines two results measured at the same time (e.g. two event loops): the counts and
+    /// histograms of `fields` add and merge, and the duration spans both windows. What each
+    /// process measured for itself (CPU time, concurrency) is left to `mergeProcessFigures`.
     package mutating func merge(_ other: RunResult) {
-        requests += other.requests
-        succeeded += other.succeeded
+        for field in Self.fields {
+            switch field.kind {
+            case .count(let count): self[keyPath: count] += other[keyPath: count]
+            case .histogram(let histogram): self[keyPath: histogram].merge(other[keyPath: histogram])
+            case .processCount, .processSize, .number, .figure, .derivedCount, .summary, .special: continue
+            }
+        }
         failures.merge(other.failures)
-        latency.merge(other.latency)
-        timeToFirstToken.merge(other.timeToFirstToken)
-        interTokenLatency.merge(other.interTokenLatency)
-        timePerOutputToken.merge(other.timePerOutputToken)
-        sendLag.merge(other.sendLag)
-        clientLag.merge(other.clientLag)
-        clientSendLag.merge(other.clientSendLag)
+        // Each loop's (or process's) load stays its own.
         loopLoads += other.loopLoads
-        readsWithoutKernelStamp += other.readsWithoutKernelStamp
         latencySamples += other.latencySamples
         requestedRate = max(requestedRate, other.requestedRate)
-        goodRequests += other.goodRequests
         for example in other.errorExamples where !errorExamples.contains(where: { $0.status == example.status }) {
             errorExamples.append(example)
         }
         errorExamples.sort { $0.status < $1.status }
         scheduleWindowNanoseconds = max(scheduleWindowNanoseconds, other.scheduleWindowNanoseconds)
-        streamedResponses += other.streamedResponses
-        promptTokens += other.promptTokens
-        completionTokens += other.completionTokens
-        responsesWithoutUsage += other.responsesWithoutUsage
-        requestedPromptTokens += other.requestedPromptTokens
-        requestedOutputTokens += other.requestedOutputTokens
-        connectionsOpened += other.connectionsOpened
-        warmupRequests += other.warmupRequests
-        bytesSent += other.bytesSent
-        bytesReceived += other.bytesReceived
         if firstMalformed == nil { firstMalformed = other.firstMalformed }
         if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
         startedAtWallSeconds = [startedAtWallSeconds, other.startedAtWallSeconds].compactMap { $0 }.min()
@@ -139,6 +127,18 @@ public struct RunResult: Sendable {
         lastCompletionNanoseconds = max(lastCompletionNanoseconds, other.lastCompletionNanoseconds)
         if lastCompletionNanoseconds > firstSendNanoseconds, firstSendNanoseconds != .max {
             durationSeconds = Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9
+        }
+    }
+
+    /// Adds what `other`'s process measured for itself (its CPU time, concurrency and threads:
+    /// the `processCount` and `processSize` fields), for results of separate processes (`RunMerge`).
+    mutating func mergeProcessFigures(_ other: RunResult) {
+        for field in Self.fields {
+            switch field.kind {
+            case .processCount(let count): self[keyPath: count] += other[keyPath: count]
+            case .processSize(let size): self[keyPath: size] += other[keyPath: size]
+            case .count, .histogram, .number, .figure, .derivedCount, .summary, .special: continue
+            }
         }
     }
 
@@ -172,7 +172,7 @@ public struct RunResult: Sendable {
     /// Requests the server answered or closed on (successes and the failures it caused); the
     /// rest timed out, could not connect, or were cancelled.
     public var responses: UInt64 {
-        succeeded + failures.total - failures.timeout - failures.connect - failures.cancelled
+        succeeded + failures.responses
     }
 
     public enum WorkloadKind: String, Sendable, Equatable, CustomStringConvertible {

@@ -9,6 +9,8 @@
 /// reaches it). Either way the send side is stamped by the user clock at the send, and receive
 /// timestamps stay on, so the client lag is measured in both.
 public enum TimestampSource: String, Sendable, Equatable, CaseIterable {
+    /// The kernel's receive time of a read's last segment (`--stamp kernel`).
     case kernel
+    /// The event loop's clock as it reaches each event (`--stamp user`).
     case user
 }

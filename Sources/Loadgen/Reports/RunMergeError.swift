@@ -16,6 +16,7 @@ public enum RunMergeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// their latencies do not measure the same interval.
     case differentTimestamps(part: Int)
 
+    /// The reason as one line, results numbered from 1.
     public var description: String {
         switch self {
         case .noParts: "nothing to merge"

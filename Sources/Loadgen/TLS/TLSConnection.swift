@@ -8,18 +8,18 @@
 ///
 /// Ownership is by convention, as with `FileDescriptor`: whoever made the connection calls
 /// `close()` exactly once, before closing the socket.
-package struct TLSConnection {
+struct TLSConnection {
     private let ssl: OpaquePointer
     private let api: UnsafePointer<OpenSSLFunctions>
 
     /// A client session for `serverName` over `socket`, without resumption.
-    package init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName) throws(TLSError) {
+    init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName) throws(TLSError) {
         try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: nil)
     }
 
     /// A client session that offers the session kept in `sessions` (if any) and keeps the ones
     /// the server issues there.
-    package init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
+    init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
                  sessions: borrowing TLSSessionCache) throws(TLSError) {
         try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: sessions.slot)
     }
@@ -47,7 +47,7 @@ package struct TLSConnection {
     }
 
     /// A server session over an accepted `socket`.
-    package init(server context: TLSServerContext, socket: FileDescriptor) throws(TLSError) {
+    init(server context: TLSServerContext, socket: FileDescriptor) throws(TLSError) {
         let api = context.openSSL.api
         ssl = try Self.makeSSL(context.context, socket: socket, api: api)
         api.pointee.SSL_set_accept_state(ssl)
@@ -94,7 +94,7 @@ package struct TLSConnection {
     // MARK: Handshake
 
     /// Advances the handshake as far as the socket allows.
-    package func handshake() -> TLSHandshakeStep {
+    func handshake() -> TLSHandshakeStep {
         let rc = api.pointee.SSL_do_handshake(ssl)
         if rc == 1 { return .done }
         let error = api.pointee.SSL_get_error(ssl, rc)
@@ -106,10 +106,10 @@ package struct TLSConnection {
     }
 
     /// The completed handshake resumed a kept session (no certificate exchange).
-    package var isResumed: Bool { api.pointee.SSL_session_reused(ssl) == 1 }
+    var isResumed: Bool { api.pointee.SSL_session_reused(ssl) == 1 }
 
     /// The ALPN protocol the server chose ("http/1.1"), nil if it chose none.
-    package var negotiatedProtocol: String? {
+    var negotiatedProtocol: String? {
         var name: UnsafePointer<UInt8>?
         var length: UInt32 = 0
         api.pointee.SSL_get0_alpn_selected(ssl, &name, &length)
@@ -118,17 +118,17 @@ package struct TLSConnection {
     }
 
     /// "TLSv1.3" or "TLSv1.2" once the handshake is done.
-    package var protocolVersion: String {
+    var protocolVersion: String {
         api.pointee.SSL_get_version(ssl).map { String(cString: $0) } ?? "unknown"
     }
 
     /// Server side: the SNI name the client sent, nil if none.
-    package var requestedServerName: String? {
+    var requestedServerName: String? {
         api.pointee.SSL_get_servername(ssl, OpenSSLConstant.TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
     }
 
     /// The peer presented a certificate (server side: the client's, under mTLS).
-    package var peerPresentedCertificate: Bool { api.pointee.SSL_get0_peer_certificate(ssl) != nil }
+    var peerPresentedCertificate: Bool { api.pointee.SSL_get0_peer_certificate(ssl) != nil }
 
     // MARK: Data
 
@@ -138,7 +138,7 @@ package struct TLSConnection {
     /// already hold the next bytes (read-ahead, or a record larger than `buffer`), and the
     /// socket will not become readable again for bytes that have left it.
     @inline(__always)
-    package func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {
         var count = 0
         if api.pointee.SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .transferred(count) }
         return incomplete()
@@ -146,13 +146,13 @@ package struct TLSConnection {
 
     /// OpenSSL holds received bytes not yet returned by `read` (decrypted, or a partial record).
     @inline(__always)
-    package var hasBufferedInput: Bool { api.pointee.SSL_has_pending(ssl) == 1 }
+    var hasBufferedInput: Bool { api.pointee.SSL_has_pending(ssl) == 1 }
 
     /// Encrypts and sends `bytes`; may be partial (one 16 KiB record at a time). After
     /// `wantWrite`/`wantRead`, call again with the same bytes (the same content; the address may
     /// differ).
     @inline(__always)
-    package func write(_ bytes: UnsafeRawBufferPointer) -> TLSIOResult {
+    func write(_ bytes: UnsafeRawBufferPointer) -> TLSIOResult {
         guard bytes.count > 0 else { return .transferred(0) }
         var count = 0
         if api.pointee.SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .transferred(count) }
@@ -165,7 +165,7 @@ package struct TLSConnection {
     /// three records and three syscalls. Retry rules are those of `write`: after a want, call
     /// again with the same pieces (scratch may be reused by other connections in between).
     @inline(__always)
-    package func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
                        through scratch: UnsafeMutableRawBufferPointer) -> TLSIOResult {
         var used = 0
         Self.append(first, to: scratch, at: &used)
@@ -199,7 +199,7 @@ package struct TLSConnection {
 
     /// Sends close_notify when the session is healthy (best effort, never waits for the peer's),
     /// then frees the session. The socket stays open: its owner closes it next.
-    package func close() {
+    func close() {
         if api.pointee.SSL_is_init_finished(ssl) == 1 { _ = api.pointee.SSL_shutdown(ssl) }
         api.pointee.SSL_free(ssl)
         // A shutdown into a closed socket queues errors; the next connection needs an empty queue.

@@ -1,17 +1,17 @@
 /// The TLS settings of a server (echo-server's `--tls-cert`/`--tls-key`, and the tests' peer):
 /// its certificate and key, optionally a CA that client certificates must chain to (mTLS), and
 /// ALPN that accepts "http/1.1". Shared by the server's threads, like `TLSClientContext`.
-package final class TLSServerContext: @unchecked Sendable {
+final class TLSServerContext: @unchecked Sendable {
     // @unchecked: configured in init, only read afterwards.
 
-    package let openSSL: OpenSSL
+    let openSSL: OpenSSL
     let context: OpaquePointer
 
     /// - Parameters:
     ///   - clientCertificateAuthorities: a PEM file of CAs; when given, clients must present a
     ///     certificate that chains to one of them or the handshake fails.
     ///   - maximumVersion: caps the version (tests of TLS 1.2 behaviour); nil allows TLS 1.3.
-    package init(certificateFile: String, privateKeyFile: String, clientCertificateAuthorities: String? = nil,
+    init(certificateFile: String, privateKeyFile: String, clientCertificateAuthorities: String? = nil,
                  maximumVersion: TLSProtocolVersion? = nil) throws(TLSError) {
         let openSSL = try OpenSSL.system()
         let api = openSSL.api

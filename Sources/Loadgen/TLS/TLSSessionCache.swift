@@ -6,12 +6,12 @@
 /// lock. TLS 1.3 servers send their tickets after the handshake, so a session usually arrives
 /// with the first response read, not at handshake end. The cache must outlive every connection
 /// made with it (connections point at its slot).
-package struct TLSSessionCache: ~Copyable {
+struct TLSSessionCache: ~Copyable {
     /// Where the hook stores the session; its address is handed to each connection's SSL.
     let slot: UnsafeMutablePointer<OpaquePointer?>
     private let api: UnsafePointer<OpenSSLFunctions>
 
-    package init(openSSL: OpenSSL) {
+    init(openSSL: OpenSSL) {
         api = openSSL.api
         slot = .allocate(capacity: 1)
         slot.initialize(to: nil)
@@ -23,10 +23,10 @@ package struct TLSSessionCache: ~Copyable {
     }
 
     /// True once a server has issued a session this cache can offer.
-    package var holdsSession: Bool { slot.pointee != nil }
+    var holdsSession: Bool { slot.pointee != nil }
 
     /// Forgets the kept session (e.g. after a resumption the server refused).
-    package func forget() {
+    func forget() {
         if let session = slot.pointee { api.pointee.SSL_SESSION_free(session) }
         slot.pointee = nil
     }
