@@ -204,23 +204,35 @@ int CEpoll_enable_receive_timestamps(int fd) { return set_int_option(fd, SOL_SOC
 
 size_t CEpoll_receive_control_size(void) { return CMSG_SPACE(sizeof(struct timespec)); }
 
-int CEpoll_udp_loopback_self(void) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
+int CEpoll_tcp_loopback_pair(int fds[2]) {
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0) return -1;
     struct sockaddr_in address;
     memset(&address, 0, sizeof address);
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0
-        || getsockname(fd, (struct sockaddr *)&address, &length) != 0
-        || connect(fd, (struct sockaddr *)&address, length) != 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
+    int client = -1, accepted = -1;
+    if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 1) != 0
+        || getsockname(listener, (struct sockaddr *)&address, &length) != 0) goto failed;
+    client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // A blocking connect to a loopback listener with room in its backlog completes at once.
+    if (client < 0 || connect(client, (struct sockaddr *)&address, length) != 0) goto failed;
+    accepted = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (accepted < 0 || fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK) != 0) goto failed;
+    close(listener);
+    set_int_option(client, IPPROTO_TCP, TCP_NODELAY, 1);
+    set_int_option(accepted, IPPROTO_TCP, TCP_NODELAY, 1);
+    fds[0] = client;
+    fds[1] = accepted;
+    return 0;
+failed:;
+    int saved = errno;
+    close(listener);
+    if (client >= 0) close(client);
+    if (accepted >= 0) close(accepted);
+    errno = saved;
+    return -1;
 }
 
 ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,

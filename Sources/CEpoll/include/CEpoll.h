@@ -94,9 +94,11 @@ size_t CEpoll_receive_control_size(void);
 /// timestamp came with them; otherwise `*stamp_ns` is left alone. Returns what recvmsg returns.
 ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,
                             uint64_t *stamp_ns);
-/// A nonblocking, close-on-exec UDP socket bound to 127.0.0.1 (a free port) and connected to
-/// itself, so what it sends it receives: a probe for whether the kernel stamps received packets.
-int CEpoll_udp_loopback_self(void);
+/// A connected loopback TCP pair, both ends nonblocking and close-on-exec: `fds[0]` the
+/// connecting end, `fds[1]` the accepted one. A probe for whether the kernel stamps received TCP
+/// segments (UDP cannot tell: recvmsg stamps an unstamped datagram itself, at the read).
+/// Returns 0, or -1 with errno.
+int CEpoll_tcp_loopback_pair(int fds[2]);
 
 // MARK: process
 

@@ -49,27 +49,32 @@ extension FileDescriptor {
 /// The kernel stamps received packets only while some socket of the system asks for it, and it
 /// switches that on (and off, after the last such socket closes) in a deferred work item: on a
 /// busy machine the first tens of milliseconds of a run, or all of a short one, could otherwise
-/// come without stamps. So before a run starts its loops, this loopback UDP socket asks for
-/// stamps and sends itself a byte every millisecond until one comes back stamped (or the
-/// timeout passes; then reads fall back to the user clock and say so), and it stays open for the
-/// run, so the switch stays on even when every connection closes at once. Where the stamps never
-/// came (a kernel or sandbox that accepts the option and stamps nothing), later runs of the
-/// process do not wait again.
+/// come without stamps. So before a run starts its loops, one end of a loopback TCP pair asks for
+/// stamps and the other sends it a byte every millisecond until one arrives stamped (or the
+/// timeout passes; then reads fall back to the user clock and say so), and the pair stays open
+/// for the run, so stamping stays on even when every connection closes at once. (TCP, because a
+/// UDP socket cannot tell: recvmsg stamps an unstamped datagram itself, when it is read.) Where
+/// the stamps never came (a kernel or sandbox that accepts the option and stamps nothing), later
+/// runs of the process do not wait again.
 package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
-    private let fd: FileDescriptor?
-    /// Whether a probe came back stamped.
+    private let receiver: FileDescriptor?
+    private let sender: FileDescriptor?
+    /// Whether a probe arrived stamped.
     package let isOn: Bool
 
     package init(timeoutMilliseconds: Int) {
-        let raw = CEpoll_udp_loopback_self()
-        guard raw >= 0 else {
-            fd = nil
+        var fds: [Int32] = [-1, -1]
+        guard CEpoll_tcp_loopback_pair(&fds) == 0 else {
+            receiver = nil
+            sender = nil
             isOn = false
             return
         }
-        let socket = FileDescriptor(rawValue: raw)
-        fd = socket
-        guard Socket.enableReceiveTimestamps(socket) else {
+        let receiver = FileDescriptor(rawValue: fds[0])
+        let sender = FileDescriptor(rawValue: fds[1])
+        self.receiver = receiver
+        self.sender = sender
+        guard Socket.enableReceiveTimestamps(receiver) else {
             isOn = false
             return
         }
@@ -79,9 +84,9 @@ package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
         var stamped = false
         let waits = receiveTimestampsNeverCame.load(ordering: .relaxed) ? 0 : max(timeoutMilliseconds, 0)
         for _ in 0...waits {
-            _ = withUnsafeBytes(of: &byte) { socket.send($0) }
+            _ = withUnsafeBytes(of: &byte) { sender.send($0) }
             var stamp: UInt64 = 0
-            while case .transferred = withUnsafeMutableBytes(of: &byte, { socket.receive(into: $0, control: control, kernelStamp: &stamp) }) {
+            while case .transferred = withUnsafeMutableBytes(of: &byte, { receiver.receive(into: $0, control: control, kernelStamp: &stamp) }) {
                 if stamp != 0 { stamped = true }
             }
             if stamped { break }
@@ -91,7 +96,10 @@ package struct ReceiveTimestampSwitch: ~Copyable, Sendable {
         if !stamped { receiveTimestampsNeverCame.store(true, ordering: .relaxed) }
     }
 
-    deinit { fd?.close() }
+    deinit {
+        receiver?.close()
+        sender?.close()
+    }
 }
 
 /// A switch of this process waited its whole timeout for a stamp that never came.
