@@ -200,6 +200,66 @@ ssize_t CEpoll_send3(int fd, const void *a, size_t a_count, const void *b, size_
     return sendmsg(fd, &message, MSG_NOSIGNAL);
 }
 
+int CEpoll_enable_receive_timestamps(int fd) { return set_int_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1); }
+
+size_t CEpoll_receive_control_size(void) { return CMSG_SPACE(sizeof(struct timespec)); }
+
+int CEpoll_tcp_loopback_pair(int fds[2]) {
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0) return -1;
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int client = -1, accepted = -1;
+    if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 1) != 0
+        || getsockname(listener, (struct sockaddr *)&address, &length) != 0) goto failed;
+    client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // A blocking connect to a loopback listener with room in its backlog completes at once.
+    if (client < 0 || connect(client, (struct sockaddr *)&address, length) != 0) goto failed;
+    accepted = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (accepted < 0 || fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK) != 0) goto failed;
+    close(listener);
+    set_int_option(client, IPPROTO_TCP, TCP_NODELAY, 1);
+    set_int_option(accepted, IPPROTO_TCP, TCP_NODELAY, 1);
+    fds[0] = client;
+    fds[1] = accepted;
+    return 0;
+failed:;
+    int saved = errno;
+    close(listener);
+    if (client >= 0) close(client);
+    if (accepted >= 0) close(accepted);
+    errno = saved;
+    return -1;
+}
+
+ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,
+                            uint64_t *stamp_ns) {
+    struct iovec piece = { .iov_base = bytes, .iov_len = count };
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &piece;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = control_size;
+    ssize_t received = recvmsg(fd, &message, 0);
+    if (received <= 0) return received;
+    // CMSG_* are macros over the kernel's layout: the one reason this is C.
+    uint64_t stamp = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS
+            && header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec time;
+            memcpy(&time, CMSG_DATA(header), sizeof time);
+            stamp = (uint64_t)time.tv_sec * 1000000000u + (uint64_t)time.tv_nsec;
+        }
+    }
+    *stamp_ns = stamp;
+    return received;
+}
+
 long CEpoll_raise_nofile(long wanted) {
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;

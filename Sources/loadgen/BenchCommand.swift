@@ -30,10 +30,12 @@ enum BenchCommand {
           --json                  print the result JSON instead of the tables
           --quiet                 no progress lines
           --max-error-rate R      exit 3 when more than R (0.05 or 5%) of all requests failed
+    \(ClientCheckOptions.help)
       -h, --help
 
     Exit codes: 0 complete, 1 the server could not be reached or a file not written, 2 bad
-    arguments, 3 no request succeeded (or more failed than --max-error-rate), 130/143
+    arguments, 3 no request succeeded (or more failed than --max-error-rate, or with --strict
+    the client fell behind in a test), 130/143
     interrupted (results so far are written with "complete": false, the cut-short test
     INTERRUPTED).
     """
@@ -45,6 +47,7 @@ enum BenchCommand {
         var quiet = false
         var json = false
         var maxErrorRate: Double?
+        var clientCheck = ClientCheckOptions()
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
@@ -63,12 +66,14 @@ enum BenchCommand {
         var quiet = false
         var json = false
         var maxErrorRate: Double?
+        var clientCheck = ClientCheckOptions()
         while let argument = cursor.next() {
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--images", "--random-input-len", "--random-output-len",
                 "--input-len", "--output-len", "--random-range-ratio"].contains(argument) {
                 throw UsageError("\(argument) is set per test by the benchmark's phases; use loadgen run for one level of your own")
             }
             if try openAI.consume(argument, &cursor) { continue }
+            if try clientCheck.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--quick", "--thorough":
@@ -103,8 +108,11 @@ enum BenchCommand {
         config.cooldownSeconds = cooldown
         config.requestTimeoutSeconds = timeout
         if let threads { config.threads = threads }
+        config.timestamps = clientCheck.timestamps
+        config.clientLimits = clientCheck.limits
         do { try config.validate() } catch { throw UsageError(error.description) }
-        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
+        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
+                       clientCheck: clientCheck)
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
@@ -189,6 +197,10 @@ enum BenchCommand {
         let requests = bench.results.reduce(UInt64(0)) { $0 + $1.run.requests }
         let succeeded = bench.results.reduce(UInt64(0)) { $0 + $1.run.succeeded }
         if let (code, reason) = ErrorRateGate.check(requests: requests, succeeded: succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen bench: \(reason)")
+            return code
+        }
+        if let (code, reason) = options.clientCheck.gate(bench.results.filter { !$0.interrupted }.map { ($0.test.name, $0.run) }) {
             Terminal.error("loadgen bench: \(reason)")
             return code
         }

@@ -19,10 +19,12 @@ enum LatencyCommand {
           --json                  print the JSON instead of the table
           --quiet                 nothing on stderr but errors
           --max-error-rate R      exit 3 when more than R (0.05 or 5%) of the requests failed
+    \(ClientCheckOptions.help)
       -h, --help
 
     Exit codes: 0 done, 1 the server could not be reached or the file not written, 2 bad
-    arguments, 3 no request succeeded (or more failed than --max-error-rate), 130/143
+    arguments, 3 no request succeeded (or more failed than --max-error-rate, or with --strict
+    the client fell behind), 130/143
     interrupted (the requests completed so far are still reported, marked INTERRUPTED).
     """
 
@@ -37,10 +39,12 @@ enum LatencyCommand {
         var output = "results"
         var json = false
         var maxErrorRate: Double?
+        var clientCheck = ClientCheckOptions()
         var benchmark: LatencyBenchmark
         do throws(UsageError) {
             while let argument = cursor.next() {
                 if try openAI.consume(argument, &cursor) { continue }
+                if try clientCheck.consume(argument, &cursor) { continue }
                 switch argument {
                 case "-h", "--help":
                     Terminal.out(usage)
@@ -65,6 +69,8 @@ enum LatencyCommand {
             case .seconds(let seconds): benchmark.warmupSeconds = seconds
             }
             benchmark.requestTimeoutSeconds = timeout
+            benchmark.timestamps = clientCheck.timestamps
+            benchmark.clientLimits = clientCheck.limits
         } catch {
             Terminal.error("loadgen latency: \(error.message) (see loadgen latency --help)")
             return 2
@@ -105,6 +111,10 @@ enum LatencyCommand {
             return 1
         }
         if let (code, reason) = ErrorRateGate.check(requests: result.run.requests, succeeded: result.run.succeeded, maximum: maxErrorRate) {
+            Terminal.error("loadgen latency: \(reason)")
+            return code
+        }
+        if let (code, reason) = clientCheck.gate([(nil, result.run)]) {
             Terminal.error("loadgen latency: \(reason)")
             return code
         }

@@ -56,6 +56,7 @@ enum RunCommand {
           --json              one JSON object on stdout instead of the summary
           --quiet             no progress line (vLLM: --disable-tqdm)
           --max-error-rate R  exit 3 when more than R (0.05 or 5%) of the requests failed
+    \(ClientCheckOptions.help)
           --save-result       also write the result under vLLM's field names, to
                               --result-dir DIR (default .) / --result-filename NAME (default
                               vLLM's {backend}-{rate}qps-concurrency{N}-{model}-{date}.json)
@@ -69,7 +70,7 @@ enum RunCommand {
 
     Exit codes: 0 run completed, 1 the run could not start (e.g. every connect refused) or the
     result not saved, 2 bad arguments, 3 completed but no request succeeded (or more failed than
-    --max-error-rate), 130/143 interrupted by SIGINT/SIGTERM (results so far are still printed).
+    --max-error-rate, or with --strict the client fell behind), 130/143 interrupted by SIGINT/SIGTERM (results so far are still printed).
     """
 
     struct Options {
@@ -80,6 +81,7 @@ enum RunCommand {
         var progressEvery: Double?
         var maxErrorRate: Double?
         var streaming = RunReport.StreamingColumns()
+        var clientCheck = ClientCheckOptions()
         /// `--save-result`: the vLLM-named result file to write, and what to write in it.
         var saved: SavedResult?
     }
@@ -121,11 +123,13 @@ enum RunCommand {
         var resultDirectory: String?
         var resultFileName: String?
         var label: String?
+        var clientCheck = ClientCheckOptions()
         func once<T>(_ slot: T?, _ flag: String) throws(UsageError) {
             if slot != nil { throw UsageError("\(flag) is given twice, or with a flag that means the same") }
         }
         while let argument = cursor.next() {
             if try openAI.consume(argument, &cursor) { continue }
+            if try clientCheck.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "-c", "--concurrency":
@@ -299,8 +303,10 @@ enum RunCommand {
         plan.requestTimeoutSeconds = timeout
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
+        clientCheck.apply(to: &plan)
         do { try plan.validate() } catch { throw UsageError(error.description) }
         var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
+        options.clientCheck = clientCheck
         if let percentiles { options.streaming.percentiles = percentiles }
         if let percentileMetrics { options.streaming.metrics = percentileMetrics }
         if saveResult {
@@ -469,6 +475,10 @@ enum RunCommand {
             return 1
         }
         if let (code, reason) = ErrorRateGate.check(requests: result.requests, succeeded: result.succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen run: \(reason)")
+            return code
+        }
+        if let (code, reason) = options.clientCheck.gate([(nil, result)]) {
             Terminal.error("loadgen run: \(reason)")
             return code
         }

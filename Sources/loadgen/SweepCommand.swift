@@ -41,11 +41,12 @@ enum SweepCommand {
           --json                  print the result JSON instead of the table
           --quiet                 no progress lines
           --max-error-rate R      exit 3 when more than R (0.05 or 5%) of all requests failed
+    \(ClientCheckOptions.help)
       -h, --help
 
     Exit codes: 0 complete, 1 the server could not be reached or made ready, or a file not
-    written, 2 bad arguments, 3 no request succeeded (or more failed than --max-error-rate),
-    130/143 interrupted (results so far are written with "complete": false).
+    written, 2 bad arguments, 3 no request succeeded (or more failed than --max-error-rate, or
+    with --strict the client fell behind at a level), 130/143 interrupted (results so far are written with "complete": false).
     """
 
     struct Options {
@@ -55,6 +56,7 @@ enum SweepCommand {
         var quiet = false
         var json = false
         var maxErrorRate: Double?
+        var clientCheck = ClientCheckOptions()
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
@@ -79,10 +81,12 @@ enum SweepCommand {
         var json = false
         var maxErrorRate: Double?
         var lengthsGiven = false
+        var clientCheck = ClientCheckOptions()
         while let argument = cursor.next() {
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--random-input-len", "--random-output-len", "--input-len",
                 "--output-len", "--random-range-ratio"].contains(argument) { lengthsGiven = true }
             if try openAI.consume(argument, &cursor) { continue }
+            if try clientCheck.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--levels": levels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
@@ -143,8 +147,11 @@ enum SweepCommand {
         if let readyTimeout { plan.readyTimeoutSeconds = readyTimeout }
         plan.requestTimeoutSeconds = timeout
         if let threads { plan.threads = threads }
+        plan.timestamps = clientCheck.timestamps
+        plan.clientLimits = clientCheck.limits
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
+        return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
+                       clientCheck: clientCheck)
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
@@ -227,6 +234,10 @@ enum SweepCommand {
         let requests = levels.reduce(UInt64(0)) { $0 + $1.result.requests }
         let succeeded = levels.reduce(UInt64(0)) { $0 + $1.result.succeeded }
         if let (code, reason) = ErrorRateGate.check(requests: requests, succeeded: succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen sweep: \(reason)")
+            return code
+        }
+        if let (code, reason) = options.clientCheck.gate(levels.map { ("concurrency \($0.concurrency)", $0.result) }) {
             Terminal.error("loadgen sweep: \(reason)")
             return code
         }

@@ -31,11 +31,12 @@ enum ValidateCommand {
           --json                  print the JSON result instead of the table
           --quiet                 no progress lines
           --max-error-rate R      exit 3 when more than R (0.05 or 5%) of all requests failed
+    \(ClientCheckOptions.help)
       -h, --help
 
     Exit codes: 0 done, 1 the server could not be started or reached, or the results not
-    written, 2 bad arguments, 3 no request succeeded (or more failed than --max-error-rate),
-    130/143 interrupted (the levels measured so far are still written, the cut-short one marked).
+    written, 2 bad arguments, 3 no request succeeded (or more failed than --max-error-rate, or
+    with --strict the client fell behind at a level), 130/143 interrupted (the levels measured so far are still written, the cut-short one marked).
     """
 
     struct Options {
@@ -44,6 +45,7 @@ enum ValidateCommand {
         var quiet = false
         var json = false
         var maxErrorRate: Double?
+        var clientCheck = ClientCheckOptions()
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
@@ -56,7 +58,9 @@ enum ValidateCommand {
         var targetRPS: Double?
         var targetTokens: Double?
         var tokensPerRequest: Double?
+        var clientCheck = ClientCheckOptions()
         while let argument = cursor.next() {
+            if try clientCheck.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--url":
@@ -98,7 +102,9 @@ enum ValidateCommand {
         } else if tokensPerRequest != nil {
             throw UsageError("--tokens-per-request needs --target-tokens-per-sec")
         }
-        return Options(plan: plan, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
+        plan.timestamps = clientCheck.timestamps
+        plan.clientLimits = clientCheck.limits
+        return Options(plan: plan, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate, clientCheck: clientCheck)
     }
 
     static func parseLevels(_ text: String) throws(UsageError) -> [Int] {
@@ -131,7 +137,8 @@ enum ValidateCommand {
                 if plainProgress || showProgress {
                     let summary = LatencySummary(level.result.latency)
                     Terminal.error("  concurrency \(level.concurrency)\(level.interrupted ? " (interrupted)" : ""): \(Format.rate(level.result.requestsPerSecond)) req/s, "
-                        + "p99 \(Format.milliseconds(summary.p99)) ms, \(Format.percent(level.result.successRate)) success")
+                        + "p99 \(Format.milliseconds(summary.p99)) ms, \(Format.percent(level.result.successRate)) success, "
+                        + "client \(level.result.clientVerdict.brief)")
                 }
             })
         } catch {
@@ -167,6 +174,10 @@ enum ValidateCommand {
         let requests = result.levels.reduce(UInt64(0)) { $0 + $1.result.requests }
         let succeeded = result.levels.reduce(UInt64(0)) { $0 + $1.result.succeeded }
         if let (code, reason) = ErrorRateGate.check(requests: requests, succeeded: succeeded, maximum: options.maxErrorRate) {
+            Terminal.error("loadgen validate: \(reason)")
+            return code
+        }
+        if let (code, reason) = options.clientCheck.gate(result.completedLevels.map { ("concurrency \($0.concurrency)", $0.result) }) {
             Terminal.error("loadgen validate: \(reason)")
             return code
         }

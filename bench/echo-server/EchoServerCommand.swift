@@ -32,12 +32,13 @@ package enum EchoServerCommand {
             let listener = try Socket.listen(on: address)
             let bound = try Socket.localAddress(listener)
             let stop = StopFlag()
+            let lateness = LatenessBoard(loops: options.threads)
             ProcessResources.raiseDescriptorLimitToHard()
             var threads: [Thread.Handle] = []
-            for _ in 0..<options.threads {
+            for index in 0..<options.threads {
                 let thread = try Thread {
                     do {
-                        var loop = try ServerLoop(listener: listener, options: options, stop: stop)
+                        var loop = try ServerLoop(listener: listener, options: options, stop: stop, lateness: lateness, index: index)
                         loop.run()
                     } catch {
                         writeLine("\(programName): \(error)", to: 2)
@@ -52,6 +53,8 @@ package enum EchoServerCommand {
             }
             for thread in threads { Thread.join(thread) }
             listener.close()
+            let late = lateness.merged
+            if late.count > 0 { writeLine(LatenessBoard.line(late, programName: programName), to: 2) }
             return 0
         } catch {
             writeLine("\(programName): \(error)", to: 2)

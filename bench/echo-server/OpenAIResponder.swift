@@ -56,10 +56,16 @@ struct OpenAIResponder {
             json.append(ascii: #"","object":"model","created":0,"owned_by":"loadgen-echo-server"}]}"#)
             appendResponse(status: "200 OK", json: json, head: head, into: &output)
             return nil
-        case .notFound:
+        case .notFound, .stats:
+            // GET /stats is answered by the loop, and only with --stats.
             appendResponse(status: "404 Not Found", json: Self.errorJSON("not found", code: 404), head: head, into: &output)
             return nil
         }
+    }
+
+    /// A 200 with `json` as its body (GET /stats).
+    func respond(json: [UInt8], to head: RequestHead, into output: inout [UInt8]) {
+        appendResponse(status: "200 OK", json: json, head: head, into: &output)
     }
 
     /// memcmp, not `elementsEqual`: the generic walk cost echo-server 2% of its CPU per request.

@@ -25,8 +25,13 @@ struct ServerLoop: ~Copyable {
     private var nextIdleSweepNanoseconds: UInt64 = 0
     /// Timer entries with this stream id send the next byte of a slow-drip answer.
     private static let dripID = -1
+    /// How late this loop's stream tokens left (`LatenessBoard`), and where it publishes them.
+    private var lateness = LatencyHistogram()
+    private let board: LatenessBoard
+    private let index: Int
+    private var nextPublishNanoseconds: UInt64 = 0
 
-    init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag) throws(SystemError) {
+    init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag, lateness board: LatenessBoard, index: Int) throws(SystemError) {
         let epoll = try Epoll(capacity: 1024)
         // EPOLLEXCLUSIVE would avoid waking every thread per connection; level-triggered accept
         // races are harmless (the losers get EAGAIN) and connections are long-lived.
@@ -46,6 +51,8 @@ struct ServerLoop: ~Copyable {
         self.listener = listener
         self.options = options
         self.stop = stop
+        self.board = board
+        self.index = index
         responder = OpenAIResponder(modelName: options.modelName)
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     }
@@ -59,10 +66,12 @@ struct ServerLoop: ~Copyable {
     }
 
     mutating func run() {
+        defer { board.publish(lateness, loop: index) }
         while !stop.isSet {
             let ready: Int
             do { ready = try epoll.wait(timeoutMilliseconds: 100) } catch { return }
             if options.idleTimeoutSeconds > 0 { closeIdleConnections() }
+            if options.stats { publishLateness() }
             for event in 0..<ready {
                 let token = epoll.data(at: event)
                 if token == Self.listenerToken {
@@ -181,6 +190,7 @@ struct ServerLoop: ~Copyable {
                 continue
             }
             guard var stream = connection.stream, stream.id == entry.streamID else { continue }
+            let firstToken = stream.sentTokens
             stream.appendDue(now: now, into: &connection.output)
             if stream.isFinished {
                 connection.stream = nil
@@ -190,8 +200,23 @@ struct ServerLoop: ~Copyable {
                 timers.push(.init(dueNanoseconds: stream.nextDueNanoseconds, slot: entry.slot, streamID: stream.id))
             }
             flush(connection, slot: entry.slot)
+            // Lateness counts to the send, not to the timer: tokens handled after others of the
+            // same wakeup wait for those sends too.
+            let sent = Clock.monotonicNanoseconds()
+            for token in firstToken..<stream.sentTokens {
+                let due = stream.dueNanoseconds(ofToken: token)
+                lateness.record(nanoseconds: sent > due ? sent - due : 0)
+            }
         }
         armTimer()
+    }
+
+    /// With --stats: a copy of this loop's lateness for GET /stats, at most every 100 ms.
+    private mutating func publishLateness() {
+        let now = Clock.monotonicNanoseconds()
+        guard now >= nextPublishNanoseconds else { return }
+        nextPublishNanoseconds = now + 100_000_000
+        board.publish(lateness, loop: index)
     }
 
     /// Arms the timer for the earliest entry (one already due fires at once), or disarms it.
@@ -222,6 +247,12 @@ struct ServerLoop: ~Copyable {
             var streamTiming = timing
             streamTiming.now = Clock.monotonicNanoseconds()
             consumed += head.headerBytes + head.contentLength
+            if head.route == .stats, options.stats {
+                board.publish(lateness, loop: index)
+                responder.respond(json: Array(LatenessBoard.json(board.merged).serialized().utf8), to: head, into: &connection.output)
+                if !head.keepAlive { connection.closeAfterWrite = true }
+                continue
+            }
             let number = requestNumber
             requestNumber &+= 1
             if let fault = options.faults.fault(forRequest: number) {

@@ -18,6 +18,8 @@ struct ServerOptions {
     /// Connections beyond this are answered 503 and closed; idle ones close after the timeout.
     var maxConnections = 100_000
     var idleTimeoutSeconds = 300.0
+    /// Answer GET /stats with the stream token lateness so far.
+    var stats = false
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
@@ -43,6 +45,9 @@ struct ServerOptions {
       --drip-ms MS         slow-drip interval (default 10)
       --max-connections N  connections beyond N are answered 503 and closed (default 100000)
       --idle-timeout S     close a connection silent for S seconds (default 300; 0 = never)
+      --stats              answer GET /stats with how late stream tokens left so far (JSON:
+                           sent minus due, p50/p99/max; at most 100 ms old); the same line
+                           is printed on stderr at exit whenever tokens were timed
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
     body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
@@ -90,6 +95,7 @@ struct ServerOptions {
                 guard let count = Int(try value(flag)), count >= 1 else { throw .message("--max-connections must be >= 1") }
                 options.maxConnections = count
             case "--idle-timeout": options.idleTimeoutSeconds = try milliseconds(try value(flag), flag)
+            case "--stats": options.stats = true
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }

@@ -81,6 +81,25 @@ ssize_t CEpoll_send(int fd, const void *bytes, size_t count);
 ssize_t CEpoll_send3(int fd, const void *a, size_t a_count, const void *b, size_t b_count,
                      const void *c, size_t c_count);
 
+// MARK: kernel receive timestamps
+
+/// SO_TIMESTAMPNS: the kernel stamps each received segment (software, CLOCK_REALTIME) and hands
+/// the stamp to recvmsg as a control message. Returns 0 or -1.
+int CEpoll_enable_receive_timestamps(int fd);
+/// Bytes of control buffer one receive timestamp needs (CMSG_SPACE of a struct timespec).
+size_t CEpoll_receive_control_size(void);
+/// recvmsg into `bytes` with the control buffer `control` (`control_size` bytes, from
+/// CEpoll_receive_control_size, 8-byte aligned). When it returns bytes, `*stamp_ns` is the kernel's
+/// receive time of the last segment the read consumed, in CLOCK_REALTIME nanoseconds, or 0 when no
+/// timestamp came with them; otherwise `*stamp_ns` is left alone. Returns what recvmsg returns.
+ssize_t CEpoll_recv_stamped(int fd, void *bytes, size_t count, void *control, size_t control_size,
+                            uint64_t *stamp_ns);
+/// A connected loopback TCP pair, both ends nonblocking and close-on-exec: `fds[0]` the
+/// connecting end, `fds[1]` the accepted one. A probe for whether the kernel stamps received TCP
+/// segments (UDP cannot tell: recvmsg stamps an unstamped datagram itself, at the read).
+/// Returns 0, or -1 with errno.
+int CEpoll_tcp_loopback_pair(int fds[2]);
+
 // MARK: process
 
 /// Raises the soft RLIMIT_NOFILE to min(wanted, hard). Returns the new soft limit, or -1.

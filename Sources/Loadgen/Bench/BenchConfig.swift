@@ -27,6 +27,10 @@ public struct BenchConfig: Sendable {
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
     /// Client event-loop threads (default: online CPUs).
     public var threads: Int = ProcessResources.onlineCPUs
+    /// The clock that stamps the response times (`LoadPlan.timestamps`; default the kernel's).
+    public var timestamps: TimestampSource = .kernel
+    /// The limits of the verdict on the client at every level (`LoadPlan.clientLimits`).
+    public var clientLimits = ClientLimits()
 
     /// The seed's benchmark of `workload` against `target`, at 1x.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {

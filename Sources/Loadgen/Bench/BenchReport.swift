@@ -37,6 +37,7 @@ package enum BenchReport {
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
             ("latency_histogram", .string(run.latency.encoded())),
         ]
+        members += RunReport.clientMembers(run)
         if !run.errorExamples.isEmpty {
             members.append(("error_examples", RunReport.errorExamples(run.errorExamples)))
         }
@@ -110,7 +111,7 @@ package enum BenchReport {
     /// A table of tests, for the terminal and the Markdown report.
     package static func table(_ results: [BenchTestResult]) -> String {
         let header = ["Test", "Conc", "Reqs", "OK", "Success", "Duration (s)", "p50 (ms)", "p95 (ms)", "p99 (ms)",
-                      "Total tok/s", "Output tok/s", "Status"]
+                      "Total tok/s", "Output tok/s", "Status", "Client"]
         let rows = results.map { result in
             [result.test.name + (result.interrupted ? " (interrupted)" : ""),
              String(result.test.concurrency),
@@ -123,7 +124,8 @@ package enum BenchReport {
              Format.milliseconds(result.latencyP99 * 1000),
              Format.rate(result.throughputTotal),
              Format.rate(result.throughputOutput),
-             result.status.rawValue]
+             result.status.rawValue,
+             result.run.clientVerdict.brief]
         }
         return MarkdownTable.render(header: header, rows: rows)
     }

@@ -124,6 +124,8 @@ public enum BenchRunner {
         plan.stop = .requests(test.requests)
         plan.threads = max(1, min(config.threads, test.concurrency))
         plan.requestTimeoutSeconds = config.requestTimeoutSeconds
+        plan.timestamps = config.timestamps
+        plan.clientLimits = config.clientLimits
         plan.keepsLatencySamples = true
         return try LoadRun.run(plan, signals: signals) { now, elapsed in progress(now.completed, now.failed, elapsed) }
     }

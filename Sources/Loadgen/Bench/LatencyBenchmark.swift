@@ -17,6 +17,10 @@ public struct LatencyBenchmark: Sendable {
     public var warmupSeconds: Double?
     /// Per-request timeout (default the seeds' 300 s).
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
+    /// The clock that stamps the response times (`LoadPlan.timestamps`; default the kernel's).
+    public var timestamps: TimestampSource = .kernel
+    /// The limits of the verdict on the client at every level (`LoadPlan.clientLimits`).
+    public var clientLimits = ClientLimits()
 
     /// The seed's sequential benchmark of `workload` against `target`.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
@@ -68,6 +72,8 @@ public struct LatencyBenchmark: Sendable {
         plan.threads = 1
         plan.requestTimeoutSeconds = requestTimeoutSeconds
         plan.keepsLatencySamples = true
+        plan.timestamps = timestamps
+        plan.clientLimits = clientLimits
         var warmup: RunResult?
         if let warmupSeconds, warmupSeconds > 0 {
             // Sequential requests for that long, discarded, on the connection the run keeps.
@@ -122,6 +128,7 @@ public struct LatencyBenchmark: Sendable {
             members.append(("ttft_ms", RunReport.distribution(result.run.timeToFirstToken)))
             members.append(("tpot_ms", RunReport.distribution(result.run.timePerOutputToken)))
         }
+        members += RunReport.clientMembers(result.run)
         return .object(members)
     }
 
@@ -152,6 +159,7 @@ public struct LatencyBenchmark: Sendable {
         if result.run.failed > 0 {
             rows.append(["Errors", RunReport.errorsText(result.run.failures, grouped: false)])
         }
+        rows.append(["Client", result.run.clientVerdict.summary])
         return MarkdownTable.renderLeft(header: ["Metric", "Value"], rows: rows)
     }
 }

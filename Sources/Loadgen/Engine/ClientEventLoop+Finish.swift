@@ -6,6 +6,7 @@ extension ClientEventLoop {
     mutating func finish(_ index: Int, _ ending: RequestEnding, now: UInt64) {
         let slot = slots[index]
         tally.ended(slot, index: index, ending, now: now)
+        slot.pointee.availableSinceNanoseconds = now
         switch ending {
         case .response(let closeAfter):
             // A response that arrived before the whole request was written leaves the rest of the

@@ -22,6 +22,9 @@ extension ClientEventLoop {
             slots[index].pointee.phase = .finished
             return
         }
+        // On a kept connection, the think time since the previous response is the client's.
+        let slot = slots[index]
+        if slot.pointee.fd >= 0 { tally.clientSendLag(slot, since: slot.pointee.availableSinceNanoseconds, now: now) }
         dispatch(index, now: now)
     }
 
@@ -77,10 +80,13 @@ extension ClientEventLoop {
             let index = slots.takeFree()
             open.pointee.advance()
             beginRequest(index, startedAt: due, now: now)
-            if !slots[index].pointee.isWarmup {
+            let slot = slots[index]
+            if !slot.pointee.isWarmup {
                 tally.sendLag(now &- due)
                 open.pointee.lastSendNanoseconds = now
             }
+            // Waiting for a free connection is the server's doing; only the rest is the client's.
+            tally.clientSendLag(slot, since: max(due, slot.pointee.availableSinceNanoseconds), now: now)
             dispatch(index, now: now)
         }
     }
@@ -140,6 +146,7 @@ extension ClientEventLoop {
             return
         }
         slot.pointee.fd = fd.rawValue
+        Socket.enableReceiveTimestamps(fd)
         do {
             try epoll.add(fd.rawValue, events: Epoll.readable | Epoll.writable, data: UInt64(index))
         } catch {

@@ -6,15 +6,17 @@ extension ClientEventLoop {
     mutating func readResponse(_ index: Int) {
         let slot = slots[index]
         let fd = FileDescriptor(rawValue: slot.pointee.fd)
-        switch fd.read(into: readBuffer) {
+        var kernelStamp: UInt64 = 0
+        switch fd.receive(into: readBuffer, control: receiveClock.control, kernelStamp: &kernelStamp) {
         case .transferred(let count):
+            let stamp = arrived(slot, kernelStamp: kernelStamp)
             tally.bytesReceived(count)
             slot.pointee.responseBytes &+= count
             if slot.pointee.responseBytes > plan.maxResponseBytes {
-                finish(index, .failure(.responseTooLarge, errno: 0), now: Clock.monotonicNanoseconds())
+                finish(index, .failure(.responseTooLarge, errno: 0), now: stamp.eventTime())
                 return
             }
-            parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+            parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), stamp)
         case .wouldBlock:
             return
         case .endOfFile:
@@ -24,7 +26,18 @@ extension ClientEventLoop {
         }
     }
 
-    private mutating func parse(_ index: Int, _ bytes: UnsafeRawBufferPointer) {
+    /// Bytes of the response on `slot` were just read, with the kernel's receive timestamp
+    /// `kernelStamp` (0: none): books the client lag and returns when the read's events count as
+    /// arrived. The one place a read is timed (a TLS read passes the stamp its BIO kept).
+    @inline(__always)
+    mutating func arrived(_ slot: UnsafeMutablePointer<ConnectionSlot>, kernelStamp: UInt64) -> ReadStamp {
+        let now = Clock.monotonicNanoseconds()
+        let arrival = receiveClock.arrival(kernelStamp: kernelStamp, now: now, start: slot.pointee.requestStartNanoseconds)
+        tally.read(slot, arrival: arrival, now: now)
+        return ReadStamp(arrival: receiveClock.source == .kernel ? arrival : nil)
+    }
+
+    private mutating func parse(_ index: Int, _ bytes: UnsafeRawBufferPointer, _ stamp: ReadStamp) {
         let slot = slots[index]
         var offset = 0
         while true {
@@ -33,7 +46,7 @@ extension ClientEventLoop {
                 event = try slot.pointee.parser.parse(bytes, offset: &offset)
             } catch {
                 tally.malformed(error)
-                finish(index, .failure(.malformedResponse, errno: 0), now: Clock.monotonicNanoseconds())
+                finish(index, .failure(.malformedResponse, errno: 0), now: stamp.eventTime())
                 return
             }
             switch event {
@@ -46,7 +59,7 @@ extension ClientEventLoop {
                 tally.bodyPiece(piece, index: index)
                 slot.pointee.answer.scan(piece)
                 if slot.pointee.parser.isEventStream {
-                    timeTextEvents(slot, piece)
+                    timeTextEvents(slot, piece, stamp)
                 } else if plan.requests.validatesOpenAI {
                     slot.pointee.answer.validate(piece)
                 }
@@ -54,18 +67,20 @@ extension ClientEventLoop {
                 // Bytes after a complete response were never asked for (we do not pipeline): the
                 // connection's framing can no longer be trusted, so it is closed after this one.
                 let unsolicited = offset < bytes.count
-                finish(index, .response(closeAfter: unsolicited), now: Clock.monotonicNanoseconds())
+                finish(index, .response(closeAfter: unsolicited), now: stamp.eventTime())
                 return
             }
         }
     }
 
     /// Each event of a stream that carries text is a token event: the first sets the TTFT, each
-    /// later one adds an inter-token gap.
-    private mutating func timeTextEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer) {
+    /// later one adds an inter-token gap. With kernel stamps, the events of one read share its
+    /// arrival time (the kernel's stamp of its last segment).
+    private mutating func timeTextEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer,
+                                         _ stamp: ReadStamp) {
         var offset = 0
         while slot.pointee.answer.nextTextEvent(in: piece, offset: &offset) {
-            if let gap = slot.pointee.timing.tokenEvent(at: Clock.monotonicNanoseconds()) {
+            if let gap = slot.pointee.timing.tokenEvent(at: stamp.eventTime()) {
                 tally.interTokenGap(gap, slot: slot)
             }
         }

@@ -6,15 +6,17 @@ import HTTPWire
 /// connection, sweep timeouts. Starting requests is in `ClientEventLoop+Requests.swift`, reading
 /// responses in `+Responses.swift`, the one path by which every request ends in `+Finish.swift`.
 ///
-/// The per-request path is: one `send` of the pre-serialized request, usually one `read` of the
-/// whole response, one clock read at completion (which is also the next request's start time).
+/// The per-request path is: one `send` of the pre-serialized request, usually one `recvmsg` of
+/// the whole response with the kernel's receive timestamp (`ReceiveClock`), one clock read at
+/// that read (the client lag is the difference), and one at the next send.
 /// Sockets are registered with epoll once, level-triggered for reading; write interest is added
 /// only while a write would block, so a steady keep-alive request costs no `epoll_ctl`
 /// (wrk spends two per request). Nothing on that path allocates, locks or builds a String.
 ///
 /// Its parts are concrete structs, called directly (no protocol, no existential): the slots
-/// (`SlotTable`), the pacing, the counts and measurements (`LoopTally`), the connect backoff;
-/// per slot the parser, the OpenAI checks (`OpenAIResponseCheck`) and the token timing.
+/// (`SlotTable`), the pacing, the counts and measurements (`LoopTally`), the connect backoff,
+/// the receive timestamps (`ReceiveClock`) and the loop's own load (`LoopLoadMeter`); per slot
+/// the parser, the OpenAI checks (`OpenAIResponseCheck`) and the token timing.
 struct ClientEventLoop: ~Copyable {
     let plan: LoadPlanSnapshot
     let epoll: Epoll
@@ -23,6 +25,8 @@ struct ClientEventLoop: ~Copyable {
     var pacing: Pacing
     var tally: LoopTally
     var backoff = ConnectBackoff()
+    var receiveClock: ReceiveClock
+    var loadMeter = LoopLoadMeter()
     var numbering: RequestNumbering
     let control: RunControl
 
@@ -63,6 +67,7 @@ struct ClientEventLoop: ~Copyable {
         pacing = Pacing(plan, timer: timer)
         slots = SlotTable(count: connections)
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferSize, alignment: 64)
+        receiveClock = ReceiveClock(source: plan.timestamps)
         numbering = RequestNumbering(loop: loop, loops: loops)
         self.quota = quota
         minimumRemaining = minimumRequests
@@ -73,6 +78,7 @@ struct ClientEventLoop: ~Copyable {
 
     deinit {
         readBuffer.deallocate()
+        receiveClock.deallocate()
         pacing.close()
     }
 
@@ -85,6 +91,7 @@ struct ClientEventLoop: ~Copyable {
         // yet far from UInt64.max, which the drain arithmetic adds to).
         if warmupRemaining > 0, plan.durationNanoseconds != nil { endNanoseconds = UInt64.max / 2 }
         tally.begin(warmup: plan.warmupNanoseconds > 0 || warmupRemaining > 0)
+        loadMeter.begin(now: now)
         nextSweepNanoseconds = now + Self.sweepInterval
         startFirstRequests(now: now)
 
@@ -97,6 +104,11 @@ struct ClientEventLoop: ~Copyable {
                 // epoll_wait fails only on programming errors (EBADF, EINVAL); end the run honestly.
                 cancelAll()
                 break
+            }
+            loadMeter.waited(ready: ready, capacity: epoll.capacity)
+            if ready > 0 {
+                if plan.injectedBatchDelayNanoseconds > 0 { ProcessResources.sleep(nanoseconds: plan.injectedBatchDelayNanoseconds) }
+                receiveClock.batchBegins()
             }
             for event in 0..<ready {
                 let data = epoll.data(at: event)
@@ -123,6 +135,7 @@ struct ClientEventLoop: ~Copyable {
         }
         tally.publishProgress()
         var result = tally.finished()
+        result.loopLoads = [loadMeter.finished()]
         pacing.record(into: &result, durationNanoseconds: plan.durationNanoseconds)
         return result
     }
@@ -197,6 +210,7 @@ struct ClientEventLoop: ~Copyable {
                     backoff.end(slot, to: .finished)
                 } else if now >= slot.pointee.retryAtNanoseconds {
                     backoff.end(slot, to: .idle)
+                    slot.pointee.availableSinceNanoseconds = now
                     pacing.requestEnded(index, in: &slots)
                 }
             case .idle, .finished:

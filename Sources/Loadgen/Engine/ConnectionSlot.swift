@@ -33,6 +33,9 @@ struct ConnectionSlot {
     /// When the request in flight (or the connect) times out.
     var deadlineNanoseconds: UInt64 = 0
     var retryAtNanoseconds: UInt64 = 0
+    /// When the slot last became free for a request: its previous request's end (a response's
+    /// arrival), or the end of a connect backoff. The client's send lag counts from here.
+    var availableSinceNanoseconds: UInt64 = 0
     var retryDelayNanoseconds: UInt64 = 0
     /// Bytes read for the response in flight, against `--max-response-bytes`.
     var responseBytes = 0

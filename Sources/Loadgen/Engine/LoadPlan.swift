@@ -61,6 +61,14 @@ public struct LoadPlan: Sendable {
     public var drainSeconds: Double = 10
     /// Pin the event-loop threads to CPUs [first, first + count), or nil to leave them to the kernel.
     public var cpuAffinity: CPURange?
+    /// Which clock stamps the arrival of response bytes (see `TimestampSource`): by default the
+    /// kernel's receive timestamps, so a late client does not show as a slow server.
+    public var timestamps: TimestampSource = .kernel
+    /// The limits of `RunResult.clientVerdict`.
+    public var clientLimits = ClientLimits()
+    /// Tests only: each loop sleeps this long after every `epoll_wait` that returned events, as
+    /// a client starved of CPU would be late, so tests can show the kernel stamps are not.
+    package var injectedBatchDelayNanoseconds: UInt64 = 0
 
     public init(target: HTTPTarget) { self.target = target }
 
@@ -88,6 +96,7 @@ public struct LoadPlan: Sendable {
         guard maxResponseBytes >= 1 else { throw .invalidPlan("the response size limit must be at least 1 byte") }
         try arrivals?.validate()
         try objectives?.validate()
+        try clientLimits.validate()
     }
 
     /// The requests of the run, serialized once.

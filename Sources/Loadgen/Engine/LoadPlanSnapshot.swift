@@ -11,6 +11,8 @@ struct LoadPlanSnapshot: Sendable {
     let objectives: ObjectiveLimits
     let maxResponseBytes: Int
     let keepsLatencySamples: Bool
+    let timestamps: TimestampSource
+    let injectedBatchDelayNanoseconds: UInt64
 
     init(plan: LoadPlan, requests: RequestSet, address: SocketAddress) {
         self.requests = requests
@@ -23,6 +25,8 @@ struct LoadPlanSnapshot: Sendable {
         objectives = ObjectiveLimits(plan.objectives)
         maxResponseBytes = plan.maxResponseBytes
         keepsLatencySamples = plan.keepsLatencySamples
+        timestamps = plan.timestamps
+        injectedBatchDelayNanoseconds = plan.injectedBatchDelayNanoseconds
         if case .duration(let seconds) = plan.stop {
             durationNanoseconds = Self.nanoseconds(seconds)
         } else {

@@ -24,6 +24,8 @@ public final class LoadRun: Sendable {
     /// CLOCK_REALTIME read together with `startWall` (monotonic), to put the measured window on
     /// the calendar: the loops time everything on the monotonic clock, which no other machine shares.
     private let startUnixSeconds: Double
+    /// Keeps the kernel's receive timestamps on until the loops have finished (nil after `wait`).
+    private let timestampSwitch: Mutex<ReceiveTimestampSwitch?>
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
@@ -34,7 +36,9 @@ public final class LoadRun: Sendable {
     }
 
     private init(plan: LoadPlan, control: RunControl, threads: [Thread.Handle], results: [ResultBox],
-                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double) {
+                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double,
+                 timestampSwitch: consuming ReceiveTimestampSwitch) {
+        self.timestampSwitch = Mutex(Optional(timestampSwitch))
         self.plan = plan
         self.control = control
         self.threads = Mutex(threads)
@@ -97,6 +101,8 @@ public final class LoadRun: Sendable {
         case .duration: quotas = Array(repeating: .max, count: loops)
         }
 
+        // Before the first connect: the kernel must be stamping when the first response arrives.
+        let timestampSwitch = ReceiveTimestampSwitch(timeoutMilliseconds: 1000)
         let minimums = Self.split(plan.minimumRequests, into: loops, weights: connections)
         let warmups = Self.split(plan.warmupRequests, into: loops, weights: connections)
         let startCPU = ProcessResources.cpuMicroseconds()
@@ -133,7 +139,8 @@ public final class LoadRun: Sendable {
             }
         }
         return LoadRun(plan: plan, control: control, threads: handles, results: boxes,
-                       startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds)
+                       startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds,
+                       timestampSwitch: timestampSwitch)
     }
 
     /// Stops the run: no new requests; those in flight are counted as cancelled.
@@ -179,6 +186,7 @@ public final class LoadRun: Sendable {
             return taken
         }
         for handle in handles { Thread.join(handle) }
+        timestampSwitch.withLock { $0 = nil }
         for box in results {
             if let error = box.setupError { throw .system(error) }
         }
@@ -192,6 +200,8 @@ public final class LoadRun: Sendable {
             merged.concurrency = plan.concurrency
             merged.workloadKind = plan.workload.map { $0.stream ? .openAIStreamed : .openAI } ?? .http
             merged.objectives = plan.objectives
+            merged.timestamps = plan.timestamps
+            merged.clientLimits = plan.clientLimits
             merged.threads = results.count
             if merged.firstSendNanoseconds != .max {
                 merged.startedAtWallSeconds = wallSeconds(atMonotonic: merged.firstSendNanoseconds)

@@ -85,6 +85,25 @@ struct LoopTally {
     /// Open loop: the measured request on `slot` went out `lag` after its scheduled time.
     mutating func sendLag(_ lag: UInt64) { result.sendLag.record(nanoseconds: lag) }
 
+    /// The request on `slot` goes out at `now`, though it could have at `since`: the client's
+    /// own send lag (the think time, in closed loop).
+    @inline(__always)
+    mutating func clientSendLag(_ slot: UnsafeMutablePointer<ConnectionSlot>, since: UInt64, now: UInt64) {
+        if !slot.pointee.isWarmup { result.clientSendLag.record(nanoseconds: now > since ? now - since : 0) }
+    }
+
+    /// A read at `now` returned bytes of the response on `slot` that the kernel received at
+    /// `arrival` (nil: the read carried no timestamp): the wait between is the client lag.
+    @inline(__always)
+    mutating func read(_ slot: UnsafeMutablePointer<ConnectionSlot>, arrival: UInt64?, now: UInt64) {
+        guard !slot.pointee.isWarmup else { return }
+        if let arrival {
+            result.clientLag.record(nanoseconds: now &- arrival)
+        } else {
+            result.readsWithoutKernelStamp &+= 1
+        }
+    }
+
     mutating func malformed(_ error: WireError) {
         if result.firstMalformed == nil { result.firstMalformed = error }
     }

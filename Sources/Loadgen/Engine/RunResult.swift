@@ -32,6 +32,21 @@ public struct RunResult: Sendable {
     /// Open loop: how late each measured request started against its scheduled time (the
     /// client's own delay, plus waiting for a free connection under the concurrency cap).
     public var sendLag = LatencyHistogram()
+    /// Per read that carried a kernel receive timestamp: the loop's clock when it got the bytes
+    /// minus the kernel's receive time of the last segment it consumed. Time the response waited
+    /// for the client, never the server's (see `TimestampSource`).
+    public var clientLag = LatencyHistogram()
+    /// The client's own send lag: closed loop, the think time (from a response's completion to the
+    /// next send on its connection); open loop, `sendLag` less any wait for a free connection.
+    public var clientSendLag = LatencyHistogram()
+    /// Per event-loop thread, in loop order (several processes' results merged: each one's loops).
+    public var loopLoads: [LoopLoad] = []
+    /// The clock that stamped the response times (`LoadPlan.timestamps`).
+    public var timestamps: TimestampSource = .kernel
+    /// With kernel timestamps: reads that came without one, stamped by the user clock instead.
+    public var readsWithoutKernelStamp: UInt64 = 0
+    /// The plan's limits for `clientVerdict`.
+    public var clientLimits = ClientLimits()
     /// Open loop: the rate asked for (requests/s), 0 in closed loop.
     public var requestedRate: Double = 0
     /// Successful requests that met every objective of `LoadPlan.objectives`.
@@ -93,6 +108,8 @@ public struct RunResult: Sendable {
             }
         }
         failures.merge(other.failures)
+        // Each loop's (or process's) load stays its own.
+        loopLoads += other.loopLoads
         latencySamples += other.latencySamples
         requestedRate = max(requestedRate, other.requestedRate)
         for example in other.errorExamples where !errorExamples.contains(where: { $0.status == example.status }) {

@@ -73,6 +73,14 @@ extension RunResult {
         case achievedRate
         /// One error body per status, when there were error responses.
         case errorExamples
+        /// `TimestampSource` (files from before it were stamped by the user clock).
+        case timestamps
+        /// Each loop's `LoopLoad`, an array (processes merged: every process's loops).
+        case loopLoads
+        /// The `ClientLimits` the verdict was judged against.
+        case clientLimits
+        /// The `ClientVerdict`, from the figures and limits: written, not read back.
+        case clientVerdict
     }
 
     /// When a field is written (and, for a group, whether the JSON has it).
@@ -82,6 +90,9 @@ extension RunResult {
         case openLoop
         /// Streamed responses only (`streamedResponses > 0`); read back when `streamed_responses` is there.
         case streamed
+        /// The client's own figures (`ClientVerdict`): always written; read back when `timestamps`
+        /// is there (files from before them have none).
+        case clientTiming
         /// Kept and merged but not in the JSON.
         case notWritten
     }
@@ -129,6 +140,16 @@ extension RunResult {
         Field("requested_rate", .number(\.requestedRate, decimals: 3), .openLoop),
         Field("send_lag_ms", .summary(\.sendLag, .distribution), .openLoop),
         Field("send_lag_histogram", .histogram(\.sendLag), .openLoop),
+        // The client's own figures and the verdict on them (see `ClientVerdict`).
+        Field("timestamps", .special(.timestamps), .clientTiming),
+        Field("reads_without_kernel_stamp", .count(\.readsWithoutKernelStamp), .clientTiming),
+        Field("client_lag_ms", .summary(\.clientLag, .distribution), .clientTiming),
+        Field("client_lag_histogram", .histogram(\.clientLag), .clientTiming),
+        Field("client_send_lag_ms", .summary(\.clientSendLag, .distribution), .clientTiming),
+        Field("client_send_lag_histogram", .histogram(\.clientSendLag), .clientTiming),
+        Field("loop_load", .special(.loopLoads), .clientTiming),
+        Field("client_limits", .special(.clientLimits), .clientTiming),
+        Field("client_verdict", .special(.clientVerdict), .clientTiming),
         Field("error_examples", .special(.errorExamples)),
         Field("streamed_responses", .count(\.streamedResponses), .streamed),
         Field("ttft_ms", .summary(\.timeToFirstToken, .distribution), .streamed),

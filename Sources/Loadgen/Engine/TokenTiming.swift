@@ -3,8 +3,10 @@
 /// vLLM's benchmark_serving defines them: TTFT = first token event - send start; ITL = each gap
 /// between token events; TPOT = (E2E - TTFT) / (output tokens - 1).
 ///
-/// Each token event is timed when the scan reaches it, so events that arrive in one read get
-/// nearly the same time, as `vllm bench serve` times the chunks of one read.
+/// Each token event is timed by its read's `ReadStamp`: with kernel timestamps, the kernel's
+/// receive time of the read's last segment, shared by every event of the read; with user
+/// timestamps, the clock when the scan reaches it, so events of one read get nearly the same
+/// time, as `vllm bench serve` times the chunks of one read.
 struct TokenTiming {
     private(set) var tokenEvents = 0
     private var firstTokenNanoseconds: UInt64 = 0

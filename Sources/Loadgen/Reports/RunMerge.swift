@@ -41,6 +41,9 @@ public struct RunMerge: Sendable {
         if let index = parts.firstIndex(where: { $0.workloadKind != parts[0].workloadKind }) {
             throw .differentWorkloads(part: index, kind: parts[index].workloadKind.description, firstKind: parts[0].workloadKind.description)
         }
+        if let index = parts.firstIndex(where: { $0.timestamps != parts[0].timestamps }) {
+            throw .differentTimestamps(part: index)
+        }
         // The same file twice would double every count; a start to the microsecond with the same
         // counts is no coincidence between two machines.
         for (index, part) in parts.enumerated() {
@@ -56,6 +59,8 @@ public struct RunMerge: Sendable {
         // Each process was asked for its own rate; together they offered the sum.
         merged.requestedRate = parts.reduce(0) { $0 + $1.requestedRate }
         merged.objectives = parts[0].objectives
+        merged.timestamps = parts[0].timestamps
+        merged.clientLimits = parts[0].clientLimits
 
         let windows = parts.compactMap { part -> (start: Double, end: Double)? in
             guard let start = part.startedAtWallSeconds, let end = part.endedAtWallSeconds else { return nil }

@@ -12,6 +12,9 @@ public enum RunMergeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Part `part` sent another kind of request than part 0 (plain HTTP, OpenAI, OpenAI streamed):
     /// their latencies and tokens measure different things.
     case differentWorkloads(part: Int, kind: String, firstKind: String)
+    /// Part `part` stamped its response times with another clock than part 0 (`--stamp`), so
+    /// their latencies do not measure the same interval.
+    case differentTimestamps(part: Int)
 
     /// The reason as one line, results numbered from 1.
     public var description: String {
@@ -21,6 +24,7 @@ public enum RunMergeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .differentObjectives(let part): "result \(part + 1) used other --slo objectives than result 1"
         case .duplicate(let part, let of): "result \(part + 1) is the same run as result \(of + 1) (same started_at and counts): given twice"
         case .differentWorkloads(let part, let kind, let first): "result \(part + 1) is a \(kind) run and result 1 a \(first) run: they measure different things"
+        case .differentTimestamps(let part): "result \(part + 1) stamped its times with another clock (--stamp) than result 1"
         }
     }
 }

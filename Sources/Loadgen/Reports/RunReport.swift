@@ -15,6 +15,7 @@ public enum RunReport {
         case .always: true
         case .openLoop: result.requestedRate > 0
         case .streamed: result.streamedResponses > 0
+        case .clientTiming: true
         case .notWritten: false
         }
     }
@@ -46,7 +47,47 @@ public enum RunReport {
         case .objectives: result.objectives.map(objectivesJSON)
         case .achievedRate: .number(result.achievedRate, decimals: 3)
         case .errorExamples: result.errorExamples.isEmpty ? nil : errorExamples(result.errorExamples)
+        case .timestamps: .string(result.timestamps.rawValue)
+        case .loopLoads: .array(result.loopLoads.map(loopLoadJSON))
+        case .clientLimits: clientLimitsJSON(result.clientLimits)
+        case .clientVerdict: clientVerdictJSON(result.clientVerdict)
         }
+    }
+
+    /// The client's own figures and the verdict on them (the `.clientTiming` fields, in their
+    /// order), for reports that embed them in their own objects (bench tests, latency).
+    static func clientMembers(_ result: RunResult) -> [(String, JSONValue)] {
+        RunResult.fields.filter { $0.presence == .clientTiming }.compactMap { field in
+            value(of: field.kind, in: result).map { (field.key, $0) }
+        }
+    }
+
+    private static func loopLoadJSON(_ load: LoopLoad) -> JSONValue {
+        .object([
+            ("load", .number(load.load, decimals: 4)),
+            ("full_batch_share", .number(load.fullWaitShare, decimals: 4)),
+            ("cpu_ns", .uint(load.cpuNanoseconds)),
+            ("wall_ns", .uint(load.wallNanoseconds)),
+            ("epoll_waits", .uint(load.waits)),
+            ("full_batches", .uint(load.fullWaits)),
+        ])
+    }
+
+    private static func clientLimitsJSON(_ limits: ClientLimits) -> JSONValue {
+        .object([
+            ("client_lag_ms", .number(limits.clientLagMilliseconds)),
+            ("send_lag_ms", .number(limits.sendLagMilliseconds)),
+            ("loop_load", .number(limits.loopLoad)),
+        ])
+    }
+
+    private static func clientVerdictJSON(_ verdict: ClientVerdict) -> JSONValue {
+        .object([
+            ("kept_up", .bool(verdict.keptUp)),
+            ("measured", .bool(verdict.isMeasured)),
+            ("exceeded", .array(verdict.exceeded.map { .string($0.figure.rawValue) })),
+            ("summary", .string(verdict.summary)),
+        ])
     }
 
     /// `errors`: failures by class in report order, `FailureClass.name` -> count.
@@ -89,7 +130,7 @@ public enum RunReport {
     }
 
     /// mean, p50, p90, p95, p99 (and count, min, max) of a histogram, in milliseconds.
-    static func distribution(_ histogram: LatencyHistogram) -> JSONValue { summary(histogram, .distribution) }
+    package static func distribution(_ histogram: LatencyHistogram) -> JSONValue { summary(histogram, .distribution) }
 
     /// "ttft <= 500 ms, e2e <= 2000 ms".
     static func objectiveText(_ objectives: ServiceLevelObjectives) -> String {
@@ -213,10 +254,39 @@ public enum RunReport {
         if result.warmupRequests > 0 {
             lines.append("  warmup       \(Format.grouped(result.warmupRequests)) requests excluded")
         }
+        lines += clientLines(result)
         lines.append("  client cpu   \(Format.fixed(result.clientCPUMicrosecondsPerRequest, decimals: 2)) us/request "
             + "(user \(Format.fixed(Double(result.clientCPUUserMicroseconds) / 1e6, decimals: 2)) s, "
             + "sys \(Format.fixed(Double(result.clientCPUSystemMicroseconds) / 1e6, decimals: 2)) s)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The client's own figures, one line each, and the verdict (`ClientVerdict`).
+    static func clientLines(_ result: RunResult) -> [String] {
+        func ms(_ nanoseconds: UInt64) -> String { Format.milliseconds(Double(nanoseconds) / 1e6) }
+        func spread(_ histogram: LatencyHistogram) -> String {
+            "ms p50 \(ms(histogram.valueAtPercentile(50)))  p99 \(ms(histogram.valueAtPercentile(99)))  max \(ms(histogram.maxNanoseconds))"
+        }
+        var lines: [String] = []
+        if result.clientLag.count > 0 {
+            var line = "  client lag   \(spread(result.clientLag)) over \(Format.grouped(result.clientLag.count)) reads"
+            line += result.timestamps == .kernel ? " (times stamped by the kernel)" : " (times stamped by the user clock: --stamp user)"
+            if result.readsWithoutKernelStamp > 0 { line += "; \(Format.grouped(result.readsWithoutKernelStamp)) reads had no kernel stamp" }
+            lines.append(line)
+        }
+        if result.clientSendLag.count > 0 {
+            lines.append((result.requestedRate > 0 ? "  client send  " : "  think time   ") + spread(result.clientSendLag)
+                + (result.requestedRate > 0 ? " (send lag less waits for a free connection)" : " (a response's completion to the next send)"))
+        }
+        if !result.loopLoads.isEmpty {
+            let busiest = result.loopLoads.max { $0.load < $1.load }!
+            var line = "  loop load    \(Format.percent(busiest.load)) CPU"
+            if result.loopLoads.count > 1 { line += " (busiest of \(result.loopLoads.count): " + result.loopLoads.map { Format.percent($0.load) }.joined(separator: ", ") + ")" }
+            line += ", full epoll batches \(Format.percent(busiest.fullWaitShare))"
+            lines.append(line)
+        }
+        lines.append("  verdict      " + result.clientVerdict.summary)
+        return lines
     }
 
     /// The streaming rows: a header of right-aligned column names, then each metric's values,

@@ -41,6 +41,8 @@ public enum RunReportDecoder {
             }
         }
         try readWorkload(json, into: &result)
+        // Files from before the client's own figures were stamped by the user clock.
+        if json["timestamps"] == nil { result.timestamps = .user }
         return result
     }
 
@@ -51,6 +53,7 @@ public enum RunReportDecoder {
         case .always: true
         case .openLoop: json["requested_rate"] != nil
         case .streamed: json["streamed_responses"] != nil
+        case .clientTiming: json["timestamps"] != nil
         case .notWritten: false
         }
     }
@@ -92,6 +95,24 @@ public enum RunReportDecoder {
                 guard window < 1e18 else { throw .badField("achieved_rate", expected: "a plausible rate") }
                 result.scheduleWindowNanoseconds = UInt64(window)
             }
+        case .timestamps:
+            let text = json["timestamps"]?.stringValue ?? ""
+            guard let source = TimestampSource(rawValue: text) else { throw .badField("timestamps", expected: "kernel or user") }
+            result.timestamps = source
+        case .loopLoads:
+            guard let loads = json["loop_load"]?.arrayValue else { throw .badField("loop_load", expected: "an array") }
+            for load in loads {
+                result.loopLoads.append(LoopLoad(cpuNanoseconds: try count(load, "cpu_ns"), wallNanoseconds: try count(load, "wall_ns"),
+                                                 waits: try count(load, "epoll_waits"), fullWaits: try count(load, "full_batches")))
+            }
+        case .clientLimits:
+            guard let limits = json["client_limits"], limits.objectMembers != nil else { throw .badField("client_limits", expected: "an object") }
+            result.clientLimits = ClientLimits(clientLagMilliseconds: try number(limits, "client_lag_ms"),
+                                               sendLagMilliseconds: try number(limits, "send_lag_ms"),
+                                               loopLoad: try number(limits, "loop_load"))
+        case .clientVerdict:
+            // Judged again from the figures and limits read back.
+            return
         case .errorExamples:
             guard let examples = json["error_examples"] else { return }
             guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }

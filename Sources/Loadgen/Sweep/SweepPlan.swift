@@ -31,6 +31,10 @@ public struct SweepPlan: Sendable {
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
     /// Client event-loop threads (default: online CPUs).
     public var threads: Int = ProcessResources.onlineCPUs
+    /// The clock that stamps the response times (`LoadPlan.timestamps`; default the kernel's).
+    public var timestamps: TimestampSource = .kernel
+    /// The limits of the verdict on the client at every level (`LoadPlan.clientLimits`).
+    public var clientLimits = ClientLimits()
     /// The preset's name, for reports.
     public var presetName: String?
 

@@ -140,6 +140,17 @@ package enum SweepReport {
         return mean + " ± " + format(half)
     }
 
+    /// Whether the client kept up at a level in every run: "kept up", or "behind in 2/5 (lag
+    /// p99 3.20 ms)" with the first failing run's worst figure.
+    static func clientCell(_ sweep: SweepResult, concurrency: Int) -> String {
+        let verdicts = sweep.runs.flatMap(\.levels).filter { $0.concurrency == concurrency && $0.result.interruptedBySignal == nil }
+            .map(\.result.clientVerdict)
+        guard verdicts.contains(where: \.isMeasured) else { return "n/a" }
+        let behind = verdicts.filter { !$0.keptUp }
+        guard let first = behind.first else { return "kept up" }
+        return "behind in \(behind.count)/\(verdicts.count) (\(first.brief))"
+    }
+
     /// The seeds' table: Concurrent | Throughput (mean ± 95% CI) | p99 Latency | CoV, then the
     /// means of the other figures.
     package static func table(_ sweep: SweepResult) -> String {
@@ -148,7 +159,7 @@ package enum SweepReport {
         let rate = statistics(sweep, requestsPerSecond)
         let p99 = statistics(sweep, latencyP99)
         let success = statistics(sweep, successRate)
-        let header = ["Concurrent", "Throughput (mean ± 95% CI)", "p99 Latency", "CoV", "Runs", "Output tok/s", "Req/s", "Success"]
+        let header = ["Concurrent", "Throughput (mean ± 95% CI)", "p99 Latency", "CoV", "Runs", "Output tok/s", "Req/s", "Success", "Client"]
         var rows: [[String]] = []
         for (index, row) in total.enumerated() {
             rows.append([
@@ -160,6 +171,7 @@ package enum SweepReport {
                 Format.rate(output[index].statistics.mean),
                 Format.rate(rate[index].statistics.mean),
                 Format.percent(success[index].statistics.mean),
+                clientCell(sweep, concurrency: row.concurrency),
             ])
         }
         return MarkdownTable.render(header: header, rows: rows)

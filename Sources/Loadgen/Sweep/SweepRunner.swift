@@ -127,6 +127,8 @@ public enum SweepRunner {
         load.threads = max(1, min(plan.threads, concurrency))
         load.requestTimeoutSeconds = plan.requestTimeoutSeconds
         load.keepsLatencySamples = true
+        load.timestamps = plan.timestamps
+        load.clientLimits = plan.clientLimits
         return load
     }
 }

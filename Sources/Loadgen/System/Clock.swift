@@ -10,6 +10,22 @@ package enum Clock {
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
+    /// CLOCK_REALTIME in nanoseconds: the clock the kernel's receive timestamps are on.
+    @inline(__always)
+    package static func realtimeNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+
+    /// CPU time of the calling thread (user and system) in nanoseconds. A syscall, not vDSO:
+    /// read at the start and end of a run, not per request.
+    package static func threadCPUNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+
     /// `seconds` as nanoseconds, clamped to 0...1e9 s (about 32 years) so that an absurd flag
     /// value waits a very long time instead of trapping on the conversion or the addition.
     package static func nanoseconds(seconds: Double) -> UInt64 {

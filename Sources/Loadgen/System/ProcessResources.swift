@@ -65,6 +65,12 @@ extension ProcessResources {
         usleep(UInt32(max(milliseconds, 0)) * 1000) == 0
     }
 
+    /// Sleeps about `nanoseconds` (a signal may cut it short).
+    package static func sleep(nanoseconds: UInt64) {
+        var duration = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        _ = nanosleep(&duration, nil)
+    }
+
     /// This process's resident set size now (VmRSS), in KiB; nil if /proc cannot be read.
     package static var currentRSSKiB: Int? {
         guard let status = TextFile.read("/proc/self/status") else { return nil }

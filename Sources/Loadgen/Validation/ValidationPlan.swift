@@ -37,6 +37,10 @@ public struct ValidationPlan: Sendable {
     public var pinCPUs = true
     /// Per-request timeout: 30 s, since the echo server answers in microseconds.
     public var requestTimeoutSeconds = 30.0
+    /// The clock that stamps the response times (`LoadPlan.timestamps`; default the kernel's).
+    public var timestamps: TimestampSource = .kernel
+    /// The limits of the verdict on the client at every level (`LoadPlan.clientLimits`).
+    public var clientLimits = ClientLimits()
     /// The target workload for the verdict, in requests per second.
     public var targetRequestsPerSecond = SeedProtocol.Validation.targetTokensPerSecond / SeedProtocol.Validation.targetTokensPerRequest
     /// How the target was given, for the verdict line.

@@ -1,8 +1,9 @@
 /// Renders a `ValidationResult`: the seed's table, the verdict, JSON, Markdown and two SVG charts.
 package enum ValidationReport {
-    /// The seed's table: Concurrency | Requests/sec | Tokens/sec | p50 (ms) | p95 (ms) | p99 (ms) | Success Rate.
+    /// The seed's table: Concurrency | Requests/sec | Tokens/sec | p50 (ms) | p95 (ms) | p99 (ms) |
+    /// Success Rate, and the verdict on the client at the level (`ClientVerdict.brief`).
     package static func table(_ result: ValidationResult) -> String {
-        let header = ["Concurrency", "Requests/sec", "Tokens/sec", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Success Rate"]
+        let header = ["Concurrency", "Requests/sec", "Tokens/sec", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Success Rate", "Client"]
         var rows: [[String]] = []
         for level in result.levels {
             let summary = LatencySummary(level.result.latency)
@@ -14,6 +15,7 @@ package enum ValidationReport {
                 Format.milliseconds(summary.p95),
                 Format.milliseconds(summary.p99),
                 Format.percent(level.result.successRate),
+                level.result.clientVerdict.brief,
             ])
         }
         return MarkdownTable.render(header: header, rows: rows)
@@ -37,6 +39,7 @@ package enum ValidationReport {
         } else {
             lines.append("WARNING: headroom is under \(Int(SeedProtocol.Validation.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
         }
+        if let client = clientLine(result) { lines.append(client) }
         let failed = result.completedLevels.filter { $0.result.successRate < 1 }
         if !failed.isEmpty {
             lines.append("Note: success was below 100% at concurrency \(failed.map { String($0.concurrency) }.joined(separator: ", ")); see the errors in the JSON file.")
@@ -46,6 +49,23 @@ package enum ValidationReport {
             lines.append("Interrupted: the level at concurrency \(interrupted.map { String($0.concurrency) }.joined(separator: ", ")) was cut short and is left out of the peak and this verdict.")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Where the client's own figures say it kept up and where it fell behind (`ClientVerdict`),
+    /// naming the worst level's figure. At validate's levels both programs run flat out, so this
+    /// shows from which level on the client's own delay enters the latencies.
+    static func clientLine(_ result: ValidationResult) -> String? {
+        let levels = result.completedLevels.filter { $0.result.clientVerdict.isMeasured }
+        guard !levels.isEmpty else { return nil }
+        let kept = levels.filter { $0.result.clientVerdict.keptUp }.map { String($0.concurrency) }
+        let behind = levels.filter { !$0.result.clientVerdict.keptUp }
+        var line = "Client timing: "
+        if !kept.isEmpty { line += "kept up at concurrency \(kept.joined(separator: ", "))" }
+        if let worst = behind.max(by: { ($0.result.clientVerdict.exceeded.first?.ratio ?? 0) < ($1.result.clientVerdict.exceeded.first?.ratio ?? 0) }) {
+            line += (kept.isEmpty ? "" : "; ") + "fell behind at \(behind.map { String($0.concurrency) }.joined(separator: ", ")) "
+                + "(at \(worst.concurrency): \(worst.result.clientVerdict.summary.replacingPrefix("the client fell behind: ")))"
+        }
+        return line + "."
     }
 
     /// Client and server CPU cost per request, per level.
@@ -214,6 +234,8 @@ package enum ValidationReport {
 }
 
 extension String {
+    fileprivate func replacingPrefix(_ prefix: String) -> String { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self }
+
     /// Left-aligns a two-column text table (the default alignment is right, for numbers).
     fileprivate func replacingFirstAlignment() -> String {
         var lines = split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

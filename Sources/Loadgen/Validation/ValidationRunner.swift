@@ -84,6 +84,8 @@ public enum ValidationRunner {
         template.body = plan.body
         template.requestTimeoutSeconds = plan.requestTimeoutSeconds
         template.cpuAffinity = clientCPUs
+        template.timestamps = plan.timestamps
+        template.clientLimits = plan.clientLimits
         let clientThreads = plan.threads ?? clientCPUs?.count ?? cpus
         template.threads = clientThreads
 

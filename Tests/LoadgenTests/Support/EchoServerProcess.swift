@@ -6,12 +6,15 @@ final class EchoServerProcess: @unchecked Sendable {
     let url: String
     let port: UInt16
     private let output = Pipe()
+    /// With `keepStderr`: what the server writes on stderr (its report at exit), read after `stop`.
+    private let errors: Pipe?
 
-    init(arguments: [String] = []) throws {
+    init(arguments: [String] = [], keepStderr: Bool = false) throws {
         process.executableURL = BuiltProducts.echoServer
         process.arguments = ["--port", "0"] + arguments
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        errors = keepStderr ? Pipe() : nil
+        process.standardError = errors ?? FileHandle.nullDevice
         try process.run()
         // The first line on stdout is exactly http://HOST:PORT once it accepts.
         var line = Data()
@@ -35,6 +38,12 @@ final class EchoServerProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
+    }
+
+    /// Everything written on stderr; call after `stop` (it reads to the end of the pipe).
+    func stderrText() -> String {
+        guard let errors else { return "" }
+        return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
     deinit { stop() }
