@@ -2,6 +2,10 @@
 public enum FailureClass: Sendable, Equatable, Hashable {
     /// The connection for it could not be opened (refused, unreachable, connect timeout, no descriptors).
     case connect
+    /// HTTPS: the TLS handshake failed (certificate verification, hostname mismatch, a refused
+    /// client certificate, a peer that is not TLS, no handshake within the connect timeout), or
+    /// a TLS record could not be read (`RunResult.tlsFailureExample` keeps OpenSSL's reason).
+    case tls
     /// No complete response within the request timeout.
     case timeout
     /// The connection was closed or reset before the response completed (includes failed writes).
@@ -20,11 +24,12 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     /// Still in flight when the run was stopped (Ctrl-C, or the drain time after a duration ran out).
     case cancelled
 
-    /// The key used in JSON and tables: `connect`, `timeout`, `closed`, `malformed`, `http_503`,
-    /// `empty`, `invalid_json`, `too_large`, `cancelled`.
+    /// The key used in JSON and tables: `connect`, `tls`, `timeout`, `closed`, `malformed`,
+    /// `http_503`, `empty`, `invalid_json`, `too_large`, `cancelled`.
     public var name: String {
         switch self {
         case .connect: "connect"
+        case .tls: "tls"
         case .timeout: "timeout"
         case .connectionClosed: "closed"
         case .malformedResponse: "malformed"

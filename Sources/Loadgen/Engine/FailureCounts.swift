@@ -1,6 +1,7 @@
 /// Failure counts by class. Fixed storage (no dictionary) so the hot path only increments.
 public struct FailureCounts: Sendable, Equatable {
     public var connect: UInt64 = 0
+    public var tls: UInt64 = 0
     public var timeout: UInt64 = 0
     public var connectionClosed: UInt64 = 0
     public var malformedResponse: UInt64 = 0
@@ -17,6 +18,7 @@ public struct FailureCounts: Sendable, Equatable {
     mutating func add(_ failure: FailureClass) {
         switch failure {
         case .connect: connect &+= 1
+        case .tls: tls &+= 1
         case .timeout: timeout &+= 1
         case .connectionClosed: connectionClosed &+= 1
         case .malformedResponse: malformedResponse &+= 1
@@ -32,6 +34,7 @@ public struct FailureCounts: Sendable, Equatable {
 
     mutating func merge(_ other: FailureCounts) {
         connect += other.connect
+        tls += other.tls
         timeout += other.timeout
         connectionClosed += other.connectionClosed
         malformedResponse += other.malformedResponse
@@ -49,7 +52,7 @@ public struct FailureCounts: Sendable, Equatable {
     }
 
     public var total: UInt64 {
-        connect + timeout + connectionClosed + malformedResponse + cancelled + empty + invalidJSON + responseTooLarge
+        connect + tls + timeout + connectionClosed + malformedResponse + cancelled + empty + invalidJSON + responseTooLarge
             + httpStatus.reduce(0, +)
     }
 
@@ -57,6 +60,7 @@ public struct FailureCounts: Sendable, Equatable {
     public var byClass: [(failure: FailureClass, count: UInt64)] {
         var rows: [(FailureClass, UInt64)] = []
         if connect > 0 { rows.append((.connect, connect)) }
+        if tls > 0 { rows.append((.tls, tls)) }
         if timeout > 0 { rows.append((.timeout, timeout)) }
         if connectionClosed > 0 { rows.append((.connectionClosed, connectionClosed)) }
         if malformedResponse > 0 { rows.append((.malformedResponse, malformedResponse)) }

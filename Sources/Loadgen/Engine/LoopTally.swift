@@ -134,9 +134,9 @@ struct LoopTally {
         case .failure(let failure, let errno):
             if !slot.pointee.isWarmup {
                 failed(failure)
-                // A timeout or a failed connect ends when the client's timer says, not the server:
-                // it does not stretch the measured window.
-                if failure != .timeout, failure != .connect { completed(at: now) } else { publishProgress() }
+                // A timeout ends when the client's timer says, and a connection that could not be
+                // set up (TCP or TLS) carried no request: neither stretches the measured window.
+                if failure != .timeout, failure != .connect, failure != .tls { completed(at: now) } else { publishProgress() }
             }
             if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
         case .cancelled:

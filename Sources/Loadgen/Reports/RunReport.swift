@@ -28,8 +28,18 @@ public enum RunReport {
             members.append(("send_lag_ms", distribution(result.sendLag)))
             members.append(("send_lag_histogram", .string(result.sendLag.encoded())))
         }
-        if !result.errorExamples.isEmpty {
-            members.append(("error_examples", .object(result.errorExamples.map { ("http_\($0.status)", .string($0.printableBody)) })))
+        if !result.errorExamples.isEmpty || result.tlsFailureExample != nil {
+            var examples = result.errorExamples.map { ("http_\($0.status)", JSONValue.string($0.printableBody)) }
+            if let reason = result.tlsFailureExample { examples.insert((FailureClass.tls.name, .string(reason)), at: 0) }
+            members.append(("error_examples", .object(examples)))
+        }
+        members.append(("connect_ms", distribution(result.tcpConnectTime)))
+        members.append(("connect_histogram", .string(result.tcpConnectTime.encoded())))
+        if result.tlsHandshakeTime.count > 0 || result.failures.tls > 0 {
+            members.append(("tls_handshakes_full", .uint(result.tlsFullHandshakes)))
+            members.append(("tls_handshakes_resumed", .uint(result.tlsResumedHandshakes)))
+            members.append(("tls_handshake_ms", distribution(result.tlsHandshakeTime)))
+            members.append(("tls_handshake_histogram", .string(result.tlsHandshakeTime.encoded())))
         }
         if result.streamedResponses > 0 {
             members.append(("streamed_responses", .uint(result.streamedResponses)))
@@ -209,7 +219,17 @@ public enum RunReport {
         if result.streamedResponses > 0 {
             lines += streamingTable(result, columns: streaming)
         }
-        lines.append("  connections  \(Format.grouped(result.connectionsOpened)) opened")
+        var connections = "  connections  \(Format.grouped(result.connectionsOpened)) opened"
+        if result.tcpConnectTime.count > 0 {
+            let connect = LatencySummary(result.tcpConnectTime)
+            connections += "; connect ms p50 \(ms(connect.p50))  p99 \(ms(connect.p99))  max \(ms(connect.max))"
+        }
+        lines.append(connections)
+        if result.tlsHandshakeTime.count > 0 {
+            let handshake = LatencySummary(result.tlsHandshakeTime)
+            lines.append("  tls          \(Format.grouped(result.tlsHandshakeTime.count)) handshakes (\(Format.grouped(result.tlsFullHandshakes)) full, "
+                + "\(Format.grouped(result.tlsResumedHandshakes)) resumed); handshake ms p50 \(ms(handshake.p50))  p99 \(ms(handshake.p99))  max \(ms(handshake.max))")
+        }
         if result.failed > 0 {
             let parts = result.failures.byClass.map { "\($0.failure.name) \(Format.grouped($0.count))" }
             lines.append("  errors       " + parts.joined(separator: ", "))
@@ -218,6 +238,9 @@ public enum RunReport {
             }
             if let errno = result.firstConnectErrno {
                 lines.append("               first connect error: \(SystemError.message(for: errno))")
+            }
+            if let reason = result.tlsFailureExample {
+                lines.append("               first tls failure: \(reason)")
             }
             for example in result.errorExamples {
                 lines.append("               http_\(example.status) body: \(example.printableBody)")

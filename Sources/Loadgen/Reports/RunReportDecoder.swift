@@ -2,7 +2,8 @@
 /// results of several processes (`RunMerge`).
 ///
 /// Everything the JSON carries comes back exactly: counts, tokens, errors by class, error examples,
-/// the latency histograms (from their lossless `v2:` encoding), the wall-clock window, CPU time.
+/// the latency and connection-setup histograms (from their lossless `v2:` encoding), the
+/// wall-clock window, CPU time.
 /// What it does not carry stays at its default: latency samples, the first malformed response,
 /// the first connect errno, responses without usage.
 public enum RunReportDecoder {
@@ -80,10 +81,24 @@ public enum RunReportDecoder {
         if let examples = json["error_examples"] {
             guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }
             for (name, body) in members {
+                if name == FailureClass.tls.name, let text = body.stringValue {
+                    result.tlsFailureExample = text
+                    continue
+                }
                 guard case .httpStatus(let status)? = FailureClass(name: name), let text = body.stringValue else {
-                    throw .badField("error_examples." + name, expected: "an http_NNN body text")
+                    throw .badField("error_examples." + name, expected: "an http_NNN body text or the tls reason")
                 }
                 result.errorExamples.append(HTTPErrorExample(status: status, body: Array(text.utf8)))
+            }
+        }
+        // Connection setup times: absent from files written before they were measured.
+        if json["connect_histogram"] != nil { result.tcpConnectTime = try histogram(json, "connect_histogram") }
+        if json["tls_handshake_histogram"] != nil {
+            result.tlsHandshakeTime = try histogram(json, "tls_handshake_histogram")
+            result.tlsFullHandshakes = try count(json, "tls_handshakes_full")
+            result.tlsResumedHandshakes = try count(json, "tls_handshakes_resumed")
+            guard result.tlsFullHandshakes + result.tlsResumedHandshakes == result.tlsHandshakeTime.count else {
+                throw .inconsistent("tls_handshake_histogram holds \(result.tlsHandshakeTime.count) handshakes for \(result.tlsFullHandshakes) full and \(result.tlsResumedHandshakes) resumed")
             }
         }
         if json["streamed_responses"] != nil {
@@ -138,6 +153,7 @@ extension FailureClass {
     init?(name: String) {
         switch name {
         case "connect": self = .connect
+        case "tls": self = .tls
         case "timeout": self = .timeout
         case "closed": self = .connectionClosed
         case "malformed": self = .malformedResponse
@@ -157,6 +173,7 @@ extension FailureCounts {
     mutating func add(_ failure: FailureClass, count: UInt64) {
         switch failure {
         case .connect: connect += count
+        case .tls: tls += count
         case .timeout: timeout += count
         case .connectionClosed: connectionClosed += count
         case .malformedResponse: malformedResponse += count
