@@ -24,10 +24,26 @@ package struct TLSConnection {
         try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: sessions.slot)
     }
 
+    /// An event loop's client session: the BIO reads and writes the descriptor in `socketRecord`
+    /// (which must stay at its address until `close()`), offering and keeping sessions in `sessions`.
+    package init(client context: TLSClientContext, socketRecord: UnsafeMutablePointer<TLSSocketRecord>, serverName: TLSServerName,
+                 sessions: borrowing TLSSessionCache) throws(TLSError) {
+        let api = context.openSSL.api
+        let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(record: socketRecord, api: api) }
+        try self.init(client: context, ssl: ssl, serverName: serverName, sessionSlot: sessions.slot)
+    }
+
     private init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
                  sessionSlot: UnsafeMutablePointer<OpaquePointer?>?) throws(TLSError) {
         let api = context.openSSL.api
-        let ssl = try Self.makeSSL(context.context, socket: socket, api: api)
+        let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(socket: socket.rawValue, api: api) }
+        try self.init(client: context, ssl: ssl, serverName: serverName, sessionSlot: sessionSlot)
+    }
+
+    /// Configures a new client `ssl` (freed here if that fails).
+    private init(client context: TLSClientContext, ssl: OpaquePointer, serverName: TLSServerName,
+                 sessionSlot: UnsafeMutablePointer<OpaquePointer?>?) throws(TLSError) {
+        let api = context.openSSL.api
         do throws(TLSError) {
             try Self.setServerName(serverName, on: ssl, verifying: context.verifiesPeer, api: api)
             if let sessionSlot {
@@ -49,17 +65,19 @@ package struct TLSConnection {
     /// A server session over an accepted `socket`.
     package init(server context: TLSServerContext, socket: FileDescriptor) throws(TLSError) {
         let api = context.openSSL.api
-        ssl = try Self.makeSSL(context.context, socket: socket, api: api)
+        ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(socket: socket.rawValue, api: api) }
         api.pointee.SSL_set_accept_state(ssl)
         self.api = api
     }
 
-    private static func makeSSL(_ context: OpaquePointer, socket: FileDescriptor, api: UnsafePointer<OpenSSLFunctions>) throws(TLSError) -> OpaquePointer {
+    /// A new SSL over the BIO `makeBIO` returns.
+    private static func makeSSL(_ context: OpaquePointer, api: UnsafePointer<OpenSSLFunctions>,
+                                makeBIO: () -> OpaquePointer?) throws(TLSError) -> OpaquePointer {
         api.pointee.ERR_clear_error()
-        guard let ssl = api.pointee.SSL_new(context) else { throw setupError("SSL_new", api) }
-        guard let bio = TLSSocketBIO.make(socket: socket.rawValue, api: api) else {
-            api.pointee.SSL_free(ssl)
-            throw setupError("making the socket BIO", api)
+        guard let bio = makeBIO() else { throw setupError("making the socket BIO", api) }
+        guard let ssl = api.pointee.SSL_new(context) else {
+            _ = api.pointee.BIO_free(bio)
+            throw setupError("SSL_new", api)
         }
         // One BIO for both directions: SSL_set_bio takes the single reference.
         api.pointee.SSL_set_bio(ssl, bio, bio)

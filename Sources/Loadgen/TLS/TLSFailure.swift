@@ -41,6 +41,12 @@ package struct TLSFailure: Equatable, Sendable {
             duringHandshake: api.pointee.SSL_is_init_finished(ssl) != 1)
     }
 
+    /// The socket itself failed (a reset, a broken pipe), with no OpenSSL error: for a load
+    /// generator the same as a plain-HTTP connection closing, not a TLS problem.
+    package var isSocketError: Bool {
+        sslError == OpenSSLConstant.SSL_ERROR_SYSCALL && errorCode == 0 && systemErrno != 0
+    }
+
     /// The peer closed the TCP connection without TLS's close_notify (OpenSSL 3 reports it as an
     /// error; HTTP servers commonly do it after a response framed by the close).
     package var isUnexpectedEOF: Bool {
