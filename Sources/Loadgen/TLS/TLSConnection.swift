@@ -14,14 +14,14 @@ package struct TLSConnection {
 
     /// A client session for `serverName` over `socket`, without resumption.
     package init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName) throws(TLSError) {
-        try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: nil)
+        try self.init(client: context, socket: socket, serverName: serverName, sessions: nil)
     }
 
     /// A client session that offers the session kept in `sessions` (if any) and keeps the ones
     /// the server issues there.
     package init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
                  sessions: borrowing TLSSessionCache) throws(TLSError) {
-        try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: sessions.slot)
+        try self.init(client: context, socket: socket, serverName: serverName, sessions: sessions.storage)
     }
 
     /// An event loop's client session: the BIO reads and writes the descriptor in `socketRecord`
@@ -30,28 +30,27 @@ package struct TLSConnection {
                  sessions: borrowing TLSSessionCache) throws(TLSError) {
         let api = context.openSSL.api
         let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(record: socketRecord, api: api) }
-        try self.init(client: context, ssl: ssl, serverName: serverName, sessionSlot: sessions.slot)
+        try self.init(client: context, ssl: ssl, serverName: serverName, sessions: sessions.storage)
     }
 
     private init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
-                 sessionSlot: UnsafeMutablePointer<OpaquePointer?>?) throws(TLSError) {
+                 sessions: UnsafeMutablePointer<TLSSessionCache.Storage>?) throws(TLSError) {
         let api = context.openSSL.api
         let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(socket: socket.rawValue, api: api) }
-        try self.init(client: context, ssl: ssl, serverName: serverName, sessionSlot: sessionSlot)
+        try self.init(client: context, ssl: ssl, serverName: serverName, sessions: sessions)
     }
 
     /// Configures a new client `ssl` (freed here if that fails).
     private init(client context: TLSClientContext, ssl: OpaquePointer, serverName: TLSServerName,
-                 sessionSlot: UnsafeMutablePointer<OpaquePointer?>?) throws(TLSError) {
+                 sessions: UnsafeMutablePointer<TLSSessionCache.Storage>?) throws(TLSError) {
         let api = context.openSSL.api
         do throws(TLSError) {
             try Self.setServerName(serverName, on: ssl, verifying: context.verifiesPeer, api: api)
-            if let sessionSlot {
-                guard api.pointee.SSL_set_ex_data(ssl, 0, UnsafeMutableRawPointer(sessionSlot)) == 1 else {
+            if let sessions {
+                guard api.pointee.SSL_set_ex_data(ssl, 0, UnsafeMutableRawPointer(sessions)) == 1 else {
                     throw Self.setupError("attaching the session cache", api)
                 }
-                // A session the server no longer accepts only costs a full handshake.
-                if let session = sessionSlot.pointee { _ = api.pointee.SSL_set_session(ssl, session) }
+                TLSSessionCache.offer(sessions, to: ssl, api: api)
             }
         } catch {
             api.pointee.SSL_free(ssl)
