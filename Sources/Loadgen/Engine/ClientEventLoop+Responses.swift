@@ -4,17 +4,15 @@ import HTTPWire
 /// streams, to the token timing.
 extension ClientEventLoop {
     mutating func readResponse(_ index: Int) {
+        if let tls {
+            readTLSResponse(index, tls)
+            return
+        }
         let slot = slots[index]
         let fd = FileDescriptor(rawValue: slot.pointee.fd)
         switch fd.read(into: readBuffer) {
         case .transferred(let count):
-            tally.bytesReceived(count)
-            slot.pointee.responseBytes &+= count
-            if slot.pointee.responseBytes > plan.maxResponseBytes {
-                finish(index, .failure(.responseTooLarge, errno: 0), now: Clock.monotonicNanoseconds())
-                return
-            }
-            parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+            received(index, count)
         case .wouldBlock:
             return
         case .endOfFile:
@@ -22,6 +20,19 @@ extension ClientEventLoop {
         case .failed:
             finish(index, .failure(.connectionClosed, errno: 0), now: Clock.monotonicNanoseconds())
         }
+    }
+
+    /// `count` bytes of the response on `index` are in the read buffer (from a read, or TLS's).
+    @inline(__always)
+    mutating func received(_ index: Int, _ count: Int) {
+        let slot = slots[index]
+        tally.bytesReceived(count)
+        slot.pointee.responseBytes &+= count
+        if slot.pointee.responseBytes > plan.maxResponseBytes {
+            finish(index, .failure(.responseTooLarge, errno: 0), now: Clock.monotonicNanoseconds())
+            return
+        }
+        parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
     }
 
     private mutating func parse(_ index: Int, _ bytes: UnsafeRawBufferPointer) {
@@ -73,7 +84,7 @@ extension ClientEventLoop {
 
     /// The peer closed the connection: that completes a body delimited by the close, and fails
     /// any other response in flight.
-    private mutating func peerClosed(_ index: Int) {
+    mutating func peerClosed(_ index: Int) {
         let slot = slots[index]
         guard slot.pointee.hasRequestInFlight else {
             closeConnection(index)
