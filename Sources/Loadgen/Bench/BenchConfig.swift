@@ -9,6 +9,9 @@ public struct BenchConfig: Sendable {
     /// options, images. Each test sets its own lengths and image count on a copy.
     public var workload: OpenAIWorkload
     public var headers: [HTTPHeader] = []
+    /// https: how the server is verified and how the client identifies itself (`--cacert`,
+    /// `--insecure`, `--cert`/`--key`); ignored for http.
+    public var tls = TLSClientConfiguration()
     /// Request counts are multiplied by this (rounded, at least 1): 0.5 quick, 1, 3 thorough.
     public var multiplier = 1.0
     /// Adds the vision stress tests.

@@ -6,6 +6,9 @@ public struct LatencyBenchmark: Sendable {
     public var target: HTTPTarget
     public var workload: OpenAIWorkload
     public var headers: [HTTPHeader] = []
+    /// https: how the server is verified and how the client identifies itself (`--cacert`,
+    /// `--insecure`, `--cert`/`--key`); ignored for http.
+    public var tls = TLSClientConfiguration()
     public var requests = 10
     public var warmupRequests = 1
     /// Or a warmup of this many seconds of sequential requests (then `warmupRequests` is ignored).
@@ -48,6 +51,7 @@ public struct LatencyBenchmark: Sendable {
         var plan = LoadPlan(target: target)
         plan.workload = workload
         plan.headers = headers
+        plan.tls = tls
         plan.concurrency = 1
         plan.threads = 1
         plan.requestTimeoutSeconds = requestTimeoutSeconds

@@ -7,6 +7,9 @@ public struct SweepPlan: Sendable {
     /// Request shape; lengths default to the protocol's 2,048 input / 512 output tokens.
     public var workload: OpenAIWorkload
     public var headers: [HTTPHeader] = []
+    /// https: how the server is verified and how the client identifies itself (`--cacert`,
+    /// `--insecure`, `--cert`/`--key`); ignored for http.
+    public var tls = TLSClientConfiguration()
     public var levels = [10, 50, 100, 200, 500, 750, 1000]
     public var runs = 5
     /// Requests per level ("prompts", as `vllm bench serve --num-prompts`); nil with a duration.

@@ -29,6 +29,8 @@ public struct ValidationPlan: Sendable {
     public var threads: Int?
     /// Split the CPUs between client and the started echo-server (half each).
     public var pinCPUs = true
+    /// A running https server (`--url https://...`): how it is verified, as in `LoadPlan.tls`.
+    public var tls = TLSClientConfiguration()
     public var requestTimeoutSeconds = 30.0
     /// The target workload for the verdict, in requests per second.
     public var targetRequestsPerSecond = SeedProtocol.seedTargetTokensPerSecond / SeedProtocol.seedTargetTokensPerRequest

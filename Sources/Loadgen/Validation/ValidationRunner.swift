@@ -75,6 +75,7 @@ public enum ValidationRunner {
         template.headers = [.init("Content-Type", "application/json")]
         template.body = plan.body
         template.requestTimeoutSeconds = plan.requestTimeoutSeconds
+        template.tls = plan.tls
         template.cpuAffinity = clientCPUs
         let clientThreads = plan.threads ?? clientCPUs?.count ?? cpus
         template.threads = clientThreads
