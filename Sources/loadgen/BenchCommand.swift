@@ -22,6 +22,7 @@ enum BenchCommand {
           --cooldown TIME         pause between phases (default 3s)
     Server and requests:
     \(OpenAIOptions.help)
+    \(TLSOptions.help)
           --timeout TIME          per-request timeout (default 300s)
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
@@ -50,6 +51,7 @@ enum BenchCommand {
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
+        var tls = TLSOptions()
         var multiplier = 1.0
         var modeGiven: String?
         var vision = false
@@ -69,6 +71,7 @@ enum BenchCommand {
                 throw UsageError("\(argument) is set per test by the benchmark's phases; use loadgen run for one level of your own")
             }
             if try openAI.consume(argument, &cursor) { continue }
+            if try tls.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--quick", "--thorough":
@@ -95,6 +98,7 @@ enum BenchCommand {
         }
         var config = BenchConfig(target: try openAI.target(), workload: try openAI.workload())
         config.headers = openAI.requestHeaders
+        config.tls = try tls.configuration(for: config.target)
         config.multiplier = multiplier
         config.vision = vision
         config.skipSaturation = skipSaturation
@@ -118,7 +122,7 @@ enum BenchCommand {
             Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, signals: signals) {
+        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, tls: config.tls, signals: signals) {
         case .success(let model): config.workload.model = model
         case .failure(let error):
             if let signal = error.signal { return 128 + signal }

@@ -14,6 +14,7 @@ enum LatencyCommand {
           --input-tokens N|A:B    prompt length (default 128, as the seed)
           --max-tokens N|A:B      output length (alias --output-tokens; default 128)
     \(OpenAIOptions.help)
+    \(TLSOptions.help)
           --timeout TIME          per-request timeout (default 300s)
           --output-dir DIR        where the result file goes (default results; checked first)
           --json                  print the JSON instead of the table
@@ -29,6 +30,7 @@ enum LatencyCommand {
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
+        var tls = TLSOptions()
         openAI.inputTokens = .fixed(128)
         openAI.outputTokens = .fixed(128)
         var requests = 10
@@ -41,6 +43,7 @@ enum LatencyCommand {
         do throws(UsageError) {
             while let argument = cursor.next() {
                 if try openAI.consume(argument, &cursor) { continue }
+                if try tls.consume(argument, &cursor) { continue }
                 switch argument {
                 case "-h", "--help":
                     Terminal.out(usage)
@@ -59,6 +62,7 @@ enum LatencyCommand {
             }
             benchmark = LatencyBenchmark(target: try openAI.target(), workload: try openAI.workload())
             benchmark.headers = openAI.requestHeaders
+            benchmark.tls = try tls.configuration(for: benchmark.target)
             benchmark.requests = requests
             switch warmup {
             case .requests(let count): benchmark.warmupRequests = count
@@ -73,7 +77,7 @@ enum LatencyCommand {
             Terminal.error("loadgen latency: cannot write results to \(output): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(openAI.model, target: benchmark.target, headers: benchmark.headers, signals: signals) {
+        switch OpenAIOptions.resolveModel(openAI.model, target: benchmark.target, headers: benchmark.headers, tls: benchmark.tls, signals: signals) {
         case .success(let model): benchmark.workload.model = model
         case .failure(let error):
             if let signal = error.signal { return 128 + signal }
@@ -100,8 +104,8 @@ enum LatencyCommand {
             Terminal.out("Results: \(path)")
         }
         if let signal = result.interruptedBySignal { return 128 + signal }
-        if result.run.succeeded == 0, result.run.requests > 0, result.run.failures.connect == result.run.failed {
-            Terminal.error("loadgen latency: could not connect to \(benchmark.target.hostHeader)")
+        if let reason = result.run.connectionSetupFailure {
+            Terminal.error("loadgen latency: could not connect to \(benchmark.target.hostHeader): \(reason)")
             return 1
         }
         if let (code, reason) = ErrorRateGate.check(requests: result.run.requests, succeeded: result.run.succeeded, maximum: maxErrorRate) {
