@@ -18,9 +18,15 @@ struct ServerOptions {
     /// Connections beyond this are answered 503 and closed; idle ones close after the timeout.
     var maxConnections = 100_000
     var idleTimeoutSeconds = 300.0
+    /// HTTPS (`--tls-cert`/`--tls-key`, PEM files): every connection is TLS; with
+    /// `--tls-client-ca` clients must present a certificate signed by that CA (mTLS).
+    var tlsCertificate: String?
+    var tlsKey: String?
+    var tlsClientCA: String?
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
+                       [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 
     An OpenAI-shaped HTTP/1.1 server that answers in microseconds: the deterministic peer that
     measures loadgen's own ceiling. Its first line on stdout is http://HOST:PORT once it accepts.
@@ -43,6 +49,11 @@ struct ServerOptions {
       --drip-ms MS         slow-drip interval (default 10)
       --max-connections N  connections beyond N are answered 503 and closed (default 100000)
       --idle-timeout S     close a connection silent for S seconds (default 300; 0 = never)
+      --tls-cert FILE      serve HTTPS with this PEM certificate (chain); needs --tls-key and
+                           the system's OpenSSL 3 (loaded at run time); the first line is then
+                           https://HOST:PORT
+      --tls-key FILE       the certificate's PEM private key
+      --tls-client-ca FILE require client certificates signed by a CA in this PEM file (mTLS)
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
     body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
@@ -90,10 +101,19 @@ struct ServerOptions {
                 guard let count = Int(try value(flag)), count >= 1 else { throw .message("--max-connections must be >= 1") }
                 options.maxConnections = count
             case "--idle-timeout": options.idleTimeoutSeconds = try milliseconds(try value(flag), flag)
+            case "--tls-cert": options.tlsCertificate = try value(flag)
+            case "--tls-key": options.tlsKey = try value(flag)
+            case "--tls-client-ca": options.tlsClientCA = try value(flag)
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }
             index += 1
+        }
+        if (options.tlsCertificate == nil) != (options.tlsKey == nil) {
+            throw .message("--tls-cert and --tls-key go together")
+        }
+        if options.tlsClientCA != nil, options.tlsCertificate == nil {
+            throw .message("--tls-client-ca needs --tls-cert and --tls-key")
         }
         return options
     }
