@@ -26,6 +26,8 @@ let package = Package(
         .executableTarget(name: "echo-server", dependencies: ["EchoServer"], path: "bench/echo-server/main"),
         // The per-request path over in-memory bytes, timed (bench/hotpath; run it release-built).
         .executableTarget(name: "hotpath", dependencies: ["Loadgen", "HTTPWire"], path: "bench/hotpath"),
+        // The tokenizer's encode speed and exact-prompt building, timed (bench/tokenizer.sh).
+        .executableTarget(name: "tokenizer-speed", dependencies: ["Loadgen"], path: "bench/tokenizer-speed"),
         .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire"]),
         // Depends on the executables so `swift test` builds them: engine and end-to-end tests drive
         // the real echo-server and loadgen binaries on loopback.

@@ -19,6 +19,7 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     /// https could not be set up: OpenSSL missing, or a certificate, key or CA file refused.
     case tls(TLSError)
 
+    /// The error as one line for a human, with what to do when there is something to do.
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason):
@@ -45,7 +46,7 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension LoadgenError {
     /// "SIGINT", "SIGTERM" or "signal N".
-    package static func signalName(_ signal: Int32) -> String {
+    static func signalName(_ signal: Int32) -> String {
         signal == 15 ? "SIGTERM" : signal == 2 ? "SIGINT" : "signal \(signal)"
     }
 }

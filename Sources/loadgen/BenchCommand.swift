@@ -12,18 +12,18 @@ enum BenchCommand {
     .md with two SVG charts beside them, after every test (Ctrl-C keeps what was measured).
 
     Mode:
-          --quick                 0.5x requests (fast validation)
-          --thorough              3x requests (capacity planning); default 1x
+          --quick                 \(HelpDefaults.factor(SeedProtocol.Bench.quickMultiplier)) requests (fast validation)
+          --thorough              \(HelpDefaults.factor(SeedProtocol.Bench.thoroughMultiplier)) requests (capacity planning); default \(HelpDefaults.factor(SeedProtocol.Bench.defaultMultiplier))
           --vision                add the vision stress tests (multi_image, vision_high_concurrency,
                                   vision_sustained); chat only
           --skip-saturation       skip the SATURATION phase
-          --scaling-levels A,B    SCALING concurrency levels (default 5,10,25,50,75,100)
-          --saturation-levels A,B SATURATION levels (default 150,200,300,500,750,1000)
-          --cooldown TIME         pause between phases (default 3s)
+          --scaling-levels A,B    SCALING concurrency levels (default \(HelpDefaults.list(SeedProtocol.Bench.scalingLevels)))
+          --saturation-levels A,B SATURATION levels (default \(HelpDefaults.list(SeedProtocol.Bench.saturationLevels)))
+          --cooldown TIME         pause between phases (default \(HelpDefaults.seconds(SeedProtocol.Bench.cooldownSeconds)))
     Server and requests:
     \(OpenAIOptions.help)
     \(TLSOptions.help)
-          --timeout TIME          per-request timeout (default 300s)
+          --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
@@ -52,14 +52,14 @@ enum BenchCommand {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
         var tls = TLSOptions()
-        var multiplier = 1.0
+        var multiplier = SeedProtocol.Bench.defaultMultiplier
         var modeGiven: String?
         var vision = false
         var skipSaturation = false
         var scalingLevels: [Int]?
         var saturationLevels: [Int]?
-        var cooldown = 3.0
-        var timeout = 300.0
+        var cooldown = SeedProtocol.Bench.cooldownSeconds
+        var timeout = SeedProtocol.requestTimeoutSeconds
         var threads: Int?
         var output = "results"
         var quiet = false
@@ -77,7 +77,7 @@ enum BenchCommand {
             case "--quick", "--thorough":
                 if let modeGiven, modeGiven != argument { throw UsageError("give --quick or --thorough, not both") }
                 modeGiven = argument
-                multiplier = argument == "--quick" ? 0.5 : 3
+                multiplier = argument == "--quick" ? SeedProtocol.Bench.quickMultiplier : SeedProtocol.Bench.thoroughMultiplier
             case "--vision": vision = true
             case "--skip-saturation": skipSaturation = true
             case "--scaling-levels": scalingLevels = try LevelList.parse(try cursor.value(for: argument), flag: argument)

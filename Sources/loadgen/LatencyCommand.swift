@@ -9,13 +9,13 @@ enum LatencyCommand {
     reports the seed's figures: average, p50, p90, p99, min and max latency in ms (and TTFT/TPOT
     with --stream). Writes results/latency_YYYYMMDD_HHMMSS.json.
 
-      -n, --requests N            measured requests (default 10; vLLM: --num-prompts)
-          --warmup N|TIME         discarded first: N requests or a duration like 5s (default 1)
-          --input-tokens N|A:B    prompt length (default 128, as the seed)
-          --max-tokens N|A:B      output length (alias --output-tokens; default 128)
+      -n, --requests N            measured requests (default \(SeedProtocol.Latency.requests); vLLM: --num-prompts)
+          --warmup N|TIME         discarded first: N requests or a duration like 5s (default \(SeedProtocol.Latency.warmupRequests))
+          --input-tokens N|A:B    prompt length (default \(SeedProtocol.Latency.inputTokens), as the seed)
+          --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.Latency.outputTokens))
     \(OpenAIOptions.help)
     \(TLSOptions.help)
-          --timeout TIME          per-request timeout (default 300s)
+          --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
           --output-dir DIR        where the result file goes (default results; checked first)
           --json                  print the JSON instead of the table
           --quiet                 nothing on stderr but errors
@@ -31,11 +31,11 @@ enum LatencyCommand {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
         var tls = TLSOptions()
-        openAI.inputTokens = .fixed(128)
-        openAI.outputTokens = .fixed(128)
-        var requests = 10
-        var warmup = WarmupSpec.requests(1)
-        var timeout = 300.0
+        openAI.inputTokens = .fixed(SeedProtocol.Latency.inputTokens)
+        openAI.outputTokens = .fixed(SeedProtocol.Latency.outputTokens)
+        var requests = SeedProtocol.Latency.requests
+        var warmup = WarmupSpec.requests(SeedProtocol.Latency.warmupRequests)
+        var timeout = SeedProtocol.requestTimeoutSeconds
         var output = "results"
         var json = false
         var maxErrorRate: Double?

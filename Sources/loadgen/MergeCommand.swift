@@ -116,11 +116,7 @@ enum MergeCommand {
 
     /// One file's run result, or a one-line reason naming the file.
     private static func decode(_ bytes: [UInt8], path: String) throws(UsageError) -> RunResult {
-        let json: JSONValue
-        do { json = try JSONParser.parse(String(decoding: bytes, as: UTF8.self)) } catch {
-            throw UsageError("\(path): invalid JSON: \(error)")
-        }
-        do { return try RunReportDecoder.result(from: json) } catch {
+        do { return try RunReportDecoder.result(fromJSONText: String(decoding: bytes, as: UTF8.self)) } catch {
             throw UsageError("\(path): \(error)")
         }
     }

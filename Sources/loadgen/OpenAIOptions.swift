@@ -11,8 +11,8 @@ struct OpenAIOptions {
     var model: String?
     var endpoint = OpenAIWorkload.Endpoint.chat
     /// The command's defaults until a length flag is given.
-    var inputTokens = TokenCount.fixed(500)
-    var outputTokens = TokenCount.fixed(100)
+    var inputTokens = TokenCount.fixed(SeedProtocol.defaultInputTokens)
+    var outputTokens = TokenCount.fixed(SeedProtocol.defaultOutputTokens)
     var prompt = OpenAIWorkload.PromptStyle.unique
     var stream = false
     var temperature: Double?
@@ -251,8 +251,7 @@ struct OpenAIOptions {
         let path = target.openAIBasePath + "/v1/models"
         let url = target.url(path: path)
         do {
-            let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals,
-                                           tls: try HTTPFetch.tlsContext(for: target, tls))
+            let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals, tls: tls)
             guard answer.status == 200, let id = ModelList.firstID(in: answer.body) else {
                 return .failure(ModelLookupError(message: "\(url) listed no model (HTTP \(answer.status)); give --model"))
             }

@@ -16,8 +16,8 @@ enum RunCommand {
     TPOT and ITL as vllm bench serve defines them.
 
     OpenAI workload (no URL):
-          --input-tokens N|A:B    prompt length, fixed or uniform in [A, B] (default 500)
-          --max-tokens N|A:B      output length (alias --output-tokens; default 100)
+          --input-tokens N|A:B    prompt length, fixed or uniform in [A, B] (default \(SeedProtocol.defaultInputTokens))
+          --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.defaultOutputTokens))
           --images N              N image_url parts per chat request (vision)
     \(OpenAIOptions.help)
 
@@ -48,7 +48,7 @@ enum RunCommand {
                               the server allows); measures connection setup (wrk: -H 'Connection: close')
     \(TLSOptions.help)
     Limits:
-          --timeout TIME      per-request timeout (default 300s, as in the seeds)
+          --timeout TIME      per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)), as in the seeds)
           --connect-timeout TIME  (default 10s)
           --drain TIME        after --duration, how long in-flight requests may finish (default 10s)
           --max-response-bytes N  a bigger response fails as too_large (default 64M; K, M, G suffixes)
@@ -106,7 +106,7 @@ enum RunCommand {
         var threads: Int?
         var method: String?
         var body: [UInt8]?
-        var timeout = 300.0
+        var timeout = SeedProtocol.requestTimeoutSeconds
         var connectTimeout = 10.0
         var drain = 10.0
         var json = false

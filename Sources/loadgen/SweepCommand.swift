@@ -13,14 +13,14 @@ enum SweepCommand {
     after every level (Ctrl-C keeps what was measured).
 
     Levels and runs:
-          --levels LIST           10,50,100 or start:end:step (default 10,50,100,200,500,750,1000)
-          --runs N                runs (default 5)
-      -n, --requests N            requests ("prompts") per level (default 100; vLLM: --num-prompts)
+          --levels LIST           10,50,100 or start:end:step (default \(HelpDefaults.list(SeedProtocol.Sweep.levels)))
+          --runs N                runs (default \(SeedProtocol.Sweep.runs))
+      -n, --requests N            requests ("prompts") per level (default \(SeedProtocol.Sweep.requestsPerLevel); vLLM: --num-prompts)
       -d, --duration TIME         per level instead of a request count
           --warmup N|TIME         discarded at the start of each run: N requests or a duration
-                                  (default 10 requests; --warmup-requests N is the same)
-          --cooldown TIME         pause between runs (default 60s)
-          --preset fine-saturation  the paper's fine sweep: 500:1000:50, 3 runs, 200 prompts, 2048/100
+                                  (default \(SeedProtocol.Sweep.warmupRequests) requests; --warmup-requests N is the same)
+          --cooldown TIME         pause between runs (default \(HelpDefaults.seconds(SeedProtocol.Sweep.cooldownSeconds)))
+          --preset fine-saturation  the paper's fine sweep: \(HelpDefaults.range(SeedProtocol.Sweep.fineSaturationLevels)), \(SeedProtocol.Sweep.fineSaturationRuns) runs, \(SeedProtocol.Sweep.fineSaturationRequestsPerLevel) prompts, \(SeedProtocol.Sweep.fineSaturationInputTokens)/\(SeedProtocol.Sweep.fineSaturationOutputTokens)
     Server restarts:
           --restart-cmd 'CMD'     run through /bin/sh before every run (output to a .log beside the
                                   results), then wait for GET /health or /v1/models to answer 200
@@ -30,12 +30,12 @@ enum SweepCommand {
                                   and on Ctrl-C, so a server it started never outlives the sweep
           --ready-timeout TIME    how long the server may take to be ready (default 900s)
     Requests:
-          --input-tokens N|A:B    prompt length (default 2048)
-          --max-tokens N|A:B      output length (alias --output-tokens; default 512)
+          --input-tokens N|A:B    prompt length (default \(SeedProtocol.Sweep.inputTokens))
+          --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.Sweep.outputTokens))
           --images N              N image_url parts per chat request
     \(OpenAIOptions.help)
     \(TLSOptions.help)
-          --timeout TIME          per-request timeout (default 300s)
+          --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
@@ -64,8 +64,8 @@ enum SweepCommand {
         var openAI = OpenAIOptions()
         var tls = TLSOptions()
         // The protocol's lengths (2,048 in, 512 out) are this command's defaults.
-        openAI.inputTokens = .fixed(2048)
-        openAI.outputTokens = .fixed(512)
+        openAI.inputTokens = .fixed(SeedProtocol.Sweep.inputTokens)
+        openAI.outputTokens = .fixed(SeedProtocol.Sweep.outputTokens)
         var levels: [Int]?
         var runs: Int?
         var requests: Int?
@@ -75,7 +75,7 @@ enum SweepCommand {
         var preset: String?
         var restart: String?
         var readyTimeout: Double?
-        var timeout = 300.0
+        var timeout = SeedProtocol.requestTimeoutSeconds
         var threads: Int?
         var output = "results"
         var quiet = false

@@ -19,15 +19,15 @@ enum ValidateCommand {
           --no-pin                do not split the CPUs between client and server
     \(TLSOptions.help)
     Levels:
-          --levels A,B,C          concurrency levels (default 100,250,500,750,1000,1500,2000)
-      -n, --requests N            exactly N requests per level, no warmup (1000 = the seed's method)
-      -d, --duration TIME         per level, after the warmup (default 3s; never fewer than 1,000 requests)
-          --warmup N|TIME         discarded warmup per level: N requests or a duration (default 1s)
+          --levels A,B,C          concurrency levels (default \(HelpDefaults.list(SeedProtocol.Validation.levels)))
+      -n, --requests N            exactly N requests per level, no warmup (\(SeedProtocol.Validation.requestsPerLevel) = the seed's method)
+      -d, --duration TIME         per level, after the warmup (default \(HelpDefaults.seconds(SeedProtocol.Validation.durationSeconds)); never fewer than \(Format.grouped(UInt64(SeedProtocol.Validation.minimumRequests))) requests)
+          --warmup N|TIME         discarded warmup per level: N requests or a duration (default \(HelpDefaults.seconds(SeedProtocol.Validation.warmupSeconds)))
       -t, --threads N             client threads (default: the client's CPU share)
     Verdict:
           --target-rps R          target workload in requests/s
           --target-tokens-per-sec T  with --tokens-per-request K: target = T / K requests/s
-          --tokens-per-request K  (default 2048; the seed: 11,218 tok/s at ~2,048 tokens = 5.5 req/s)
+          --tokens-per-request K  (default \(Int(SeedProtocol.Validation.targetTokensPerRequest)); the seed: \(Format.rate(SeedProtocol.Validation.targetTokensPerSecond)) tok/s at ~\(Format.rate(SeedProtocol.Validation.targetTokensPerRequest)) tokens = \(Format.fixed(SeedProtocol.Validation.targetTokensPerSecond / SeedProtocol.Validation.targetTokensPerRequest, decimals: 1)) req/s)
     Output:
           --output-dir DIR        where result files go (default results; checked before the first level)
           --json                  print the JSON result instead of the table
@@ -102,7 +102,7 @@ enum ValidateCommand {
             plan.targetRequestsPerSecond = targetRPS
             plan.targetDescription = "--target-rps \(Format.fixed(targetRPS, decimals: 3, trimZeros: true))"
         } else if let targetTokens {
-            let perRequest = tokensPerRequest ?? SeedProtocol.seedTargetTokensPerRequest
+            let perRequest = tokensPerRequest ?? SeedProtocol.Validation.targetTokensPerRequest
             plan.targetRequestsPerSecond = targetTokens / perRequest
             plan.targetDescription = "\(Format.grouped(targetTokens)) tok/s at \(Format.grouped(perRequest)) tokens/request"
         } else if tokensPerRequest != nil {

@@ -94,7 +94,7 @@ struct ClosedLoopEngineTests {
         let started = Date()
         let result = try LoadRun.run(plan)
         #expect(result.succeeded == 0)
-        #expect(result.failures.connect == result.requests)
+        #expect(result.failures[.connect] == result.requests)
         #expect(result.requests >= 5)
         #expect(result.countsAddUp)
         #expect(result.firstConnectErrno == ECONNREFUSED)
@@ -126,7 +126,7 @@ struct ClosedLoopEngineTests {
         plan.requestTimeoutSeconds = 0.3
         let started = Date()
         let result = try LoadRun.run(plan)
-        #expect(result.failures.timeout == 3)
+        #expect(result.failures[.timeout] == 3)
         #expect(result.countsAddUp)
         // 0.3 s of timeout, checked every 20 ms; the bound only has to tell it from a hang.
         #expect(Date().timeIntervalSince(started) < 10)
@@ -141,7 +141,7 @@ struct ClosedLoopEngineTests {
         plan.stop = .requests(10)
         plan.threads = 1
         let result = try LoadRun.run(plan)
-        #expect(result.failures.malformedResponse == 10)
+        #expect(result.failures[.malformedResponse] == 10)
         #expect(result.firstMalformed != nil)
         #expect(result.countsAddUp)
     }
@@ -155,7 +155,7 @@ struct ClosedLoopEngineTests {
         plan.stop = .requests(10)
         plan.threads = 1
         let result = try LoadRun.run(plan)
-        #expect(result.failures.connectionClosed == 10)
+        #expect(result.failures[.connectionClosed] == 10)
         #expect(result.succeeded == 0)
         #expect(result.countsAddUp)
     }
@@ -187,7 +187,7 @@ struct ClosedLoopEngineTests {
         usleep(200_000)
         run.cancel()
         let result = try run.wait()
-        #expect(result.failures.cancelled == 4)
+        #expect(result.failures[.cancelled] == 4)
         #expect(result.countsAddUp)
     }
 

@@ -34,7 +34,7 @@ struct FaultInjectionTests {
         #expect(result.failures.byClass.map(\.failure.name) == [expected], "\(result.failures.byClass)")
         #expect(result.failed == 10)
         #expect(result.countsAddUp)
-        #expect(result.failures.timeout == 0, "no fault here should wait for a timeout")
+        #expect(result.failures[.timeout] == 0, "no fault here should wait for a timeout")
     }
 
     @Test("error statuses keep the connection and one example body; connection faults cost a reconnect each")
@@ -57,7 +57,7 @@ struct FaultInjectionTests {
         let started = Date()
         let result = try LoadRun.run(try plan(server, requests: 6, timeout: 0.5))
         let elapsed = Date().timeIntervalSince(started)
-        #expect(result.failures.timeout == 3)
+        #expect(result.failures[.timeout] == 3)
         #expect(result.succeeded == 3)
         #expect(result.countsAddUp)
         // Three stalls at 0.5 s each on two connections, checked every 20 ms: at least one timeout
@@ -75,7 +75,7 @@ struct FaultInjectionTests {
         let slow = try EchoServerProcess(arguments: ["--fault", "slow-drip:0.5", "--drip-ms", "50"])
         defer { slow.stop() }
         let starved = try LoadRun.run(try plan(slow, requests: 4, timeout: 0.5))
-        #expect(starved.failures.timeout == 2)
+        #expect(starved.failures[.timeout] == 2)
         #expect(starved.succeeded == 2)
     }
 
@@ -102,9 +102,9 @@ struct FaultInjectionTests {
         load.concurrency = 8
         let result = try LoadRun.run(load)
         #expect(result.requests == 2000)
-        #expect(result.failures.connectionClosed == 40, "close-mid-body and reset: 20 each")
+        #expect(result.failures[.connectionClosed] == 40, "close-mid-body and reset: 20 each")
         #expect(result.failures.count(status: 503) == 20)
-        #expect(result.failures.malformedResponse == 20)
+        #expect(result.failures[.malformedResponse] == 20)
         #expect(result.succeeded == 1920)
         #expect(result.countsAddUp)
     }
@@ -186,7 +186,7 @@ struct ClientBoundsTests {
         let started = Date()
         let result = try LoadRun.run(plan)
         let elapsed = Date().timeIntervalSince(started)
-        #expect(result.succeeded == 0 && result.failures.connect == result.requests && result.countsAddUp)
+        #expect(result.succeeded == 0 && result.failures[.connect] == result.requests && result.countsAddUp)
         #expect(elapsed < 15, "a dead server ends the run long before its duration (\(elapsed) s)")
         let cpuSeconds = Double(result.clientCPUUserMicroseconds + result.clientCPUSystemMicroseconds) / 1e6
         #expect(cpuSeconds < max(elapsed, 0.5) * 2 * 0.9, "CPU \(cpuSeconds) s over \(elapsed) s on two threads")

@@ -305,11 +305,11 @@ struct HTTPSResultTests {
         #expect(decoded.tlsHandshakeTime == original.tlsHandshakeTime)
         #expect(decoded.tlsFullHandshakes == 1 && decoded.tlsResumedHandshakes == 2)
         #expect(decoded.tlsFailureExample == original.tlsFailureExample)
-        #expect(decoded.failures.tls == 1)
+        #expect(decoded.failures[.tls] == 1)
         #expect(json.serialized().contains(#""errors":{"tls":1}"#))
 
         let merged = try RunMerge([original, httpsResult(seed: 2)]).result
-        #expect(merged.failures.tls == 2)
+        #expect(merged.failures[.tls] == 2)
         #expect(merged.tlsHandshakeTime.count == 6 && merged.tcpConnectTime.count == 6)
         #expect(merged.tlsFullHandshakes == 2 && merged.tlsResumedHandshakes == 4)
         #expect(merged.tlsFailureExample?.hasSuffix("seed 1") == true)
@@ -344,8 +344,8 @@ struct HTTPSResultTests {
         result.tlsFailureExample = "error:0A00010B:SSL routines::wrong version number"
         #expect(result.connectionSetupFailure == "TLS handshake failed: error:0A00010B:SSL routines::wrong version number")
         #expect(result.responses == 0)
-        result.failures.tls = 0
-        result.failures.connect = 3
+        result.failures = FailureCounts()
+        result.failures.add(.connect, count: 3)
         #expect(result.connectionSetupFailure == "Connection refused")
         result.failures.add(.timeout)
         result.requests = 4

@@ -153,7 +153,7 @@ struct OpenLoopTests {
         let result = try LoadRun.run(plan)
         #expect(Date().timeIntervalSince(started) < 10)
         #expect(result.succeeded == 0)
-        #expect(result.failures.connect == result.requests)
+        #expect(result.failures[.connect] == result.requests)
         #expect(result.countsAddUp)
     }
 

@@ -178,6 +178,17 @@ struct RunMergeTests {
         #expect(decoded.clientCPUSystemMicroseconds == 700)
     }
 
+    @Test("a run --json file's text decodes as its parsed JSON does; text that is not JSON says so")
+    func decoderReadsText() throws {
+        let text = RunReport.json(craftedResult(startedAt: 100, endedAt: 110)).serialized(pretty: true)
+        let decoded = try RunReportDecoder.result(fromJSONText: text)
+        #expect(RunReport.json(decoded).serialized() == RunReport.json(try RunReportDecoder.result(from: JSONParser.parse(text))).serialized())
+        #expect(decoded.failures[.timeout] == 1 && decoded.failures.count(status: 503) == 2)
+        #expect(throws: RunReportDecodingError.self) { try RunReportDecoder.result(fromJSONText: "{\"requests\": 5") }
+        let error = #expect(throws: RunReportDecodingError.self) { try RunReportDecoder.result(fromJSONText: "not JSON") }
+        #expect(error?.description.hasPrefix("invalid JSON: ") == true, "\(String(describing: error))")
+    }
+
     @Test("overlapping windows merge to their union; disjoint ones leave the gap out")
     func windowsUnion() throws {
         let overlapping = try RunMerge([
@@ -188,7 +199,7 @@ struct RunMergeTests {
         #expect(overlapping.windowsAreContiguous)
         #expect(overlapping.result.requests == 30)
         #expect(overlapping.result.succeeded == 24)
-        #expect(overlapping.result.failures.timeout == 2 && overlapping.result.failures.count(status: 503) == 4)
+        #expect(overlapping.result.failures[.timeout] == 2 && overlapping.result.failures.count(status: 503) == 4)
         #expect(overlapping.result.promptTokens == 3000)
         #expect(overlapping.result.requestedRate == 40, "each process offered its own rate")
         #expect(overlapping.result.concurrency == 8 && overlapping.result.threads == 4)

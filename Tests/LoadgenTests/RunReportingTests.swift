@@ -90,7 +90,7 @@ struct RunReportingTests {
         let started = Date()
         let result = try LoadRun.run(plan)
         #expect(Date().timeIntervalSince(started) >= 0.95, "the run waited for the timeout")
-        #expect(result.succeeded == 1 && result.failures.timeout == 1)
+        #expect(result.succeeded == 1 && result.failures[.timeout] == 1)
         #expect(result.windowEnd == .lastResponse)
         #expect(result.durationSeconds < 0.5, "the window ends at the one answer, not at the timeout: \(result.durationSeconds) s")
         #expect(result.requestsPerSecond > 2, "one success over a window of milliseconds, not over a second")

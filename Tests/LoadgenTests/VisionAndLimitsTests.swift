@@ -110,7 +110,7 @@ struct VisionAndLimitsTests {
         plan.threads = 1
         plan.stop = .requests(30)
         let result = try LoadRun.run(plan)
-        #expect(result.failures.responseTooLarge == 30)
+        #expect(result.failures[.responseTooLarge] == 30)
         #expect(result.failures.byClass.map(\.failure.name) == ["too_large"])
         #expect(result.connectionsOpened == 30, "every oversized response costs its connection")
         #expect(result.countsAddUp)

@@ -19,10 +19,12 @@ public struct OpenLoopArrivals: Sendable, Equatable {
 
     /// Requests per second across all threads.
     public var rate: Double
+    /// The distribution of the gaps between sends.
     public var process: Process
     /// The schedule depends only on this (and the rate and process), never on timing.
     public var seed: UInt64
 
+    /// A schedule of `rate` requests per second; `seed` fixes the gaps drawn.
     public init(rate: Double, process: Process = .poisson, seed: UInt64 = 0) {
         self.rate = rate
         self.process = process

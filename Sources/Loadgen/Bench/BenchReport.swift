@@ -1,9 +1,9 @@
 /// Renders a `BenchResult`: the per-test JSON with the seed's fields, the Markdown report with
 /// per-phase tables, the summary and two SVG charts, and the terminal table.
-public enum BenchReport {
+package enum BenchReport {
     /// One test as the seed's `TestResult` (latencies in seconds, as the script's), plus what the
     /// seed did not record: the status reason, errors by class, tokens, streaming metrics.
-    public static func testJSON(_ result: BenchTestResult) -> JSONValue {
+    static func testJSON(_ result: BenchTestResult) -> JSONValue {
         let run = result.run
         var members: [(String, JSONValue)] = [
             ("phase", .string(result.test.phase.rawValue)),
@@ -32,13 +32,13 @@ public enum BenchReport {
             ("completion_tokens", .uint(run.completionTokens)),
             ("requested_prompt_tokens", .uint(run.requestedPromptTokens)),
             ("requested_output_tokens", .uint(run.requestedOutputTokens)),
-            ("errors", .object(run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
+            ("errors", RunReport.errors(run.failures)),
             ("interrupted", .bool(result.interrupted)),
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
             ("latency_histogram", .string(run.latency.encoded())),
         ]
-        if !run.errorExamples.isEmpty {
-            members.append(("error_examples", .object(run.errorExamples.map { ("http_\($0.status)", .string($0.printableBody)) })))
+        if !run.errorExamples.isEmpty || run.tlsFailureExample != nil {
+            members.append(("error_examples", RunReport.errorExamples(run.errorExamples, tls: run.tlsFailureExample)))
         }
         if run.streamedResponses > 0 {
             members.append(("ttft_ms", RunReport.distribution(run.timeToFirstToken)))
@@ -49,7 +49,7 @@ public enum BenchReport {
         return .object(members)
     }
 
-    public static func configJSON(_ config: BenchConfig) -> JSONValue {
+    static func configJSON(_ config: BenchConfig) -> JSONValue {
         let workload = config.workload
         return .object([
             ("base_url", .string(config.target.url)),
@@ -70,7 +70,7 @@ public enum BenchReport {
         ])
     }
 
-    public static func json(_ bench: BenchResult) -> JSONValue {
+    package static func json(_ bench: BenchResult) -> JSONValue {
         var summary: [(String, JSONValue)] = []
         if let peak = bench.peak {
             summary.append(("peak", .object([("test_name", .string(peak.test.name)), ("concurrency", .int(Int64(peak.test.concurrency))),
@@ -99,7 +99,7 @@ public enum BenchReport {
     }
 
     /// What loadgen does differently from the seed's script, stated in every report.
-    public static let measurementNotes = [
+    static let measurementNotes = [
         "duration_sec is wall-clock from the first send to the last response; the seed's script used the longest single latency, which overstates throughput.",
         "Percentiles are interpolated linearly over the exact latencies of the test; the seed's percentile() meant to, but its test `f == int(k)` is always true, so it returned the lower neighbour.",
         "A request succeeds only with a valid OpenAI answer: HTTP < 400, valid JSON, at least one choice and non-zero completion tokens (or a stream carrying text); the seed counted any HTTP 200.",
@@ -108,7 +108,7 @@ public enum BenchReport {
     ]
 
     /// A table of tests, for the terminal and the Markdown report.
-    public static func table(_ results: [BenchTestResult]) -> String {
+    package static func table(_ results: [BenchTestResult]) -> String {
         let header = ["Test", "Conc", "Reqs", "OK", "Success", "Duration (s)", "p50 (ms)", "p95 (ms)", "p99 (ms)",
                       "Total tok/s", "Output tok/s", "Status"]
         let rows = results.map { result in
@@ -129,7 +129,7 @@ public enum BenchReport {
     }
 
     /// TTFT/TPOT/ITL medians and p99s per test, when streaming.
-    public static func streamingTable(_ results: [BenchTestResult]) -> String? {
+    package static func streamingTable(_ results: [BenchTestResult]) -> String? {
         let streamed = results.filter { $0.run.streamedResponses > 0 }
         guard !streamed.isEmpty else { return nil }
         let header = ["Test", "TTFT p50 (ms)", "TTFT p99 (ms)", "TPOT p50 (ms)", "TPOT p99 (ms)", "ITL p50 (ms)", "ITL p99 (ms)"]
@@ -143,7 +143,7 @@ public enum BenchReport {
     }
 
     /// Peak and saturation point in a sentence each.
-    public static func summaryLines(_ bench: BenchResult) -> [String] {
+    package static func summaryLines(_ bench: BenchResult) -> [String] {
         var lines: [String] = []
         if let peak = bench.peak {
             lines.append("Peak: \(Format.rate(peak.throughputTotal)) total tok/s (\(Format.rate(peak.throughputOutput)) output) at concurrency \(peak.test.concurrency) (\(peak.test.name)).")
@@ -153,7 +153,7 @@ public enum BenchReport {
         if let point = bench.saturationPoint {
             lines.append("Saturation point: concurrency \(point.test.concurrency) (\(point.test.name)): \(point.statusReason).")
         } else {
-            lines.append("Saturation point: not reached (no level's total tok/s fell under 1.05x the previous level's).")
+            lines.append("Saturation point: not reached (no level's total tok/s fell under \(BenchStatusRule.factor(SeedProtocol.saturatedFactor))x the previous level's).")
         }
         if let baseline = bench.baselineP99 {
             lines.append("Baseline p99: \(Format.milliseconds(baseline * 1000)) ms (the DEGRADED reference: 2x is \(Format.milliseconds(2 * baseline * 1000)) ms).")
@@ -174,7 +174,7 @@ public enum BenchReport {
         return lines
     }
 
-    public static func throughputChart(_ bench: BenchResult) -> SVGChart {
+    static func throughputChart(_ bench: BenchResult) -> SVGChart {
         let levels = bench.levelResults
         return SVGChart(title: "Throughput vs Concurrency", xLabel: "Concurrency (SCALING, then SATURATION)", yLabel: "Tokens/sec",
                         categories: levels.map { String($0.test.concurrency) },
@@ -184,7 +184,7 @@ public enum BenchReport {
 
     /// p50 and p99 against concurrency: in milliseconds while every value is under a second
     /// (seconds with ticks of 0, 0, 0... said nothing), else in seconds.
-    public static func latencyChart(_ bench: BenchResult) -> SVGChart {
+    static func latencyChart(_ bench: BenchResult) -> SVGChart {
         let levels = bench.levelResults
         let inSeconds = levels.contains { $0.latencyP99 >= 1 }
         let scale = inSeconds ? 1.0 : 1000.0
@@ -195,7 +195,7 @@ public enum BenchReport {
                                  .init(name: "p99", values: levels.map { $0.latencyP99 * scale }, color: SVGChart.palette[2])])
     }
 
-    public static func markdown(_ bench: BenchResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ bench: BenchResult, throughputChart: String, latencyChart: String) -> String {
         let config = bench.config
         var lines: [String] = []
         lines.append("# Unified Benchmark: \(config.workload.model)")
@@ -232,7 +232,7 @@ public enum BenchReport {
             for result in results where result.status != .ok || result.run.failed > 0 {
                 var note = "- \(result.test.name): \(result.status.rawValue), \(result.statusReason)"
                 if result.run.failed > 0 {
-                    note += "; errors: " + result.run.failures.byClass.map { "\($0.failure.name) \($0.count)" }.joined(separator: ", ")
+                    note += "; errors: " + RunReport.errorsText(result.run.failures, grouped: false)
                 }
                 lines.append(note)
             }

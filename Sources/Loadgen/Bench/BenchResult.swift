@@ -1,16 +1,23 @@
 /// A whole benchmark: configuration, environment, every test's result, and the summary.
 public struct BenchResult: Sendable {
+    /// What was asked for.
     public var config: BenchConfig
+    /// The machine it ran on.
     public var environment: EnvironmentInfo
+    /// Every test that ran, in order (WARMUP included).
     public var results: [BenchTestResult] = []
     /// False when the run was interrupted (the results so far are kept).
     public var complete = false
+    /// SIGINT or SIGTERM, when one stopped the benchmark.
     public var interruptedBySignal: Int32?
     /// Why the benchmark stopped early without a signal (the server cannot be reached).
     public var abortReason: String?
+    /// Wall-clock (Unix seconds) start of the benchmark ...
     public var startedAtWallSeconds: Double
+    /// ... and its end.
     public var endedAtWallSeconds: Double = 0
 
+    /// An empty result, before the first test.
     public init(config: BenchConfig, environment: EnvironmentInfo, startedAtWallSeconds: Double) {
         self.config = config
         self.environment = environment

@@ -2,11 +2,17 @@
 public enum BenchRunner {
     /// Progress while a test runs (about four times a second).
     public struct Progress: Sendable {
+        /// The phase of the running test.
         public var phase: BenchPhase
+        /// Its name.
         public var test: String
+        /// Requests of this test completed so far ...
         public var completed: Int
+        /// ... of which failed.
         public var failed: Int
+        /// Requests the test sends.
         public var total: Int
+        /// Seconds since the test started.
         public var elapsedSeconds: Double
         /// Seconds since the benchmark started.
         public var benchElapsedSeconds: Double

@@ -2,25 +2,26 @@
 ///
 /// FAILING if success < 95%; else DEGRADED if p99 > 2x the baseline p99, in SCALING only (the
 /// baseline p99 is passed to no other phase); else SATURATED if total tokens/s < 1.05x the previous
-/// level's, in SCALING and SATURATION (the first level of each has no previous); else OK.
-public enum BenchStatusRule {
-    public static let minimumSuccessRate = 0.95
-    public static let degradedFactor = 2.0
-    public static let saturatedFactor = 1.05
+/// level's, in SCALING and SATURATION (the first level of each has no previous); else OK. The
+/// thresholds are the seed's, from `SeedProtocol`.
+enum BenchStatusRule {
+    static let minimumSuccessRate = SeedProtocol.Bench.minimumSuccessRate
+    static let degradedFactor = SeedProtocol.Bench.degradedFactor
+    static let saturatedFactor = SeedProtocol.saturatedFactor
 
     /// The status and the reason for it, in words with the numbers that decided it.
-    public static func classify(phase: BenchPhase, successRate: Double, p99Seconds: Double,
+    static func classify(phase: BenchPhase, successRate: Double, p99Seconds: Double,
                                 baselineP99Seconds: Double?, throughputTotal: Double,
                                 previousThroughputTotal: Double?) -> (status: BenchStatus, reason: String) {
         if successRate < minimumSuccessRate {
-            return (.failing, "success \(percent(successRate)) < 95%")
+            return (.failing, "success \(percent(successRate)) < \(wholePercent(minimumSuccessRate))")
         }
         if phase == .scaling, let baseline = baselineP99Seconds, baseline > 0, p99Seconds > degradedFactor * baseline {
-            return (.degraded, "p99 \(milliseconds(p99Seconds)) > 2 x baseline p99 \(milliseconds(baseline))")
+            return (.degraded, "p99 \(milliseconds(p99Seconds)) > \(factor(degradedFactor)) x baseline p99 \(milliseconds(baseline))")
         }
         if phase == .scaling || phase == .saturation, let previous = previousThroughputTotal,
            throughputTotal < saturatedFactor * previous {
-            return (.saturated, "\(tokens(throughputTotal)) tok/s < 1.05 x previous \(tokens(previous)) tok/s")
+            return (.saturated, "\(tokens(throughputTotal)) tok/s < \(factor(saturatedFactor)) x previous \(tokens(previous)) tok/s")
         }
         var reason = "success \(percent(successRate))"
         if phase == .scaling, let baseline = baselineP99Seconds, baseline > 0 {
@@ -33,6 +34,9 @@ public enum BenchStatusRule {
     }
 
     private static func percent(_ rate: Double) -> String { Format.percent(rate) }
+    /// A threshold as the seed writes it: "95%", "2", "1.05".
+    static func wholePercent(_ rate: Double) -> String { Format.fixed(rate * 100, decimals: 2, trimZeros: true) + "%" }
+    static func factor(_ value: Double) -> String { Format.fixed(value, decimals: 2, trimZeros: true) }
     private static func milliseconds(_ seconds: Double) -> String { Format.milliseconds(seconds * 1000) + " ms" }
     private static func tokens(_ value: Double) -> String { Format.rate(value) }
 }

@@ -3,18 +3,25 @@ import HTTPWire
 /// The sequential latency benchmark of seed 004: N requests one after another at given lengths,
 /// after some warmup requests whose results are discarded.
 public struct LatencyBenchmark: Sendable {
+    /// The server's base URL.
     public var target: HTTPTarget
+    /// The request shape; its lengths default to the seed's 128 in, 128 out.
     public var workload: OpenAIWorkload
+    /// Extra request headers.
     public var headers: [HTTPHeader] = []
     /// https: how the server is verified and how the client identifies itself (`--cacert`,
     /// `--insecure`, `--cert`/`--key`); ignored for http.
     public var tls = TLSClientConfiguration()
-    public var requests = 10
-    public var warmupRequests = 1
+    /// Measured requests, one after another (default the seed's 10).
+    public var requests = SeedProtocol.Latency.requests
+    /// Requests sent first and discarded (default 1).
+    public var warmupRequests = SeedProtocol.Latency.warmupRequests
     /// Or a warmup of this many seconds of sequential requests (then `warmupRequests` is ignored).
     public var warmupSeconds: Double?
-    public var requestTimeoutSeconds = 300.0
+    /// Per-request timeout (default the seeds' 300 s).
+    public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
 
+    /// The seed's sequential benchmark of `workload` against `target`.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
         self.target = target
         self.workload = workload
@@ -22,21 +29,30 @@ public struct LatencyBenchmark: Sendable {
 
     /// What the sequential run measured.
     public struct Result: Sendable {
+        /// The measured requests.
         public var run: RunResult
+        /// The discarded warmup requests, when they ran as a count.
         public var warmup: RunResult?
         /// Successful latencies in seconds, ascending.
         public var latenciesSeconds: [Double]
+        /// SIGINT or SIGTERM, when one stopped it.
         public var interruptedBySignal: Int32?
+        /// Wall-clock (Unix seconds) start.
         public var startedAtWallSeconds: Double
 
+        /// The seed's average: the mean of the exact latencies.
         public var averageMilliseconds: Double {
             latenciesSeconds.isEmpty ? 0 : latenciesSeconds.reduce(0, +) / Double(latenciesSeconds.count) * 1000
         }
+        /// Linear interpolation over the exact latencies (see `Percentile`).
         public func percentileMilliseconds(_ p: Double) -> Double { Percentile.linear(latenciesSeconds, p) * 1000 }
+        /// Fastest request.
         public var minimumMilliseconds: Double { (latenciesSeconds.first ?? 0) * 1000 }
+        /// Slowest request.
         public var maximumMilliseconds: Double { (latenciesSeconds.last ?? 0) * 1000 }
     }
 
+    /// Checks the counts and the workload before anything is sent.
     public func validate() throws(LoadgenError) {
         guard requests >= 1 else { throw .invalidPlan("the request count must be at least 1") }
         guard warmupRequests >= 0 else { throw .invalidPlan("the warmup request count must be zero or positive") }
@@ -76,7 +92,7 @@ public struct LatencyBenchmark: Sendable {
     }
 
     /// The saved form: settings, the seed's six figures in ms, and the streaming metrics.
-    public static func json(_ benchmark: LatencyBenchmark, _ result: Result) -> JSONValue {
+    package static func json(_ benchmark: LatencyBenchmark, _ result: Result) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("config", .object([
                 ("base_url", .string(benchmark.target.url)),
@@ -92,7 +108,7 @@ public struct LatencyBenchmark: Sendable {
             ("requests", .uint(result.run.requests)),
             ("succeeded", .uint(result.run.succeeded)),
             ("failed", .uint(result.run.failed)),
-            ("errors", .object(result.run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
+            ("errors", RunReport.errors(result.run.failures)),
             ("avg_ms", .number(result.averageMilliseconds, decimals: 3)),
             ("p50_ms", .number(result.percentileMilliseconds(50), decimals: 3)),
             ("p90_ms", .number(result.percentileMilliseconds(90), decimals: 3)),
@@ -114,7 +130,7 @@ public struct LatencyBenchmark: Sendable {
     }
 
     /// The seed's "Latency Performance" table.
-    public static func table(_ benchmark: LatencyBenchmark, _ result: Result) -> String {
+    package static func table(_ benchmark: LatencyBenchmark, _ result: Result) -> String {
         func ms(_ value: Double) -> String { Format.milliseconds(value) + " ms" }
         let warmup = benchmark.warmupSeconds.map { "\(Format.fixed($0, decimals: 3, trimZeros: true)) s of" } ?? "\(benchmark.warmupRequests)"
         var rows: [[String]] = [
@@ -138,7 +154,7 @@ public struct LatencyBenchmark: Sendable {
             rows.append(["TPOT mean / p50 / p99", "\(ms(tpot.mean)) / \(ms(tpot.p50)) / \(ms(tpot.p99))"])
         }
         if result.run.failed > 0 {
-            rows.append(["Errors", result.run.failures.byClass.map { "\($0.failure.name) \($0.count)" }.joined(separator: ", ")])
+            rows.append(["Errors", RunReport.errorsText(result.run.failures, grouped: false)])
         }
         return MarkdownTable.renderLeft(header: ["Metric", "Value"], rows: rows)
     }

@@ -1,74 +1,47 @@
-/// Failure counts by class. Fixed storage (no dictionary) so the hot path only increments.
+/// Failure counts by class: one counter per entry of `FailureClass.all`, in one array allocated
+/// with the result, so counting a failure is an index and an increment (no dictionary, no
+/// allocation) and totals, merges and report rows are loops over the one list.
 public struct FailureCounts: Sendable, Equatable {
-    public var connect: UInt64 = 0
-    public var tls: UInt64 = 0
-    public var timeout: UInt64 = 0
-    public var connectionClosed: UInt64 = 0
-    public var malformedResponse: UInt64 = 0
-    public var cancelled: UInt64 = 0
-    public var empty: UInt64 = 0
-    public var invalidJSON: UInt64 = 0
-    public var responseTooLarge: UInt64 = 0
-    /// Responses by status code, for codes >= 400 (index = code - 400, codes 400...999).
-    var httpStatus: [UInt64] = Array(repeating: 0, count: 600)
+    /// Indexed by `FailureClass.slot`.
+    private var counts = [UInt64](repeating: 0, count: FailureClass.all.count)
 
     public init() {}
 
+    /// Counts one failure (the engine's call, once per failed request).
     @inline(__always)
     mutating func add(_ failure: FailureClass) {
-        switch failure {
-        case .connect: connect &+= 1
-        case .tls: tls &+= 1
-        case .timeout: timeout &+= 1
-        case .connectionClosed: connectionClosed &+= 1
-        case .malformedResponse: malformedResponse &+= 1
-        case .cancelled: cancelled &+= 1
-        case .empty: empty &+= 1
-        case .invalidJSON: invalidJSON &+= 1
-        case .responseTooLarge: responseTooLarge &+= 1
-        case .httpStatus(let code):
-            let index = min(max(code, 400), 999) - 400
-            httpStatus[index] &+= 1
-        }
+        counts[failure.slot] &+= 1
+    }
+
+    /// Adds `count` failures of one class at once (reading a report back, not the hot path).
+    mutating func add(_ failure: FailureClass, count: UInt64) {
+        counts[failure.slot] += count
     }
 
     mutating func merge(_ other: FailureCounts) {
-        connect += other.connect
-        tls += other.tls
-        timeout += other.timeout
-        connectionClosed += other.connectionClosed
-        malformedResponse += other.malformedResponse
-        cancelled += other.cancelled
-        empty += other.empty
-        invalidJSON += other.invalidJSON
-        responseTooLarge += other.responseTooLarge
-        for index in 0..<httpStatus.count { httpStatus[index] += other.httpStatus[index] }
+        for slot in counts.indices { counts[slot] += other.counts[slot] }
     }
 
-    /// Count of responses with this status code (>= 400).
+    /// Failures of this class (`failures[.timeout]`, `failures[.httpStatus(503)]`).
+    public subscript(_ failure: FailureClass) -> UInt64 {
+        counts[failure.slot]
+    }
+
+    /// Count of responses with this status code (0 outside 400...999).
     public func count(status: Int) -> UInt64 {
-        guard status >= 400, status <= 999 else { return 0 }
-        return httpStatus[status - 400]
+        FailureClass.statusCodes.contains(status) ? self[.httpStatus(status)] : 0
     }
 
-    public var total: UInt64 {
-        connect + tls + timeout + connectionClosed + malformedResponse + cancelled + empty + invalidJSON + responseTooLarge
-            + httpStatus.reduce(0, +)
+    /// All failures.
+    public var total: UInt64 { counts.reduce(0, +) }
+
+    /// Failures the server caused (`FailureClass.isResponse`).
+    public var responses: UInt64 {
+        zip(FailureClass.all, counts).reduce(0) { $0 + ($1.0.isResponse ? $1.1 : 0) }
     }
 
-    /// Non-zero classes in a stable order, for reports.
+    /// Non-zero classes in report order (`FailureClass.all`).
     public var byClass: [(failure: FailureClass, count: UInt64)] {
-        var rows: [(FailureClass, UInt64)] = []
-        if connect > 0 { rows.append((.connect, connect)) }
-        if tls > 0 { rows.append((.tls, tls)) }
-        if timeout > 0 { rows.append((.timeout, timeout)) }
-        if connectionClosed > 0 { rows.append((.connectionClosed, connectionClosed)) }
-        if malformedResponse > 0 { rows.append((.malformedResponse, malformedResponse)) }
-        for (index, count) in httpStatus.enumerated() where count > 0 { rows.append((.httpStatus(index + 400), count)) }
-        if empty > 0 { rows.append((.empty, empty)) }
-        if invalidJSON > 0 { rows.append((.invalidJSON, invalidJSON)) }
-        if responseTooLarge > 0 { rows.append((.responseTooLarge, responseTooLarge)) }
-        if cancelled > 0 { rows.append((.cancelled, cancelled)) }
-        return rows
+        zip(FailureClass.all, counts).filter { $0.1 > 0 }.map { (failure: $0.0, count: $0.1) }
     }
 }

@@ -43,7 +43,7 @@ package enum HTTPFetch {
 
     /// The TLS context for fetches from `target` with `configuration`: nil for http://, so a
     /// plain-HTTP caller never loads OpenSSL. Made once by callers that fetch repeatedly.
-    package static func tlsContext(for target: HTTPTarget, _ configuration: TLSClientConfiguration) throws(FetchError) -> TLSClientContext? {
+    static func tlsContext(for target: HTTPTarget, _ configuration: TLSClientConfiguration) throws(FetchError) -> TLSClientContext? {
         guard target.scheme == .https else { return nil }
         do { return try TLSClientContext(configuration) } catch {
             throw .tls(host: target.hostHeader, reason: error.description)
@@ -55,10 +55,19 @@ package enum HTTPFetch {
     /// with `signals`, a SIGINT or SIGTERM ends the wait at once (a server that accepts and never
     /// answers would otherwise hold Ctrl-C for the whole timeout). An https target uses `tls`
     /// (nil: a context with the default configuration, the system's CAs, made for this fetch).
+    /// `get` for one fetch over https with `configuration` (made into a context for it; nothing
+    /// is loaded for http://): the command line's model lookup.
     package static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
-                           timeoutSeconds: Double = 10, cancelWhenReadable: FileDescriptor? = nil,
-                           signals: SignalWatcher? = nil,
-                           maximumBodyBytes: Int = .max, tls: TLSClientContext? = nil) throws(FetchError) -> Response {
+                            timeoutSeconds: Double = 10, signals: SignalWatcher? = nil,
+                            tls configuration: TLSClientConfiguration) throws(FetchError) -> Response {
+        try get(target, path: path, headers: headers, timeoutSeconds: timeoutSeconds, signals: signals,
+                tls: try tlsContext(for: target, configuration))
+    }
+
+    static func get(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [],
+                    timeoutSeconds: Double = 10, cancelWhenReadable: FileDescriptor? = nil,
+                    signals: SignalWatcher? = nil,
+                    maximumBodyBytes: Int = .max, tls: TLSClientContext? = nil) throws(FetchError) -> Response {
         let url = target.url(path: path)
         let waiter = FetchWaiter(deadline: Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds),
                                  cancel: cancelWhenReadable, signals: signals, url: url)

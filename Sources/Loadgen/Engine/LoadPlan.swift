@@ -62,7 +62,7 @@ public struct LoadPlan: Sendable {
     /// Event-loop threads; each owns a share of the connections. Never more than `concurrency`.
     public var threads: Int = ProcessResources.onlineCPUs
     /// A request with no complete response after this long fails as a timeout (the seeds' 300 s).
-    public var requestTimeoutSeconds: Double = 300
+    public var requestTimeoutSeconds: Double = SeedProtocol.requestTimeoutSeconds
     /// A connect that has not completed after this long fails as a connect error.
     public var connectTimeoutSeconds: Double = 10
     /// With `.duration`, how long in-flight requests may finish after the end; the rest are cancelled.

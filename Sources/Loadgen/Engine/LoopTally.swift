@@ -148,8 +148,8 @@ struct LoopTally {
             if !slot.pointee.isWarmup {
                 failed(failure)
                 // A timeout ends when the client's timer says, and a connection that could not be
-                // set up (TCP or TLS) carried no request: neither stretches the measured window.
-                if failure != .timeout, failure != .connect, failure != .tls { completed(at: now) } else { publishProgress() }
+                // set up (TCP or TLS) carried no request: only responses stretch the measured window.
+                if failure.isResponse { completed(at: now) } else { publishProgress() }
             }
             if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
         case .cancelled:

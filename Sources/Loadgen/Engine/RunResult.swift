@@ -93,42 +93,28 @@ public struct RunResult: Sendable {
 
     public var failed: UInt64 { failures.total }
 
-    /// Combines two results measured at the same time (e.g. two event loops): counts add,
-    /// histograms merge, and the duration spans both windows.
+    /// Combines two results measured at the same time (e.g. two event loops): the counts and
+    /// histograms of `fields` add and merge, and the duration spans both windows. What each
+    /// process measured for itself (CPU time, concurrency) is left to `mergeProcessFigures`.
     package mutating func merge(_ other: RunResult) {
-        requests += other.requests
-        succeeded += other.succeeded
+        for field in Self.fields {
+            switch field.kind {
+            case .count(let count): self[keyPath: count] += other[keyPath: count]
+            case .histogram(let histogram): self[keyPath: histogram].merge(other[keyPath: histogram])
+            case .processCount, .processSize, .number, .figure, .derivedCount, .summary, .special: continue
+            }
+        }
         failures.merge(other.failures)
-        latency.merge(other.latency)
-        timeToFirstToken.merge(other.timeToFirstToken)
-        interTokenLatency.merge(other.interTokenLatency)
-        timePerOutputToken.merge(other.timePerOutputToken)
-        sendLag.merge(other.sendLag)
         latencySamples += other.latencySamples
         requestedRate = max(requestedRate, other.requestedRate)
-        goodRequests += other.goodRequests
         for example in other.errorExamples where !errorExamples.contains(where: { $0.status == example.status }) {
             errorExamples.append(example)
         }
         errorExamples.sort { $0.status < $1.status }
         scheduleWindowNanoseconds = max(scheduleWindowNanoseconds, other.scheduleWindowNanoseconds)
-        streamedResponses += other.streamedResponses
-        promptTokens += other.promptTokens
-        completionTokens += other.completionTokens
-        responsesWithoutUsage += other.responsesWithoutUsage
-        requestedPromptTokens += other.requestedPromptTokens
-        requestedOutputTokens += other.requestedOutputTokens
-        connectionsOpened += other.connectionsOpened
-        tcpConnectTime.merge(other.tcpConnectTime)
-        tlsHandshakeTime.merge(other.tlsHandshakeTime)
-        tlsResumedHandshakes += other.tlsResumedHandshakes
-        tlsFullHandshakes += other.tlsFullHandshakes
-        if tlsFailureExample == nil { tlsFailureExample = other.tlsFailureExample }
-        warmupRequests += other.warmupRequests
-        bytesSent += other.bytesSent
-        bytesReceived += other.bytesReceived
         if firstMalformed == nil { firstMalformed = other.firstMalformed }
         if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
+        if tlsFailureExample == nil { tlsFailureExample = other.tlsFailureExample }
         startedAtWallSeconds = [startedAtWallSeconds, other.startedAtWallSeconds].compactMap { $0 }.min()
         endedAtWallSeconds = [endedAtWallSeconds, other.endedAtWallSeconds].compactMap { $0 }.max()
         firstSendNanoseconds = min(firstSendNanoseconds, other.firstSendNanoseconds)
@@ -137,6 +123,18 @@ public struct RunResult: Sendable {
         lastCompletionNanoseconds = max(lastCompletionNanoseconds, other.lastCompletionNanoseconds)
         if lastCompletionNanoseconds > firstSendNanoseconds, firstSendNanoseconds != .max {
             durationSeconds = Double(lastCompletionNanoseconds - firstSendNanoseconds) / 1e9
+        }
+    }
+
+    /// Adds what `other`'s process measured for itself (its CPU time, concurrency and threads:
+    /// the `processCount` and `processSize` fields), for results of separate processes (`RunMerge`).
+    mutating func mergeProcessFigures(_ other: RunResult) {
+        for field in Self.fields {
+            switch field.kind {
+            case .processCount(let count): self[keyPath: count] += other[keyPath: count]
+            case .processSize(let size): self[keyPath: size] += other[keyPath: size]
+            case .count, .histogram, .number, .figure, .derivedCount, .summary, .special: continue
+            }
         }
     }
 
@@ -170,15 +168,15 @@ public struct RunResult: Sendable {
     /// Requests the server answered or closed on (successes and the failures it caused); the
     /// rest timed out, could not connect (TCP or TLS), or were cancelled.
     public var responses: UInt64 {
-        succeeded + failures.total - failures.timeout - failures.connect - failures.tls - failures.cancelled
+        succeeded + failures.responses
     }
 
     /// Why nothing could be measured when no connection could be set up: every request failed
-    /// to connect or in its TLS handshake. "certificate verify failed: ..." (OpenSSL's reason) or
-    /// the connect error in words; nil when anything succeeded or failed otherwise.
+    /// to connect or in its TLS handshake. "TLS handshake failed: ..." (OpenSSL's reason) or the
+    /// connect error in words; nil when anything succeeded or failed otherwise.
     public var connectionSetupFailure: String? {
-        guard succeeded == 0, requests > 0, failures.connect + failures.tls == failed else { return nil }
-        if failures.tls > 0 { return "TLS handshake failed: " + (tlsFailureExample ?? "no reason given") }
+        guard succeeded == 0, requests > 0, failures[.connect] + failures[.tls] == failed else { return nil }
+        if failures[.tls] > 0 { return "TLS handshake failed: " + (tlsFailureExample ?? "no reason given") }
         return firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
     }
 

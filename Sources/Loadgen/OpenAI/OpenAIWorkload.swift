@@ -7,6 +7,7 @@ import HTTPWire
 /// the start of its prompt, patched into the pre-serialized bytes as they are sent, so a prefix
 /// cache cannot serve one request from another's work (the seeds' fixed prompt could).
 public struct OpenAIWorkload: Sendable, Equatable {
+    /// Which OpenAI API the requests call.
     public enum Endpoint: Sendable, Equatable {
         /// `/v1/chat/completions` with `messages`.
         case chat
@@ -16,6 +17,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
         var path: String { self == .chat ? "/v1/chat/completions" : "/v1/completions" }
     }
 
+    /// How prompts are written.
     public enum PromptStyle: Sendable, Equatable {
         /// A distinct request number leads every prompt (default).
         case unique
@@ -23,14 +25,20 @@ public struct OpenAIWorkload: Sendable, Equatable {
         case fixed
     }
 
+    /// Chat (default) or completions.
     public var endpoint: Endpoint = .chat
     /// The request path in full (vLLM's `--endpoint` under the base URL's path), or nil for the
     /// endpoint's own path under the target's OpenAI base path.
     public var requestPath: String?
+    /// The `model` of every request (the CLI's default is the first id of GET /v1/models).
     public var model: String
-    public var inputTokens: TokenCount = .fixed(500)
-    public var outputTokens: TokenCount = .fixed(100)
+    /// Prompt length in tokens, by the ~4 characters per token the seeds used (default 500).
+    public var inputTokens: TokenCount = .fixed(SeedProtocol.defaultInputTokens)
+    /// `max_tokens` of every request (default 100).
+    public var outputTokens: TokenCount = .fixed(SeedProtocol.defaultOutputTokens)
+    /// Unique prompts (default) or the seeds' fixed one.
     public var prompt: PromptStyle = .unique
+    /// `temperature`, when set; otherwise the server's default.
     public var temperature: Double?
     /// vLLM's `ignore_eos`, so the server generates exactly max_tokens.
     public var ignoreEOS = false
@@ -39,6 +47,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// A JSON object whose members are added to every body (after loadgen's, so they win in
     /// servers that take the last of duplicate keys, as Python's json does).
     public var extraBody: String?
+    /// Lengths drawn from ranges, image order and open-loop arrivals are a function of it.
     public var seed: UInt64 = 0
     /// Vision (chat only): this many `image_url` content parts follow the text of every request,
     /// taken in turn from `imageURLs` (request k starts at image k * imagesPerRequest).
@@ -47,15 +56,9 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// (the paper's multi-image test sends 3 to 5 images per request).
     public var maxImagesPerRequest: Int?
     /// http(s) URLs or `data:` URLs (see `dataURL(image:fileName:)`); default: the seeds' three.
-    public var imageURLs: [String] = OpenAIWorkload.seedImageURLs
+    public var imageURLs: [String] = SeedProtocol.testImageURLs
 
-    /// The images of the seeds' unified benchmark (`TEST_IMAGES`).
-    public static let seedImageURLs = [
-        "https://images.unsplash.com/photo-1514888286974-6c03e2ca1dba?w=1280",
-        "https://images.unsplash.com/photo-1506905925346-21bda4d32df4?w=1280",
-        "https://images.unsplash.com/photo-1504674900247-0877df9cc836?w=1280",
-    ]
-
+    /// A chat workload for `model` with the default lengths (500 in, 100 out).
     public init(model: String) { self.model = model }
 
     /// An image file's bytes as a `data:` URL, its type taken from the file name's extension.
@@ -119,7 +122,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
         var counterMarker: String?
         switch prompt {
         case .fixed:
-            promptText = String(repeating: "Explain in detail: ", count: inputTokens / 4)
+            promptText = String(repeating: SeedProtocol.fixedPromptText, count: inputTokens / SeedProtocol.promptTokensPerRepeat)
         case .unique:
             // The marker is replaced by each request's number as it is sent.
             let marker = String(repeating: "#", count: Self.counterWidth)
@@ -167,7 +170,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// Built as bytes: a 128,000-token prompt is half a megabyte, and String.count is O(n).
     static func uniquePrompt(marker: String, inputTokens: Int) -> String {
         let lead = Array("[req \(marker)] ".utf8)
-        let target = max(inputTokens * 4, lead.count)
+        let target = max(inputTokens * SeedProtocol.charactersPerToken, lead.count)
         let words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "and", "then", "explains", "why"]
             .map { Array(($0 + " ").utf8) }
         var text = lead

@@ -1,6 +1,8 @@
 /// A token count that is fixed (`500`) or drawn uniformly per request from a range (`500:2000`).
 public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
+    /// Every request asks for this many tokens.
     case fixed(Int)
+    /// Each request shape draws its count uniformly from this range (under the workload's `seed`).
     case uniform(ClosedRange<Int>)
 
     /// Parses `N` or `A:B` (A <= B, all >= `minimum`).
@@ -15,6 +17,7 @@ public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `N` or `A:B`, as the flags take it.
     public var description: String {
         switch self {
         case .fixed(let value): String(value)
@@ -39,6 +42,7 @@ public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// True for `fixed`: every request has the same length, so one request shape serves them all.
     public var isFixed: Bool { if case .fixed = self { true } else { false } }
 
     func draw(_ generator: inout SeededGenerator) -> Int {
@@ -50,12 +54,12 @@ public enum TokenCount: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// SplitMix64: a small, fast, seedable generator, so `--seed` reproduces a workload exactly.
-package struct SeededGenerator: RandomNumberGenerator, Sendable {
+struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    package init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    package mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -2,10 +2,15 @@ import Glibc
 
 /// The machine a result was measured on, recorded with every result file.
 public struct EnvironmentInfo: Sendable, Equatable {
+    /// The "model name" of /proc/cpuinfo.
     public var cpuModel: String
+    /// Online CPUs.
     public var cores: Int
+    /// "Linux 6.1.0": uname's system name and release.
     public var kernel: String
+    /// uname's node name.
     public var hostname: String
+    /// The loadgen that measured (`Loadgen.version`).
     public var loadgenVersion: String
 
     /// Reads /proc/cpuinfo and uname(2).
@@ -31,7 +36,7 @@ public struct EnvironmentInfo: Sendable, Equatable {
                                hostname: text(name.nodename), loadgenVersion: version)
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             ("cpu_model", .string(cpuModel)),
             ("cores", .int(Int64(cores))),

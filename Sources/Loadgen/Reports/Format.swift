@@ -68,12 +68,12 @@ package enum Format {
     }
 
     /// Right-aligns `text` in `width` columns.
-    package static func padLeft(_ text: String, _ width: Int) -> String {
+    static func padLeft(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 
     /// Left-aligns `text` in `width` columns.
-    package static func padRight(_ text: String, _ width: Int) -> String {
+    static func padRight(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -2,8 +2,8 @@
 /// Strict RFC 8259; nesting is limited so a hostile file cannot exhaust the stack.
 package enum JSONParser {
     package struct Failure: Error, CustomStringConvertible {
-        package let offset: Int
-        package let reason: String
+        let offset: Int
+        let reason: String
         package var description: String { "\(reason) at byte \(offset)" }
     }
 
@@ -180,7 +180,7 @@ package enum JSONParser {
 
 extension JSONValue {
     /// The member `key` of an object (the first, if repeated).
-    package subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1
     }
@@ -193,7 +193,7 @@ extension JSONValue {
         }
     }
 
-    package var intValue: Int? {
+    var intValue: Int? {
         switch self {
         case .int(let value): Int(exactly: value)
         case .number(let value, _): Int(exactly: value)
@@ -201,33 +201,33 @@ extension JSONValue {
         }
     }
 
-    package var boolValue: Bool? {
+    var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
-    package var stringValue: String? {
+    var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    package var arrayValue: [JSONValue]? {
+    var arrayValue: [JSONValue]? {
         if case .array(let values) = self { return values }
         return nil
     }
 
     /// The members of an object, in order; nil for anything else.
-    package var objectMembers: [(String, JSONValue)]? {
+    var objectMembers: [(String, JSONValue)]? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// A non-negative integer (a count); nil for fractions, negatives and non-numbers.
-    package var uint64Value: UInt64? {
+    var uint64Value: UInt64? {
         if case .int(let value) = self, value >= 0 { return UInt64(value) }
         return nil
     }
 
     /// True for JSON `null`.
-    package var isNull: Bool { self == .null }
+    var isNull: Bool { self == .null }
 }

@@ -1,19 +1,26 @@
 /// A JSON document built for result files and `--json` output (never on the hot path).
 public indirect enum JSONValue: Sendable, Equatable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// An integer, written exactly.
     case int(Int64)
     /// Written with up to `decimals` fraction digits, trailing zeros dropped; NaN and infinity as null.
     case number(Double, decimals: Int = 6)
+    /// A string, escaped as JSON requires.
     case string(String)
+    /// An array.
     case array([JSONValue])
     /// Keys keep their order, so files diff cleanly run to run.
     case object([(String, JSONValue)])
 
+    /// Equal when they serialize the same (numbers compare as written).
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         lhs.serialized() == rhs.serialized()
     }
 
+    /// A count, clamped to `Int64.max` (counts never come near it).
     public static func uint(_ value: UInt64) -> JSONValue { .int(Int64(clamping: value)) }
 
     /// Compact JSON, or indented by two spaces with `pretty`.

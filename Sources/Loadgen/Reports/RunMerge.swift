@@ -10,7 +10,7 @@
 /// (NTP keeps them within milliseconds).
 ///
 /// ```swift
-/// let parts = try files.map { try RunReportDecoder.result(from: JSONParser.parse($0)) }
+/// let parts = try files.map { try RunReportDecoder.result(fromJSONText: $0) }
 /// let merged = try RunMerge(parts)
 /// print(RunReport.json(merged.result).serialized())
 /// ```
@@ -51,10 +51,7 @@ public struct RunMerge: Sendable {
         var merged = RunResult()
         for part in parts {
             merged.merge(part)
-            merged.concurrency += part.concurrency
-            merged.threads += part.threads
-            merged.clientCPUUserMicroseconds += part.clientCPUUserMicroseconds
-            merged.clientCPUSystemMicroseconds += part.clientCPUSystemMicroseconds
+            merged.mergeProcessFigures(part)
         }
         // Each process was asked for its own rate; together they offered the sum.
         merged.requestedRate = parts.reduce(0) { $0 + $1.requestedRate }

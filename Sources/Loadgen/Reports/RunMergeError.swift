@@ -13,6 +13,7 @@ public enum RunMergeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// their latencies and tokens measure different things.
     case differentWorkloads(part: Int, kind: String, firstKind: String)
 
+    /// The reason as one line, results numbered from 1.
     public var description: String {
         switch self {
         case .noParts: "nothing to merge"

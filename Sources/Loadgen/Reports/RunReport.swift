@@ -2,117 +2,99 @@ import HTTPWire
 
 /// Renders a `RunResult` for people (text) and for programs (JSON).
 public enum RunReport {
-    /// The JSON object of `loadgen run --json`: counts, errors by class, duration, rates and latency.
+    /// The JSON object of `loadgen run --json`: the members of `RunResult.fields`, in their order.
     public static func json(_ result: RunResult) -> JSONValue {
-        let summary = LatencySummary(result.latency)
-        var errors: [(String, JSONValue)] = []
-        for row in result.failures.byClass { errors.append((row.failure.name, .uint(row.count))) }
-        var members = runMembers(result, summary: summary, errors: errors)
-        members.insert(("window_end", .string(result.windowEnd.rawValue)), at: 6)
-        members.insert(("workload", .string(result.workloadKind.rawValue)), at: 0)
-        members.append(("interrupted", .bool(result.interruptedBySignal != nil)))
-        members.append(("interrupted_by", result.interruptedBySignal.map { .string(LoadgenError.signalName($0)) } ?? .null))
-        members.append(("goodput_rps", .number(result.goodputRequestsPerSecond, decimals: 3)))
-        members.append(("good_requests", .uint(result.goodRequests)))
-        if let objectives = result.objectives {
-            var slo: [(String, JSONValue)] = []
-            if let value = objectives.ttftMilliseconds { slo.append(("ttft_ms", .number(value))) }
-            if let value = objectives.tpotMilliseconds { slo.append(("tpot_ms", .number(value))) }
-            if let value = objectives.e2eMilliseconds { slo.append(("e2e_ms", .number(value))) }
-            members.append(("slo", .object(slo)))
+        .object(RunResult.fields.compactMap { field in
+            guard isWritten(field.presence, result), let value = value(of: field.kind, in: result) else { return nil }
+            return (field.key, value)
+        })
+    }
+
+    private static func isWritten(_ presence: RunResult.FieldPresence, _ result: RunResult) -> Bool {
+        switch presence {
+        case .always: true
+        case .openLoop: result.requestedRate > 0
+        case .streamed: result.streamedResponses > 0
+        case .connectTimes: true
+        case .tls: result.tlsHandshakeTime.count > 0 || result.failures[.tls] > 0
+        case .notWritten: false
         }
-        // Closed loop has no requested rate; its achieved rate is requests started per second.
-        members.append(("achieved_rate", .number(result.achievedRate, decimals: 3)))
-        if result.requestedRate > 0 {
-            members.append(("requested_rate", .number(result.requestedRate, decimals: 3)))
-            members.append(("send_lag_ms", distribution(result.sendLag)))
-            members.append(("send_lag_histogram", .string(result.sendLag.encoded())))
+    }
+
+    /// A field's JSON value; nil leaves an optional member out.
+    private static func value(of kind: RunResult.FieldKind, in result: RunResult) -> JSONValue? {
+        switch kind {
+        case .count(let count), .processCount(let count): .uint(result[keyPath: count])
+        case .processSize(let size): .int(Int64(result[keyPath: size]))
+        case .histogram(let histogram): .string(result[keyPath: histogram].encoded())
+        case .number(let number, let decimals): .number(result[keyPath: number], decimals: decimals)
+        case .figure(let decimals, let figure): .number(figure(result), decimals: decimals)
+        case .derivedCount(let count): .uint(count(result))
+        case .summary(let histogram, let layout): summary(result[keyPath: histogram], layout)
+        case .special(let special): value(of: special, in: result)
         }
-        if !result.errorExamples.isEmpty || result.tlsFailureExample != nil {
-            var examples = result.errorExamples.map { ("http_\($0.status)", JSONValue.string($0.printableBody)) }
-            if let reason = result.tlsFailureExample { examples.insert((FailureClass.tls.name, .string(reason)), at: 0) }
-            members.append(("error_examples", .object(examples)))
+    }
+
+    private static func value(of special: RunResult.SpecialField, in result: RunResult) -> JSONValue? {
+        switch special {
+        case .workload: .string(result.workloadKind.rawValue)
+        case .failed: .uint(result.failed)
+        case .errors: errors(result.failures)
+        case .windowEnd: .string(result.windowEnd.rawValue)
+        case .startedAt: result.startedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null
+        case .endedAt: result.endedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null
+        case .interrupted: .bool(result.interruptedBySignal != nil)
+        case .interruptedBy: result.interruptedBySignal.map { .string(LoadgenError.signalName($0)) } ?? .null
+        case .objectives: result.objectives.map(objectivesJSON)
+        case .achievedRate: .number(result.achievedRate, decimals: 3)
+        case .errorExamples:
+            result.errorExamples.isEmpty && result.tlsFailureExample == nil ? nil : errorExamples(result.errorExamples, tls: result.tlsFailureExample)
         }
-        members.append(("connect_ms", distribution(result.tcpConnectTime)))
-        members.append(("connect_histogram", .string(result.tcpConnectTime.encoded())))
-        if result.tlsHandshakeTime.count > 0 || result.failures.tls > 0 {
-            members.append(("tls_handshakes_full", .uint(result.tlsFullHandshakes)))
-            members.append(("tls_handshakes_resumed", .uint(result.tlsResumedHandshakes)))
-            members.append(("tls_handshake_ms", distribution(result.tlsHandshakeTime)))
-            members.append(("tls_handshake_histogram", .string(result.tlsHandshakeTime.encoded())))
-        }
-        if result.streamedResponses > 0 {
-            members.append(("streamed_responses", .uint(result.streamedResponses)))
-            members.append(("ttft_ms", distribution(result.timeToFirstToken)))
-            members.append(("tpot_ms", distribution(result.timePerOutputToken)))
-            members.append(("itl_ms", distribution(result.interTokenLatency)))
-            members.append(("e2e_ms", distribution(result.latency)))
-            // Lossless histograms, so `loadgen merge` can combine the streaming percentiles too.
-            members.append(("ttft_histogram", .string(result.timeToFirstToken.encoded())))
-            members.append(("tpot_histogram", .string(result.timePerOutputToken.encoded())))
-            members.append(("itl_histogram", .string(result.interTokenLatency.encoded())))
-        }
+    }
+
+    /// `errors`: failures by class in report order, `FailureClass.name` -> count.
+    static func errors(_ failures: FailureCounts) -> JSONValue {
+        .object(failures.byClass.map { ($0.failure.name, .uint($0.count)) })
+    }
+
+    /// "closed 1,234, http_503 20": failures by class in report order, for text (`grouped`: the
+    /// counts by the reports' number rule; the bench and latency tables print them plain).
+    static func errorsText(_ failures: FailureCounts, grouped: Bool = true) -> String {
+        failures.byClass.map { "\($0.failure.name) \(grouped ? Format.grouped($0.count) : String($0.count))" }.joined(separator: ", ")
+    }
+
+    /// `error_examples`: `tls` -> OpenSSL's reason for the first TLS failure, if any, then
+    /// `http_NNN` -> the first bytes of one error body per status.
+    static func errorExamples(_ examples: [HTTPErrorExample], tls: String? = nil) -> JSONValue {
+        let reason: [(String, JSONValue)] = tls.map { [(FailureClass.tls.name, .string($0))] } ?? []
+        return .object(reason + examples.map { ("http_\($0.status)", .string($0.printableBody)) })
+    }
+
+    private static func objectivesJSON(_ objectives: ServiceLevelObjectives) -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if let value = objectives.ttftMilliseconds { members.append(("ttft_ms", .number(value))) }
+        if let value = objectives.tpotMilliseconds { members.append(("tpot_ms", .number(value))) }
+        if let value = objectives.e2eMilliseconds { members.append(("e2e_ms", .number(value))) }
         return .object(members)
     }
 
-    /// mean, p50, p90, p95, p99 (and min, max) of a histogram, in milliseconds.
-    static func distribution(_ histogram: LatencyHistogram) -> JSONValue {
+    /// The statistics `layout` names, in milliseconds with four decimals (the count as an integer).
+    static func summary(_ histogram: LatencyHistogram, _ layout: RunResult.SummaryLayout) -> JSONValue {
         let summary = LatencySummary(histogram)
-        return .object([
-            ("count", .uint(summary.count)),
-            ("mean", .number(summary.mean, decimals: 4)),
-            ("p50", .number(summary.p50, decimals: 4)),
-            ("p90", .number(summary.p90, decimals: 4)),
-            ("p95", .number(summary.p95, decimals: 4)),
-            ("p99", .number(summary.p99, decimals: 4)),
-            ("min", .number(summary.min, decimals: 4)),
-            ("max", .number(summary.max, decimals: 4)),
-        ])
+        let statistics: [(String, Double)] = switch layout {
+        case .full:
+            [("min", summary.min), ("mean", summary.mean), ("stdev", summary.stdev), ("p50", summary.p50), ("p90", summary.p90),
+             ("p95", summary.p95), ("p99", summary.p99), ("p999", summary.p999), ("max", summary.max)]
+        case .distribution:
+            [("mean", summary.mean), ("p50", summary.p50), ("p90", summary.p90), ("p95", summary.p95), ("p99", summary.p99),
+             ("min", summary.min), ("max", summary.max)]
+        }
+        let count: [(String, JSONValue)] = layout == .distribution ? [("count", .uint(summary.count))] : []
+        return .object(count + statistics.map { ($0.0, .number($0.1, decimals: 4)) })
     }
 
-    private static func runMembers(_ result: RunResult, summary: LatencySummary,
-                                   errors: [(String, JSONValue)]) -> [(String, JSONValue)] {
-        [
-            ("requests", .uint(result.requests)),
-            ("succeeded", .uint(result.succeeded)),
-            ("failed", .uint(result.failed)),
-            ("errors", .object(errors)),
-            ("success_rate", .number(result.successRate, decimals: 6)),
-            ("duration_sec", .number(result.durationSeconds, decimals: 6)),
-            // Wall clock (Unix seconds) of the measured window: the first measured send and its end.
-            ("started_at", result.startedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null),
-            ("ended_at", result.endedAtWallSeconds.map { .number($0, decimals: 6) } ?? .null),
-            ("requests_per_sec", .number(result.requestsPerSecond, decimals: 3)),
-            ("throughput_total", .number(result.throughputTotal, decimals: 3)),
-            ("throughput_output", .number(result.throughputOutput, decimals: 3)),
-            ("prompt_tokens", .uint(result.promptTokens)),
-            ("completion_tokens", .uint(result.completionTokens)),
-            ("output_tokens", .uint(result.completionTokens)),
-            ("requested_prompt_tokens", .uint(result.requestedPromptTokens)),
-            ("requested_output_tokens", .uint(result.requestedOutputTokens)),
-            ("latency_ms", .object([
-                ("min", .number(summary.min, decimals: 4)),
-                ("mean", .number(summary.mean, decimals: 4)),
-                ("stdev", .number(summary.stdev, decimals: 4)),
-                ("p50", .number(summary.p50, decimals: 4)),
-                ("p90", .number(summary.p90, decimals: 4)),
-                ("p95", .number(summary.p95, decimals: 4)),
-                ("p99", .number(summary.p99, decimals: 4)),
-                ("p999", .number(summary.p999, decimals: 4)),
-                ("max", .number(summary.max, decimals: 4)),
-            ])),
-            ("latency_histogram", .string(result.latency.encoded())),
-            ("connections_opened", .uint(result.connectionsOpened)),
-            ("concurrency", .int(Int64(result.concurrency))),
-            ("threads", .int(Int64(result.threads))),
-            ("warmup_requests", .uint(result.warmupRequests)),
-            ("bytes_sent", .uint(result.bytesSent)),
-            ("bytes_received", .uint(result.bytesReceived)),
-            ("client_cpu_us_per_request", .number(result.clientCPUMicrosecondsPerRequest, decimals: 3)),
-            ("client_cpu_user_us", .uint(result.clientCPUUserMicroseconds)),
-            ("client_cpu_system_us", .uint(result.clientCPUSystemMicroseconds)),
-        ]
-    }
+    /// mean, p50, p90, p95, p99 (and count, min, max) of a histogram, in milliseconds.
+    static func distribution(_ histogram: LatencyHistogram) -> JSONValue { summary(histogram, .distribution) }
 
     /// "ttft <= 500 ms, e2e <= 2000 ms".
     static func objectiveText(_ objectives: ServiceLevelObjectives) -> String {
@@ -129,6 +111,7 @@ public enum RunReport {
         public var percentiles: [Double]
         /// Rows, by vLLM's metric names: ttft, tpot, itl, e2el (`--percentile-metrics`).
         public var metrics: [String]
+        /// vLLM's default table: mean, p50, p90, p95, p99 of TTFT, TPOT, ITL and E2E.
         public init(percentiles: [Double] = [50, 90, 95, 99], metrics: [String] = ["ttft", "tpot", "itl", "e2el"]) {
             self.percentiles = percentiles
             self.metrics = metrics
@@ -136,12 +119,12 @@ public enum RunReport {
     }
 
     /// "p99", "p99.9": a percentile's column name (vLLM's `p{P}` naming).
-    public static func percentileName(_ p: Double) -> String {
+    static func percentileName(_ p: Double) -> String {
         "p" + (p == p.rounded() ? String(Int(p)) : Format.fixed(p, decimals: 3, trimZeros: true))
     }
 
     /// The histogram of a vLLM metric name (ttft, tpot, itl, e2el), or nil.
-    public static func histogram(_ result: RunResult, metric: String) -> LatencyHistogram? {
+    static func histogram(_ result: RunResult, metric: String) -> LatencyHistogram? {
         switch metric {
         case "ttft": result.timeToFirstToken
         case "tpot": result.timePerOutputToken
@@ -163,7 +146,7 @@ public enum RunReport {
 
     /// Why nothing succeeded, in words: every answer was an error, or none came.
     static func noSuccessText(_ result: RunResult) -> String {
-        let classes = result.failures.byClass.map { "\($0.failure.name) \(Format.grouped($0.count))" }.joined(separator: ", ")
+        let classes = errorsText(result.failures)
         if result.responses == 0 {
             return "no request completed: no response arrived (\(classes))"
         }
@@ -231,8 +214,7 @@ public enum RunReport {
                 + "\(Format.grouped(result.tlsResumedHandshakes)) resumed); handshake ms p50 \(ms(handshake.p50))  p99 \(ms(handshake.p99))  max \(ms(handshake.max))")
         }
         if result.failed > 0 {
-            let parts = result.failures.byClass.map { "\($0.failure.name) \(Format.grouped($0.count))" }
-            lines.append("  errors       " + parts.joined(separator: ", "))
+            lines.append("  errors       " + errorsText(result.failures))
             if let malformed = result.firstMalformed {
                 lines.append("               first malformed response: \(malformed)")
             }

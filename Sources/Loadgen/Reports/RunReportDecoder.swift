@@ -11,15 +11,111 @@ public enum RunReportDecoder {
     /// up to `RunMerge.maximumParts` results can never overflow.
     public static let maximumCount: UInt64 = 1 << 48
 
+    /// The run result in `text`, the contents of a `loadgen run --json` file.
+    public static func result(fromJSONText text: String) throws(RunReportDecodingError) -> RunResult {
+        let json: JSONValue
+        do { json = try JSONParser.parse(text) } catch { throw .invalidJSON(error.description) }
+        return try result(from: json)
+    }
+
     /// The run result `json` describes; throws if it is not a complete, consistent run result.
+    /// Reads the members of `RunResult.fields` in their order: counts, numbers and histograms
+    /// by their kind, the special members by their own rules; computed figures are not read.
     public static func result(from json: JSONValue) throws(RunReportDecodingError) -> RunResult {
         guard json.objectMembers != nil else { throw .notARunReport("not a JSON object") }
         for name in ["requests", "succeeded", "errors"] where json[name] == nil {
             throw .notARunReport("no '\(name)' member")
         }
         var result = RunResult()
-        result.requests = try count(json, "requests")
-        result.succeeded = try count(json, "succeeded")
+        for field in RunResult.fields where isPresent(field.presence, json) {
+            switch field.kind {
+            case .count(let path), .processCount(let path): result[keyPath: path] = try count(json, field.key)
+            case .processSize(let path): result[keyPath: path] = Int(clamping: try count(json, field.key))
+            case .number(let path, _): result[keyPath: path] = try number(json, field.key)
+            case .histogram(let path):
+                result[keyPath: path] = try histogram(json, field.key)
+                if path == \RunResult.latency, result.latency.count != result.succeeded {
+                    throw .inconsistent("latency_histogram holds \(result.latency.count) latencies for \(result.succeeded) successful requests")
+                }
+                if path == \RunResult.tlsHandshakeTime, result.tlsHandshakeTime.count != result.tlsFullHandshakes + result.tlsResumedHandshakes {
+                    throw .inconsistent("tls_handshake_histogram holds \(result.tlsHandshakeTime.count) handshakes for \(result.tlsFullHandshakes) full and \(result.tlsResumedHandshakes) resumed")
+                }
+            case .figure, .derivedCount, .summary: continue
+            case .special(let special): try read(special, json, into: &result)
+            }
+        }
+        try readWorkload(json, into: &result)
+        return result
+    }
+
+    /// Whether the JSON carries a field: an open-loop or streaming group is there when its first
+    /// member is.
+    private static func isPresent(_ presence: RunResult.FieldPresence, _ json: JSONValue) -> Bool {
+        switch presence {
+        case .always: true
+        case .openLoop: json["requested_rate"] != nil
+        case .streamed: json["streamed_responses"] != nil
+        case .connectTimes: json["connect_histogram"] != nil
+        case .tls: json["tls_handshakes_full"] != nil
+        case .notWritten: false
+        }
+    }
+
+    private static func read(_ special: RunResult.SpecialField, _ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
+        switch special {
+        case .workload, .endedAt, .interruptedBy:
+            // Read with the member they depend on or that reads them: after the rest, started_at, interrupted.
+            return
+        case .failed:
+            _ = try count(json, "failed")
+        case .errors:
+            try readErrors(json, into: &result)
+        case .windowEnd:
+            if let text = json["window_end"]?.stringValue {
+                guard let end = RunResult.WindowEnd(rawValue: text) else { throw .badField("window_end", expected: "last_response, end_of_sending, interrupted or none") }
+                result.windowEnd = end
+            } else if result.durationSeconds > 0 {
+                result.windowEnd = .lastResponse
+            }
+        case .startedAt:
+            try readWindow(json, into: &result)
+        case .interrupted:
+            if json["interrupted"]?.boolValue == true {
+                result.interruptedBySignal = json["interrupted_by"]?.stringValue == "SIGTERM" ? 15 : 2
+            }
+        case .objectives:
+            guard let slo = json["slo"] else { return }
+            guard slo.objectMembers != nil else { throw .badField("slo", expected: "an object") }
+            result.objectives = ServiceLevelObjectives(ttftMilliseconds: slo["ttft_ms"]?.doubleValue,
+                                                       tpotMilliseconds: slo["tpot_ms"]?.doubleValue,
+                                                       e2eMilliseconds: slo["e2e_ms"]?.doubleValue)
+        case .achievedRate:
+            // In open loop, achieved_rate is requests over the schedule's window; the window is what merges.
+            guard json["requested_rate"] != nil else { return }
+            let achieved = try number(json, "achieved_rate")
+            if achieved > 0 {
+                let window = (Double(result.requests) / achieved * 1e9).rounded()
+                guard window < 1e18 else { throw .badField("achieved_rate", expected: "a plausible rate") }
+                result.scheduleWindowNanoseconds = UInt64(window)
+            }
+        case .errorExamples:
+            guard let examples = json["error_examples"] else { return }
+            guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }
+            for (name, body) in members {
+                if name == FailureClass.tls.name, let text = body.stringValue {
+                    result.tlsFailureExample = text
+                    continue
+                }
+                guard case .httpStatus(let status)? = FailureClass(name: name), let text = body.stringValue else {
+                    throw .badField("error_examples." + name, expected: "an http_NNN body text or the tls reason")
+                }
+                result.errorExamples.append(HTTPErrorExample(status: status, body: Array(text.utf8)))
+            }
+        }
+    }
+
+    /// `errors` must name known classes once each and add up to `failed`, and the counts to `requests`.
+    private static func readErrors(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
         let failed = try count(json, "failed")
         guard let errors = json["errors"]?.objectMembers else { throw .badField("errors", expected: "an object") }
         var seen: Set<String> = []
@@ -33,80 +129,9 @@ public enum RunReportDecoder {
         guard result.failures.total == failed, result.requests == result.succeeded + failed else {
             throw .inconsistent("requests \(result.requests), succeeded \(result.succeeded), failed \(failed), errors adding up to \(result.failures.total)")
         }
-        result.latency = try histogram(json, "latency_histogram")
-        guard result.latency.count == result.succeeded else {
-            throw .inconsistent("latency_histogram holds \(result.latency.count) latencies for \(result.succeeded) successful requests")
-        }
-        result.durationSeconds = try number(json, "duration_sec")
-        if let text = json["window_end"]?.stringValue {
-            guard let end = RunResult.WindowEnd(rawValue: text) else { throw .badField("window_end", expected: "last_response, end_of_sending, interrupted or none") }
-            result.windowEnd = end
-        } else if result.durationSeconds > 0 {
-            result.windowEnd = .lastResponse
-        }
-        if json["interrupted"]?.boolValue == true {
-            result.interruptedBySignal = json["interrupted_by"]?.stringValue == "SIGTERM" ? 15 : 2
-        }
-        try readWindow(json, into: &result)
-        result.promptTokens = try count(json, "prompt_tokens")
-        result.completionTokens = try count(json, "completion_tokens")
-        result.requestedPromptTokens = try count(json, "requested_prompt_tokens")
-        result.requestedOutputTokens = try count(json, "requested_output_tokens")
-        result.connectionsOpened = try count(json, "connections_opened")
-        result.concurrency = Int(clamping: try count(json, "concurrency"))
-        result.threads = Int(clamping: try count(json, "threads"))
-        result.warmupRequests = try count(json, "warmup_requests")
-        result.bytesSent = try count(json, "bytes_sent")
-        result.bytesReceived = try count(json, "bytes_received")
-        result.clientCPUUserMicroseconds = try count(json, "client_cpu_user_us")
-        result.clientCPUSystemMicroseconds = try count(json, "client_cpu_system_us")
-        result.goodRequests = try count(json, "good_requests")
-        if let slo = json["slo"] {
-            guard slo.objectMembers != nil else { throw .badField("slo", expected: "an object") }
-            result.objectives = ServiceLevelObjectives(ttftMilliseconds: slo["ttft_ms"]?.doubleValue,
-                                                       tpotMilliseconds: slo["tpot_ms"]?.doubleValue,
-                                                       e2eMilliseconds: slo["e2e_ms"]?.doubleValue)
-        }
-        if json["requested_rate"] != nil {
-            result.requestedRate = try number(json, "requested_rate")
-            result.sendLag = try histogram(json, "send_lag_histogram")
-            // achieved_rate is requests over the schedule's window; the window is what merges.
-            let achieved = try number(json, "achieved_rate")
-            if achieved > 0 {
-                let window = (Double(result.requests) / achieved * 1e9).rounded()
-                guard window < 1e18 else { throw .badField("achieved_rate", expected: "a plausible rate") }
-                result.scheduleWindowNanoseconds = UInt64(window)
-            }
-        }
-        if let examples = json["error_examples"] {
-            guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }
-            for (name, body) in members {
-                if name == FailureClass.tls.name, let text = body.stringValue {
-                    result.tlsFailureExample = text
-                    continue
-                }
-                guard case .httpStatus(let status)? = FailureClass(name: name), let text = body.stringValue else {
-                    throw .badField("error_examples." + name, expected: "an http_NNN body text or the tls reason")
-                }
-                result.errorExamples.append(HTTPErrorExample(status: status, body: Array(text.utf8)))
-            }
-        }
-        // Connection setup times: absent from files written before they were measured.
-        if json["connect_histogram"] != nil { result.tcpConnectTime = try histogram(json, "connect_histogram") }
-        if json["tls_handshake_histogram"] != nil {
-            result.tlsHandshakeTime = try histogram(json, "tls_handshake_histogram")
-            result.tlsFullHandshakes = try count(json, "tls_handshakes_full")
-            result.tlsResumedHandshakes = try count(json, "tls_handshakes_resumed")
-            guard result.tlsFullHandshakes + result.tlsResumedHandshakes == result.tlsHandshakeTime.count else {
-                throw .inconsistent("tls_handshake_histogram holds \(result.tlsHandshakeTime.count) handshakes for \(result.tlsFullHandshakes) full and \(result.tlsResumedHandshakes) resumed")
-            }
-        }
-        if json["streamed_responses"] != nil {
-            result.streamedResponses = try count(json, "streamed_responses")
-            result.timeToFirstToken = try histogram(json, "ttft_histogram")
-            result.timePerOutputToken = try histogram(json, "tpot_histogram")
-            result.interTokenLatency = try histogram(json, "itl_histogram")
-        }
+    }
+
+    private static func readWorkload(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
         if let text = json["workload"]?.stringValue {
             guard let kind = RunResult.WorkloadKind(rawValue: text) else { throw .badField("workload", expected: "http, openai or openai_stream") }
             result.workloadKind = kind
@@ -114,7 +139,6 @@ public enum RunReportDecoder {
             // Files from before the field: what they carry tells.
             result.workloadKind = result.streamedResponses > 0 ? .openAIStreamed : result.requestedOutputTokens > 0 ? .openAI : .http
         }
-        return result
     }
 
     /// `started_at` and `ended_at` must be present; both null means nothing was measured.
@@ -145,43 +169,5 @@ public enum RunReportDecoder {
     private static func histogram(_ json: JSONValue, _ name: String) throws(RunReportDecodingError) -> LatencyHistogram {
         guard let text = json[name]?.stringValue, let histogram = LatencyHistogram(encoded: text) else { throw .corruptHistogram(name) }
         return histogram
-    }
-}
-
-extension FailureClass {
-    /// The class a report key names (`name` read back); nil for anything else.
-    init?(name: String) {
-        switch name {
-        case "connect": self = .connect
-        case "tls": self = .tls
-        case "timeout": self = .timeout
-        case "closed": self = .connectionClosed
-        case "malformed": self = .malformedResponse
-        case "empty": self = .empty
-        case "invalid_json": self = .invalidJSON
-        case "too_large": self = .responseTooLarge
-        case "cancelled": self = .cancelled
-        default:
-            guard name.hasPrefix("http_"), let code = Int(name.dropFirst(5)), (400...999).contains(code) else { return nil }
-            self = .httpStatus(code)
-        }
-    }
-}
-
-extension FailureCounts {
-    /// Adds `count` failures of one class at once (reading a report back, not the hot path).
-    mutating func add(_ failure: FailureClass, count: UInt64) {
-        switch failure {
-        case .connect: connect += count
-        case .tls: tls += count
-        case .timeout: timeout += count
-        case .connectionClosed: connectionClosed += count
-        case .malformedResponse: malformedResponse += count
-        case .cancelled: cancelled += count
-        case .empty: empty += count
-        case .invalidJSON: invalidJSON += count
-        case .responseTooLarge: responseTooLarge += count
-        case .httpStatus(let code): httpStatus[code - 400] += count
-        }
     }
 }

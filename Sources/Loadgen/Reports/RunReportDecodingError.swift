@@ -1,5 +1,7 @@
 /// Why a JSON value is not a usable `loadgen run --json` result. Each case prints as one line.
 public enum RunReportDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The text is not JSON (`RunReportDecoder.result(fromJSONText:)`), with the parser's reason.
+    case invalidJSON(String)
     /// Not an object, or lacking the members every run result has (`requests`, `succeeded`, `errors`).
     case notARunReport(String)
     /// A member a run result always carries is absent.
@@ -14,8 +16,10 @@ public enum RunReportDecodingError: Error, Sendable, Equatable, CustomStringConv
     /// window to merge over.
     case noWallClockWindow
 
+    /// The reason as one line, for the file name to precede.
     public var description: String {
         switch self {
+        case .invalidJSON(let reason): "invalid JSON: \(reason)"
         case .notARunReport(let reason): "not a loadgen run --json result (\(reason))"
         case .missingField(let name): "no '\(name)' member"
         case .badField(let name, let expected): "'\(name)' is not \(expected)"

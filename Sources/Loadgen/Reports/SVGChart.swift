@@ -2,14 +2,14 @@
 ///
 /// X values are categories placed evenly (concurrency levels such as 100, 250, ..., 2000 read
 /// better evenly spaced than on a linear axis); Y is linear from zero with rounded gridlines.
-public struct SVGChart: Sendable {
-    public struct Series: Sendable {
-        public var name: String
-        public var values: [Double]
-        public var color: String
+struct SVGChart: Sendable {
+    struct Series: Sendable {
+        var name: String
+        var values: [Double]
+        var color: String
         /// Half-widths of error bars (e.g. 95% confidence intervals), one per value, or none.
-        public var errors: [Double]?
-        public init(name: String, values: [Double], color: String, errors: [Double]? = nil) {
+        var errors: [Double]?
+        init(name: String, values: [Double], color: String, errors: [Double]? = nil) {
             self.name = name
             self.values = values
             self.color = color
@@ -17,15 +17,15 @@ public struct SVGChart: Sendable {
         }
     }
 
-    public var title: String
-    public var xLabel: String
-    public var yLabel: String
-    public var categories: [String]
-    public var series: [Series]
-    public var width = 800
-    public var height = 450
+    var title: String
+    var xLabel: String
+    var yLabel: String
+    var categories: [String]
+    var series: [Series]
+    var width = 800
+    var height = 450
 
-    public init(title: String, xLabel: String, yLabel: String, categories: [String], series: [Series]) {
+    init(title: String, xLabel: String, yLabel: String, categories: [String], series: [Series]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -33,10 +33,10 @@ public struct SVGChart: Sendable {
         self.series = series
     }
 
-    public static let palette = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd"]
+    static let palette = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd"]
 
     /// The SVG document.
-    public func render() -> String {
+    func render() -> String {
         // The legend has its own row between the title and the plot, so it never covers data.
         let left = 90.0, right = 30.0, top = 70.0, bottom = 70.0
         let plotWidth = Double(width) - left - right

@@ -10,29 +10,29 @@
 /// loadgen's measured window (vLLM's runs until the last request ends, failures included);
 /// token totals are the server's `usage` (vLLM counts prompts with its tokenizer); TTFT is 0
 /// for a run that did not stream, as vLLM's is when nothing streamed.
-public enum VLLMResult {
+package enum VLLMResult {
     /// What the run was asked for, in vLLM's terms.
-    public struct Settings: Sendable {
+    package struct Settings: Sendable {
         /// vLLM's backend: "openai-chat" (chat), "openai" (completions), or "http" for a URL run.
-        public var backend: String
-        public var label: String?
-        public var modelID: String?
+        var backend: String
+        package var label: String?
+        package var modelID: String?
         /// `--num-prompts` (`-n`), or the requests started in a `--duration` run.
-        public var numPrompts: Int
+        package var numPrompts: Int
         /// Requests/s of an open loop; nil is vLLM's `inf` (closed loop: all at once, bounded by
         /// `maxConcurrency`).
-        public var requestRate: Double?
+        var requestRate: Double?
         /// The gamma shape; nil for constant gaps (vLLM's burstiness inf).
-        public var burstiness: Double?
-        public var maxConcurrency: Int
+        var burstiness: Double?
+        var maxConcurrency: Int
         /// vLLM's defaults are "ttft,tpot,itl"; loadgen adds e2el.
-        public var percentileMetrics: [String] = ["ttft", "tpot", "itl", "e2el"]
+        package var percentileMetrics: [String] = ["ttft", "tpot", "itl", "e2el"]
         /// vLLM's default is 99.
-        public var percentiles: [Double] = [99]
+        package var percentiles: [Double] = [99]
         /// Local time of the run, YYYYMMDD-HHMMSS.
-        public var date: String
+        package var date: String
 
-        public init(backend: String, modelID: String?, numPrompts: Int, requestRate: Double?, burstiness: Double?,
+        package init(backend: String, modelID: String?, numPrompts: Int, requestRate: Double?, burstiness: Double?,
                     maxConcurrency: Int, date: String) {
             self.backend = backend
             self.modelID = modelID
@@ -44,11 +44,11 @@ public enum VLLMResult {
         }
 
         /// The metric names vLLM knows and loadgen measures.
-        public static let knownMetrics = ["ttft", "tpot", "itl", "e2el"]
+        package static let knownMetrics = ["ttft", "tpot", "itl", "e2el"]
     }
 
     /// vLLM's members first, then every member of `RunReport.json` that vLLM does not name.
-    public static func json(_ result: RunResult, settings: Settings) -> JSONValue {
+    package static func json(_ result: RunResult, settings: Settings) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("date", .string(settings.date)),
             ("endpoint_type", .string(settings.backend)),
@@ -90,7 +90,7 @@ public enum VLLMResult {
     /// vLLM's default file name: `{label}-{rate}qps-concurrency{M}-{model}-{date}.json`, the
     /// label defaulting to the backend, the model to its last path component, the rate written
     /// as Python prints a float (`inf`, `10.0`, `2.5`).
-    public static func fileName(_ settings: Settings) -> String {
+    package static func fileName(_ settings: Settings) -> String {
         let rate = settings.requestRate.map { $0 == $0.rounded() && abs($0) < 1e15 ? "\(Int64($0)).0" : "\($0)" } ?? "inf"
         let model = settings.modelID.flatMap { $0.split(separator: "/").last.map(String.init) } ?? settings.backend
         let safe = String(model.map { $0 == "/" || $0 == "\0" ? "_" : $0 })

@@ -4,23 +4,23 @@
 /// In a window these are deltas (observations made during it), and quantiles come from them as
 /// PromQL's `histogram_quantile` computes them, so a figure here matches what a Grafana panel
 /// over the same window shows.
-public struct HistogramBuckets: Sendable, Equatable {
-    public var upperBounds: [Double]
-    public var cumulativeCounts: [Double]
-    public var sum: Double
-    public var count: Double
+struct HistogramBuckets: Sendable, Equatable {
+    var upperBounds: [Double]
+    var cumulativeCounts: [Double]
+    var sum: Double
+    var count: Double
 
-    public init(upperBounds: [Double], cumulativeCounts: [Double], sum: Double, count: Double) {
+    init(upperBounds: [Double], cumulativeCounts: [Double], sum: Double, count: Double) {
         self.upperBounds = upperBounds
         self.cumulativeCounts = cumulativeCounts
         self.sum = sum
         self.count = count
     }
 
-    public static let empty = HistogramBuckets(upperBounds: [], cumulativeCounts: [], sum: 0, count: 0)
+    static let empty = HistogramBuckets(upperBounds: [], cumulativeCounts: [], sum: 0, count: 0)
 
     /// The mean observation, nil with none.
-    public var mean: Double? { count > 0 ? sum / count : nil }
+    var mean: Double? { count > 0 ? sum / count : nil }
 
     /// The `q` quantile (0...1) by linear interpolation within the bucket holding rank q·n, as
     /// `histogram_quantile` does: the first bucket's lower bound is 0 (or its upper bound, if
@@ -28,7 +28,7 @@ public struct HistogramBuckets: Sendable, Equatable {
     /// buckets whose counts go down (a torn read) are first made monotonic. Nil with no
     /// observations, without a +Inf bucket, or with fewer than two buckets, where Prometheus
     /// answers NaN.
-    public func quantile(_ q: Double) -> Double? {
+    func quantile(_ q: Double) -> Double? {
         guard !q.isNaN, upperBounds.count >= 2, upperBounds.count == cumulativeCounts.count,
               upperBounds.last == .infinity else { return nil }
         var counts = cumulativeCounts
@@ -52,7 +52,7 @@ public struct HistogramBuckets: Sendable, Equatable {
     /// Two histograms' observations together (two engines of a replica, or two replicas).
     /// With different bounds, each side counts at a bound what it has at its highest bound not
     /// above it: exact when the bounds agree (vLLM's engines share theirs), a lower bound otherwise.
-    public func merged(with other: HistogramBuckets) -> HistogramBuckets {
+    func merged(with other: HistogramBuckets) -> HistogramBuckets {
         if upperBounds.isEmpty { return other }
         if other.upperBounds.isEmpty { return self }
         let bounds = upperBounds == other.upperBounds ? upperBounds : Array(Set(upperBounds + other.upperBounds)).sorted()

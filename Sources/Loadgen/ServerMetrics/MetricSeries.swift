@@ -1,19 +1,19 @@
 /// One time series of a server: a sample name and its label set, as every scrape repeats it.
 ///
 /// Labels are sorted, so `{engine="0",model_name="m"}` and `{model_name="m",engine="0"}` are one key.
-public struct SeriesKey: Hashable, Sendable, CustomStringConvertible {
-    public let name: String
-    public let labels: [MetricLabel]
+struct SeriesKey: Hashable, Sendable, CustomStringConvertible {
+    let name: String
+    let labels: [MetricLabel]
 
-    public init(name: String, labels: [MetricLabel]) {
+    init(name: String, labels: [MetricLabel]) {
         self.name = name
         self.labels = labels.sorted()
     }
 
-    public func label(_ name: String) -> String? { labels.first { $0.name == name }?.value }
+    func label(_ name: String) -> String? { labels.first { $0.name == name }?.value }
 
     /// `name{a="b",...}`, values escaped as the exposition format writes them.
-    public var description: String {
+    var description: String {
         guard !labels.isEmpty else { return name }
         let pairs = labels.map { label -> String in
             var value = ""
@@ -33,13 +33,13 @@ public struct SeriesKey: Hashable, Sendable, CustomStringConvertible {
 
 /// What the recording knows about a series: its key, its family's TYPE, and what loadgen's
 /// catalogue makes of it (nil `metric` for names it does not know, which are kept all the same).
-public struct SeriesInfo: Sendable, Equatable {
-    public let key: SeriesKey
-    public let type: MetricType
-    public let metric: ServerMetric?
-    public let part: ServerMetric.Part
+struct SeriesInfo: Sendable, Equatable {
+    let key: SeriesKey
+    let type: MetricType
+    let metric: ServerMetric?
+    let part: ServerMetric.Part
     /// A histogram bucket's upper bound (`le`, +Inf for the last); nil for other parts.
-    public let upperBound: Double?
+    let upperBound: Double?
 
     init(key: SeriesKey, type: MetricType) {
         self.key = key
@@ -58,11 +58,11 @@ public struct SeriesInfo: Sendable, Equatable {
     }
 
     /// The family the series belongs to: its own name, or a histogram's name without the suffix.
-    public var familyName: String { histogramIdentity?.name ?? key.name }
+    var familyName: String { histogramIdentity?.name ?? key.name }
 
     /// The histogram a bucket, sum or count belongs to: the sample name without its suffix and
     /// the labels without `le`. Nil for other parts.
-    public var histogramIdentity: SeriesKey? {
+    var histogramIdentity: SeriesKey? {
         let suffix: String
         switch part {
         case .value: return nil

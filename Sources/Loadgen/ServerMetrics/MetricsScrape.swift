@@ -1,12 +1,12 @@
 /// One GET of a metrics endpoint: when it was sent and answered, on the engine's clock
 /// (`Clock.monotonicNanoseconds`, the clock of `RunResult.firstSendNanoseconds`), and either the
 /// values of the series it carried or why there were none.
-public struct MetricsScrape: Sendable {
+struct MetricsScrape: Sendable {
     /// Just before connecting, and once the answer was parsed (or the scrape failed).
-    public let startedNanoseconds: UInt64
-    public let endedNanoseconds: UInt64
+    let startedNanoseconds: UInt64
+    let endedNanoseconds: UInt64
     /// Nil when the scrape carried values.
-    public let failure: ScrapeFailure?
+    let failure: ScrapeFailure?
     /// Ids into the recording's `series`, ascending, and their values.
     let seriesIDs: [Int32]
     let values: [Double]
@@ -20,14 +20,14 @@ public struct MetricsScrape: Sendable {
         self.values = values
     }
 
-    public var succeeded: Bool { failure == nil }
+    var succeeded: Bool { failure == nil }
 
     /// The moment the values stand for: the server read them somewhere between send and
     /// answer, so the midpoint is the best single time (charts and gauge windows use it).
-    public var atNanoseconds: UInt64 { startedNanoseconds + (endedNanoseconds &- startedNanoseconds) / 2 }
+    var atNanoseconds: UInt64 { startedNanoseconds + (endedNanoseconds &- startedNanoseconds) / 2 }
 
     /// The value of series `id` in this scrape, nil if the scrape failed or lacked the series.
-    public func value(ofSeries id: Int) -> Double? {
+    func value(ofSeries id: Int) -> Double? {
         var low = 0, high = seriesIDs.count
         let wanted = Int32(truncatingIfNeeded: id)
         while low < high {
@@ -38,5 +38,5 @@ public struct MetricsScrape: Sendable {
     }
 
     /// How many series the scrape carried.
-    public var seriesCount: Int { seriesIDs.count }
+    var seriesCount: Int { seriesIDs.count }
 }

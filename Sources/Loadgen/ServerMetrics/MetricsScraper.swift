@@ -22,20 +22,20 @@ import Glibc
 /// A scrape that times out, is refused, answers non-200, closes early or returns garbage is
 /// recorded as a `ScrapeFailure` at its time and the next tick goes on. `stop()` returns within
 /// milliseconds even mid-scrape: each thread waits on an eventfd beside its socket.
-public final class MetricsScraper: Sendable {
-    public struct Configuration: Sendable {
+final class MetricsScraper: Sendable {
+    struct Configuration: Sendable {
         /// One metrics URL per replica (behind a router: every replica's own endpoint).
-        public var targets: [HTTPTarget]
+        var targets: [HTTPTarget]
         /// Time between scrape starts (1 s by default, as issue 18 asks).
-        public var intervalSeconds: Double
+        var intervalSeconds: Double
         /// A scrape with no complete answer by then is recorded as timed out.
-        public var timeoutSeconds: Double
+        var timeoutSeconds: Double
         /// Larger answers are refused (vLLM 0.32's is about 50 KB for one engine).
-        public var maximumBodyBytes: Int
+        var maximumBodyBytes: Int
         /// How https targets are verified (the run's --cacert, --insecure, --cert/--key).
-        public var tls: TLSClientConfiguration
+        var tls: TLSClientConfiguration
 
-        public init(targets: [HTTPTarget], intervalSeconds: Double = ServerMetricsPolicy.defaultIntervalSeconds,
+        init(targets: [HTTPTarget], intervalSeconds: Double = ServerMetricsPolicy.defaultIntervalSeconds,
                     timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds,
                     maximumBodyBytes: Int = ServerMetricsPolicy.defaultMaximumBodyBytes,
                     tls: TLSClientConfiguration = TLSClientConfiguration()) {
@@ -47,7 +47,7 @@ public final class MetricsScraper: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    let configuration: Configuration
     private let workers: [ReplicaScraper]
     private let threads: LockedValue<[Thread.Handle]>
     /// Readable once stop() is called, never drained: every worker's waits end on it.
@@ -56,7 +56,7 @@ public final class MetricsScraper: Sendable {
     private let originUnixSeconds: Double
 
     /// Starts one scraping thread per target; the first scrape of each begins at once.
-    public init(_ configuration: Configuration) throws(SystemError) {
+    init(_ configuration: Configuration) throws(SystemError) {
         self.configuration = configuration
         stopEvent = FileDescriptor(rawValue: try syscall("eventfd") { CEpoll_eventfd() })
         originNanoseconds = Clock.monotonicNanoseconds()
@@ -87,7 +87,7 @@ public final class MetricsScraper: Sendable {
     /// Asks every replica for a scrape now, outside the schedule (the next ones follow at the
     /// interval from this one): call it just before a window starts and just after it ends, so
     /// the counters' deltas are bracketed within milliseconds rather than up to an interval.
-    public func scrapeNow() {
+    func scrapeNow() {
         for worker in workers { Self.signal(worker.nowEvent) }
     }
 
@@ -97,7 +97,7 @@ public final class MetricsScraper: Sendable {
     /// its last completion (after a short pause if the server updates its counters a moment
     /// after answering, as vLLM's API process does once per engine step).
     @discardableResult
-    public func scrapeNowAndWait(timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds + 1) -> Bool {
+    func scrapeNowAndWait(timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds + 1) -> Bool {
         let asked = Clock.monotonicNanoseconds()
         scrapeNow()
         let deadline = asked + Clock.nanoseconds(seconds: timeoutSeconds)
@@ -112,7 +112,7 @@ public final class MetricsScraper: Sendable {
     }
 
     /// Everything recorded so far (the scraper goes on).
-    public func recording() -> ServerMetricsRecording {
+    func recording() -> ServerMetricsRecording {
         ServerMetricsRecording(replicas: workers.map { $0.recording.withLock { $0 } },
                                intervalSeconds: configuration.intervalSeconds,
                                originNanoseconds: originNanoseconds, originUnixSeconds: originUnixSeconds)
@@ -121,7 +121,7 @@ public final class MetricsScraper: Sendable {
     /// Stops every thread (promptly, even mid-scrape; an interrupted scrape is not recorded) and
     /// returns the recording. Calling it again returns the same recording.
     @discardableResult
-    public func stop() -> ServerMetricsRecording {
+    func stop() -> ServerMetricsRecording {
         let handles = threads.withLock { handles in
             let taken = handles
             handles = []
@@ -136,8 +136,8 @@ public final class MetricsScraper: Sendable {
 
     /// One scrape of `target`, to decide whether it serves Prometheus text before a run (the
     /// default `BASE/metrics` is only used when it does). Nil when it does; the failure otherwise.
-    public static func probe(_ target: HTTPTarget, timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds,
-                             tls: TLSClientConfiguration = TLSClientConfiguration()) -> ScrapeFailure? {
+    static func probe(_ target: HTTPTarget, timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds,
+                      tls: TLSClientConfiguration = TLSClientConfiguration()) -> ScrapeFailure? {
         let context: TLSClientContext?
         do { context = try HTTPFetch.tlsContext(for: target, tls) } catch {
             return .tls(reason: error.description)

@@ -1,26 +1,26 @@
 /// A span of a run on the engine's clock (`Clock.monotonicNanoseconds`): a level's, a bench
 /// test's or a whole run's measured part, which the server's figures are aggregated over.
-public struct MetricsWindow: Sendable, Equatable {
+struct MetricsWindow: Sendable, Equatable {
     /// What the window is, for reports and the timeline: "c=16", "test 3".
-    public var label: String
-    public var startNanoseconds: UInt64
-    public var endNanoseconds: UInt64
+    var label: String
+    var startNanoseconds: UInt64
+    var endNanoseconds: UInt64
 
-    public init(label: String = "", startNanoseconds: UInt64, endNanoseconds: UInt64) {
+    init(label: String = "", startNanoseconds: UInt64, endNanoseconds: UInt64) {
         self.label = label
         self.startNanoseconds = startNanoseconds
         self.endNanoseconds = max(endNanoseconds, startNanoseconds)
     }
 
     /// A level's measured window, first measured send to last completion; nil when it measured nothing.
-    public init?(label: String = "", result: RunResult) {
+    init?(label: String = "", result: RunResult) {
         guard result.firstSendNanoseconds != .max, result.lastCompletionNanoseconds >= result.firstSendNanoseconds else { return nil }
         self.init(label: label, startNanoseconds: result.firstSendNanoseconds, endNanoseconds: result.lastCompletionNanoseconds)
     }
 
-    public var durationSeconds: Double { Double(endNanoseconds - startNanoseconds) / 1e9 }
+    var durationSeconds: Double { Double(endNanoseconds - startNanoseconds) / 1e9 }
 
-    public func contains(_ nanoseconds: UInt64) -> Bool { nanoseconds >= startNanoseconds && nanoseconds <= endNanoseconds }
+    func contains(_ nanoseconds: UInt64) -> Bool { nanoseconds >= startNanoseconds && nanoseconds <= endNanoseconds }
 }
 
 /// How well one replica's scrapes bracket a window, and what was missing in it.
@@ -31,31 +31,31 @@ public struct MetricsWindow: Sendable, Equatable {
 /// answer). Both must exist, or the window cannot be aligned and no delta is claimed. The lags
 /// say how much time outside the window the deltas may include: with `scrapeNow()` at both
 /// edges they are milliseconds; on the schedule alone, up to an interval.
-public struct WindowAlignment: Sendable, Equatable {
+struct WindowAlignment: Sendable, Equatable {
     /// Window start minus the baseline scrape's end, in seconds; nil without a baseline.
-    public var baselineLagSeconds: Double?
+    var baselineLagSeconds: Double?
     /// The final scrape's start minus the window end, in seconds; nil without one.
-    public var finalLagSeconds: Double?
+    var finalLagSeconds: Double?
     /// Good scrapes whose midpoint lies inside the window (the gauges' samples).
-    public var scrapesInWindow: Int
+    var scrapesInWindow: Int
     /// Failed scrapes from the baseline to the final scrape (without a baseline, all those before
     /// the window; without a final scrape, all those after it).
-    public var failures: [FailureCount]
+    var failures: [FailureCount]
 
-    public struct FailureCount: Sendable, Equatable {
-        public var kind: String
-        public var count: Int
+    struct FailureCount: Sendable, Equatable {
+        var kind: String
+        var count: Int
         /// The first such failure's full text.
-        public var example: String
+        var example: String
     }
 
-    public var isAligned: Bool { baselineLagSeconds != nil && finalLagSeconds != nil }
+    var isAligned: Bool { baselineLagSeconds != nil && finalLagSeconds != nil }
 
     /// Failed scrapes in all.
-    public var failedScrapes: Int { failures.reduce(0) { $0 + $1.count } }
+    var failedScrapes: Int { failures.reduce(0) { $0 + $1.count } }
 
     /// Why deltas cannot be given, in a sentence; nil when aligned.
-    public var problem: String? {
+    var problem: String? {
         var missing: [String] = []
         if baselineLagSeconds == nil { missing.append("no good scrape before the window started") }
         if finalLagSeconds == nil { missing.append("no good scrape after it ended") }
@@ -66,7 +66,7 @@ public struct WindowAlignment: Sendable, Equatable {
     }
 
     /// "3 timeout, 1 HTTP 500" for reports.
-    public var failureSummary: String {
+    var failureSummary: String {
         failures.map { "\($0.count) \($0.kind)" }.joined(separator: ", ")
     }
 }

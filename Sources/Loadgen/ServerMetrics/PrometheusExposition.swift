@@ -3,20 +3,20 @@
 ///
 /// Built by `PrometheusTextParser`; nothing here knows what any metric means (that is
 /// `ServerMetric`'s job), so names loadgen does not know are kept as they came.
-public struct PrometheusExposition: Sendable, Equatable {
-    public var families: [MetricFamily]
+struct PrometheusExposition: Sendable, Equatable {
+    var families: [MetricFamily]
 
-    public init(families: [MetricFamily] = []) { self.families = families }
+    init(families: [MetricFamily] = []) { self.families = families }
 
     /// Every sample of every family, in order.
-    public var samples: [MetricSample] { families.flatMap(\.samples) }
+    var samples: [MetricSample] { families.flatMap(\.samples) }
 
     /// The family declared (or first seen) under `name`, e.g. `vllm:num_requests_running`.
-    public func family(named name: String) -> MetricFamily? { families.first { $0.name == name } }
+    func family(named name: String) -> MetricFamily? { families.first { $0.name == name } }
 }
 
 /// The `# TYPE` of a family. A family with no TYPE line is `untyped`, as the format says.
-public enum MetricType: String, Sendable, Equatable {
+enum MetricType: String, Sendable, Equatable {
     case counter, gauge, histogram, summary, untyped
 }
 
@@ -25,13 +25,13 @@ public enum MetricType: String, Sendable, Equatable {
 /// A histogram family `x` holds the samples `x_bucket{le=...}`, `x_sum` and `x_count`; a summary
 /// `x` holds `x{quantile=...}`, `x_sum` and `x_count`. Everything else holds samples named
 /// exactly like the family (for a counter, prometheus_client names both `x_total`).
-public struct MetricFamily: Sendable, Equatable {
-    public var name: String
-    public var type: MetricType
-    public var help: String?
-    public var samples: [MetricSample]
+struct MetricFamily: Sendable, Equatable {
+    var name: String
+    var type: MetricType
+    var help: String?
+    var samples: [MetricSample]
 
-    public init(name: String, type: MetricType, help: String? = nil, samples: [MetricSample] = []) {
+    init(name: String, type: MetricType, help: String? = nil, samples: [MetricSample] = []) {
         self.name = name
         self.type = type
         self.help = help
@@ -40,31 +40,31 @@ public struct MetricFamily: Sendable, Equatable {
 }
 
 /// A label pair of a sample: `engine="0"`.
-public struct MetricLabel: Sendable, Hashable, Comparable {
-    public var name: String
-    public var value: String
+struct MetricLabel: Sendable, Hashable, Comparable {
+    var name: String
+    var value: String
 
-    public init(_ name: String, _ value: String) {
+    init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }
 
-    public static func < (lhs: MetricLabel, rhs: MetricLabel) -> Bool {
+    static func < (lhs: MetricLabel, rhs: MetricLabel) -> Bool {
         lhs.name != rhs.name ? lhs.name < rhs.name : lhs.value < rhs.value
     }
 }
 
 /// One line of samples: a name, its labels, a value and the optional timestamp.
-public struct MetricSample: Sendable, Equatable {
-    public var name: String
+struct MetricSample: Sendable, Equatable {
+    var name: String
     /// In the order written. `SeriesKey` sorts them so two spellings of one series compare equal.
-    public var labels: [MetricLabel]
+    var labels: [MetricLabel]
     /// NaN, +Inf and -Inf are legal values.
-    public var value: Double
+    var value: Double
     /// Milliseconds since the Unix epoch, when the server wrote one (vLLM does not).
-    public var timestampMilliseconds: Int64?
+    var timestampMilliseconds: Int64?
 
-    public init(name: String, labels: [MetricLabel] = [], value: Double, timestampMilliseconds: Int64? = nil) {
+    init(name: String, labels: [MetricLabel] = [], value: Double, timestampMilliseconds: Int64? = nil) {
         self.name = name
         self.labels = labels
         self.value = value
@@ -72,9 +72,9 @@ public struct MetricSample: Sendable, Equatable {
     }
 
     /// The value of label `name`, if the sample has it.
-    public func label(_ name: String) -> String? { labels.first { $0.name == name }?.value }
+    func label(_ name: String) -> String? { labels.first { $0.name == name }?.value }
 
-    public static func == (lhs: MetricSample, rhs: MetricSample) -> Bool {
+    static func == (lhs: MetricSample, rhs: MetricSample) -> Bool {
         // NaN == NaN here: two parses of the same text are equal.
         lhs.name == rhs.name && lhs.labels == rhs.labels && lhs.timestampMilliseconds == rhs.timestampMilliseconds
             && (lhs.value == rhs.value || (lhs.value.isNaN && rhs.value.isNaN))

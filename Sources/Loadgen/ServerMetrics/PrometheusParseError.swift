@@ -1,8 +1,8 @@
 /// Text that is not the Prometheus exposition format: the 1-based line where parsing stopped and
 /// what was wrong there, so a scrape of an HTML error page or a truncated body is recorded as
 /// "line 1: '<html>' is not a metric name" rather than as silently empty.
-public struct PrometheusParseError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Reason: Error, Equatable, Sendable {
+struct PrometheusParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    enum Reason: Error, Equatable, Sendable {
         /// A sample or a HELP/TYPE line whose name is not `[a-zA-Z_:][a-zA-Z0-9_:]*`.
         case invalidMetricName
         /// A label name that is not `[a-zA-Z_][a-zA-Z0-9_]*`.
@@ -34,18 +34,18 @@ public struct PrometheusParseError: Error, Equatable, Sendable, CustomStringConv
         case invalidUTF8
     }
 
-    public let line: Int
-    public let reason: Reason
+    let line: Int
+    let reason: Reason
     /// The start of the offending line (at most 60 characters), for the one-line message.
-    public let excerpt: String
+    let excerpt: String
 
-    public init(line: Int, reason: Reason, excerpt: String = "") {
+    init(line: Int, reason: Reason, excerpt: String = "") {
         self.line = line
         self.reason = reason
         self.excerpt = excerpt
     }
 
-    public var description: String {
+    var description: String {
         let quoted = excerpt.isEmpty ? "" : " in '\(excerpt)'"
         let text: String
         switch reason {

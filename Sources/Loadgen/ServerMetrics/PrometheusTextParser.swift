@@ -18,12 +18,12 @@
 /// (an unknown escape is kept as written: a docstring is no reason to lose a scrape). The first
 /// problem ends the parse with a `PrometheusParseError` naming the line. Never on the hot path:
 /// the scraper parses one answer per replica per interval on its own thread.
-public enum PrometheusTextParser {
-    public static func parse(_ text: String) throws(PrometheusParseError) -> PrometheusExposition {
+enum PrometheusTextParser {
+    static func parse(_ text: String) throws(PrometheusParseError) -> PrometheusExposition {
         try parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(PrometheusParseError) -> PrometheusExposition {
+    static func parse(_ bytes: [UInt8]) throws(PrometheusParseError) -> PrometheusExposition {
         var builder = ExpositionBuilder()
         var lineNumber = 0
         var start = 0

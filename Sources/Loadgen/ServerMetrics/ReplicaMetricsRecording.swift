@@ -3,17 +3,17 @@
 /// Series are interned: each distinct name and label set gets an id once, and a scrape stores
 /// only ids and values (12 bytes a sample, about 10 KB a scrape for vLLM's ~800 series), so an
 /// hour at one scrape a second stays in tens of megabytes while keeping every series, known or not.
-public struct ReplicaMetricsRecording: Sendable {
+struct ReplicaMetricsRecording: Sendable {
     /// The endpoint, e.g. `http://127.0.0.1:8000/metrics`.
-    public let url: String
-    public private(set) var series: [SeriesInfo] = []
-    public private(set) var scrapes: [MetricsScrape] = []
+    let url: String
+    private(set) var series: [SeriesInfo] = []
+    private(set) var scrapes: [MetricsScrape] = []
     private var idByKey: [SeriesKey: Int32] = [:]
 
-    public init(url: String) { self.url = url }
+    init(url: String) { self.url = url }
 
     /// Records a parsed answer.
-    public mutating func record(_ exposition: PrometheusExposition, startedNanoseconds: UInt64, endedNanoseconds: UInt64) {
+    mutating func record(_ exposition: PrometheusExposition, startedNanoseconds: UInt64, endedNanoseconds: UInt64) {
         var pairs: [(Int32, Double)] = []
         pairs.reserveCapacity(series.count)
         for family in exposition.families {
@@ -51,16 +51,16 @@ public struct ReplicaMetricsRecording: Sendable {
     }
 
     /// Records a scrape that gave no figures.
-    public mutating func recordFailure(_ failure: ScrapeFailure, startedNanoseconds: UInt64, endedNanoseconds: UInt64) {
+    mutating func recordFailure(_ failure: ScrapeFailure, startedNanoseconds: UInt64, endedNanoseconds: UInt64) {
         scrapes.append(MetricsScrape(startedNanoseconds: startedNanoseconds, endedNanoseconds: endedNanoseconds, failure: failure))
     }
 
     /// The id of a series, if any scrape carried it.
-    public func seriesID(_ key: SeriesKey) -> Int? { idByKey[key].map(Int.init) }
+    func seriesID(_ key: SeriesKey) -> Int? { idByKey[key].map(Int.init) }
 
     /// Ids of the series that carry `metric`: those of its preferred family present (the newest
     /// name, when a server exposes an alias too), in first-seen order; empty if none.
-    public func seriesIDs(of metric: ServerMetric) -> [Int] {
+    func seriesIDs(of metric: ServerMetric) -> [Int] {
         var chosen: (name: String, preference: Int)?
         for info in series where info.metric == metric {
             guard let preference = metric.preference(ofFamily: info.familyName) else { continue }
@@ -73,7 +73,7 @@ public struct ReplicaMetricsRecording: Sendable {
 
     /// A gauge's figure for the whole replica in one scrape: its label sets (engines) summed, or
     /// averaged for a fraction such as KV cache usage. Nil if the scrape lacks it.
-    public func gaugeValue(_ metric: ServerMetric, ids: [Int], in scrape: MetricsScrape) -> Double? {
+    func gaugeValue(_ metric: ServerMetric, ids: [Int], in scrape: MetricsScrape) -> Double? {
         let values = ids.compactMap { scrape.value(ofSeries: $0) }.filter { !$0.isNaN }
         guard !values.isEmpty else { return nil }
         let total = values.reduce(0, +)
@@ -81,22 +81,22 @@ public struct ReplicaMetricsRecording: Sendable {
     }
 
     /// Ids of the series whose sample name is `name`, in first-seen order.
-    public func seriesIDs(named name: String) -> [Int] {
+    func seriesIDs(named name: String) -> [Int] {
         series.indices.filter { series[$0].key.name == name }
     }
 }
 
 /// Everything a scraper recorded: one recording per replica, in the order of the URLs given.
-public struct ServerMetricsRecording: Sendable {
-    public var replicas: [ReplicaMetricsRecording]
+struct ServerMetricsRecording: Sendable {
+    var replicas: [ReplicaMetricsRecording]
     /// The interval the scraper aimed for, for reports ("every 1 s").
-    public var intervalSeconds: Double
+    var intervalSeconds: Double
     /// A monotonic reading and the Unix time read with it when scraping began, to put scrapes on
     /// the calendar (the scrapes themselves carry only monotonic times, the engine's clock).
-    public var originNanoseconds: UInt64
-    public var originUnixSeconds: Double
+    var originNanoseconds: UInt64
+    var originUnixSeconds: Double
 
-    public init(replicas: [ReplicaMetricsRecording], intervalSeconds: Double,
+    init(replicas: [ReplicaMetricsRecording], intervalSeconds: Double,
                 originNanoseconds: UInt64 = 0, originUnixSeconds: Double = 0) {
         self.replicas = replicas
         self.intervalSeconds = intervalSeconds
@@ -105,7 +105,7 @@ public struct ServerMetricsRecording: Sendable {
     }
 
     /// The Unix time of a monotonic reading taken during the recording.
-    public func unixSeconds(atNanoseconds nanoseconds: UInt64) -> Double {
+    func unixSeconds(atNanoseconds nanoseconds: UInt64) -> Double {
         originUnixSeconds + (Double(nanoseconds) - Double(originNanoseconds)) / 1e9
     }
 }

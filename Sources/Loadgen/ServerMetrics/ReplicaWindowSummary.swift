@@ -1,30 +1,30 @@
 /// One replica's figures over one window: gauges' mean and maximum, counters' deltas, the
 /// server-side histograms of the requests that finished in it, and every other series raw.
-public struct ReplicaWindowSummary: Sendable {
-    public struct Gauge: Sendable, Equatable {
-        public var metric: ServerMetric
+struct ReplicaWindowSummary: Sendable {
+    struct Gauge: Sendable, Equatable {
+        var metric: ServerMetric
         /// Good scrapes inside the window that carried the gauge.
-        public var samples: Int
-        public var mean: Double
-        public var maximum: Double
+        var samples: Int
+        var mean: Double
+        var maximum: Double
     }
 
-    public struct Counter: Sendable, Equatable {
-        public var metric: ServerMetric
+    struct Counter: Sendable, Equatable {
+        var metric: ServerMetric
         /// The increase over the window, summed over the replica's label sets (engines, reasons).
-        public var delta: Double
+        var delta: Double
         /// Times a value went down between scrapes (a server restart): the increase is then
         /// counted from zero, as PromQL's `increase` does, and reports say so.
-        public var resets: Int
+        var resets: Int
     }
 
-    public struct Histogram: Sendable, Equatable {
-        public var metric: ServerMetric
+    struct Histogram: Sendable, Equatable {
+        var metric: ServerMetric
         /// Observations made during the window: bucket, sum and count deltas.
-        public var buckets: HistogramBuckets
-        public var resets: Int
-        public var mean: Double? { buckets.mean }
-        public func quantile(_ q: Double) -> Double? { buckets.quantile(q) }
+        var buckets: HistogramBuckets
+        var resets: Int
+        var mean: Double? { buckets.mean }
+        func quantile(_ q: Double) -> Double? { buckets.quantile(q) }
     }
 
     /// A series outside the catalogue (or a catalogued one under a deprecated alias), kept raw:
@@ -32,37 +32,37 @@ public struct ReplicaWindowSummary: Sendable {
     /// others the mean and maximum of their samples in the window. Buckets of such histograms
     /// are left out: their `_sum` and `_count` say how much happened, and a window of vLLM
     /// would otherwise carry some 300 bucket lines nobody reads.
-    public struct OtherSeries: Sendable, Equatable {
-        public var series: SeriesKey
-        public var type: MetricType
-        public var delta: Double?
-        public var mean: Double?
-        public var maximum: Double?
+    struct OtherSeries: Sendable, Equatable {
+        var series: SeriesKey
+        var type: MetricType
+        var delta: Double?
+        var mean: Double?
+        var maximum: Double?
     }
 
-    public let url: String
-    public let window: MetricsWindow
-    public let alignment: WindowAlignment
-    public let gauges: [Gauge]
+    let url: String
+    let window: MetricsWindow
+    let alignment: WindowAlignment
+    let gauges: [Gauge]
     /// Empty when the window cannot be aligned (see `alignment.problem`).
-    public let counters: [Counter]
-    public let histograms: [Histogram]
+    let counters: [Counter]
+    let histograms: [Histogram]
     /// Catalogued metrics this replica never exposed (an older server, SGLang's missing ones).
-    public let absentMetrics: [ServerMetric]
-    public let otherSeries: [OtherSeries]
+    let absentMetrics: [ServerMetric]
+    let otherSeries: [OtherSeries]
 
-    public func gauge(_ metric: ServerMetric) -> Gauge? { gauges.first { $0.metric == metric } }
-    public func counter(_ metric: ServerMetric) -> Counter? { counters.first { $0.metric == metric } }
-    public func histogram(_ metric: ServerMetric) -> Histogram? { histograms.first { $0.metric == metric } }
+    func gauge(_ metric: ServerMetric) -> Gauge? { gauges.first { $0.metric == metric } }
+    func counter(_ metric: ServerMetric) -> Counter? { counters.first { $0.metric == metric } }
+    func histogram(_ metric: ServerMetric) -> Histogram? { histograms.first { $0.metric == metric } }
 
     /// Prefix cache hits over queries in the window (vLLM counts both in tokens).
-    public var prefixCacheHitRate: Double? {
+    var prefixCacheHitRate: Double? {
         guard let queries = counter(.prefixCacheQueries)?.delta, queries > 0,
               let hits = counter(.prefixCacheHits)?.delta else { return nil }
         return hits / queries
     }
 
-    public init(_ recording: ReplicaMetricsRecording, window: MetricsWindow) {
+    init(_ recording: ReplicaMetricsRecording, window: MetricsWindow) {
         url = recording.url
         self.window = window
         let scrapes = recording.scrapes

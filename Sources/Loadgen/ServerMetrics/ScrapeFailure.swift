@@ -2,7 +2,7 @@ import HTTPWire
 
 /// Why one scrape of a metrics endpoint gave no figures. The run goes on; the recording keeps
 /// the failure with its time so reports can say what is missing and why.
-public enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
+enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
     /// No TCP connection (refused, unreachable, unresolvable host).
     case connect(errno: Int32)
     /// https: no TLS session (verification, handshake, or the TLS setup itself), with OpenSSL's reason.
@@ -23,7 +23,7 @@ public enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case empty
 
     /// A short class name, for counting failures by kind in reports.
-    public var kind: String {
+    var kind: String {
         switch self {
         case .connect: "connect"
         case .tls: "tls"
@@ -37,7 +37,7 @@ public enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    var description: String {
         switch self {
         case .connect(let errno): "cannot connect: \(SystemError.message(for: errno))"
         case .tls(let reason): "TLS failed: \(reason)"

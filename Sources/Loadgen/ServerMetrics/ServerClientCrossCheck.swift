@@ -1,16 +1,16 @@
 /// What loadgen itself counted in a window, to hold the server's figures against.
-public struct ClientWindowFigures: Sendable, Equatable {
+struct ClientWindowFigures: Sendable, Equatable {
     /// Sums of `usage.prompt_tokens` and `usage.completion_tokens` over successful responses.
-    public var promptTokens: UInt64
-    public var generationTokens: UInt64
+    var promptTokens: UInt64
+    var generationTokens: UInt64
     /// The client's mean time to first token, in seconds (nil: not streamed).
-    public var meanTimeToFirstTokenSeconds: Double?
+    var meanTimeToFirstTokenSeconds: Double?
     /// Requests that failed: the server may have spent tokens on them that no usage reported.
-    public var failedRequests: UInt64
+    var failedRequests: UInt64
     /// Successful responses without a `usage` object: their tokens are missing from the counts.
-    public var responsesWithoutUsage: UInt64
+    var responsesWithoutUsage: UInt64
 
-    public init(promptTokens: UInt64, generationTokens: UInt64, meanTimeToFirstTokenSeconds: Double? = nil,
+    init(promptTokens: UInt64, generationTokens: UInt64, meanTimeToFirstTokenSeconds: Double? = nil,
                 failedRequests: UInt64 = 0, responsesWithoutUsage: UInt64 = 0) {
         self.promptTokens = promptTokens
         self.generationTokens = generationTokens
@@ -20,7 +20,7 @@ public struct ClientWindowFigures: Sendable, Equatable {
     }
 
     /// A level's figures as `LoadRun` measured them.
-    public init(_ result: RunResult) {
+    init(_ result: RunResult) {
         self.init(promptTokens: result.promptTokens, generationTokens: result.completionTokens,
                   meanTimeToFirstTokenSeconds: result.timeToFirstToken.count > 0 ? result.timeToFirstToken.meanNanoseconds / 1e9 : nil,
                   failedRequests: result.failed, responsesWithoutUsage: result.responsesWithoutUsage)
@@ -36,8 +36,8 @@ public struct ClientWindowFigures: Sendable, Equatable {
 /// rather than printing a number. The TTFT comparison has no verdict: the client's TTFT also
 /// holds HTTP, tokenization and detokenization, so it should exceed the engine's queue +
 /// prefill; the difference is that overhead, reported as such.
-public struct ServerClientCrossCheck: Sendable {
-    public enum Verdict: String, Sendable {
+struct ServerClientCrossCheck: Sendable {
+    enum Verdict: String, Sendable {
         case agrees
         case differs
         /// The scrapes do not bracket the window (see the statement for which replica and why).
@@ -46,38 +46,38 @@ public struct ServerClientCrossCheck: Sendable {
         case unavailable
     }
 
-    public struct TokenComparison: Sendable {
-        public var quantity: String
-        public var server: Double?
-        public var client: UInt64
+    struct TokenComparison: Sendable {
+        var quantity: String
+        var server: Double?
+        var client: UInt64
         /// (server - client) / client; nil when either side is missing or the client counted 0.
-        public var differenceFraction: Double?
-        public var verdict: Verdict
-        public var statement: String
+        var differenceFraction: Double?
+        var verdict: Verdict
+        var statement: String
     }
 
-    public struct TimeToFirstTokenComparison: Sendable {
-        public var serverQueueMeanSeconds: Double?
-        public var serverPrefillMeanSeconds: Double?
-        public var clientMeanSeconds: Double?
+    struct TimeToFirstTokenComparison: Sendable {
+        var serverQueueMeanSeconds: Double?
+        var serverPrefillMeanSeconds: Double?
+        var clientMeanSeconds: Double?
         /// Client mean TTFT minus the server's mean queue + prefill time.
-        public var differenceSeconds: Double?
-        public var statement: String
+        var differenceSeconds: Double?
+        var statement: String
     }
 
-    public let promptTokens: TokenComparison
-    public let generationTokens: TokenComparison
-    public let timeToFirstToken: TimeToFirstTokenComparison
+    let promptTokens: TokenComparison
+    let generationTokens: TokenComparison
+    let timeToFirstToken: TimeToFirstTokenComparison
 
     /// True when tokens disagree or the window cannot be aligned: the report should flag it.
-    public var needsAttention: Bool {
+    var needsAttention: Bool {
         [promptTokens.verdict, generationTokens.verdict].contains { $0 == .differs || $0 == .notAlignable }
     }
 
     /// The sentences, tokens first.
-    public var statements: [String] { [generationTokens.statement, promptTokens.statement, timeToFirstToken.statement] }
+    var statements: [String] { [generationTokens.statement, promptTokens.statement, timeToFirstToken.statement] }
 
-    public init(_ summary: ServerMetricsSummary, client: ClientWindowFigures) {
+    init(_ summary: ServerMetricsSummary, client: ClientWindowFigures) {
         let unaligned = summary.replicas.filter { !$0.alignment.isAligned }
         let alignmentProblem: String? = summary.replicas.isEmpty ? "no metrics endpoint was scraped"
             : unaligned.isEmpty ? nil

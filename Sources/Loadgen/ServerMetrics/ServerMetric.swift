@@ -10,7 +10,7 @@
 ///
 /// Names are matched without the server's prefix, so `vllm:x` and a relabelled `vllm_x` are one
 /// series. Anything not listed here is kept raw by the recording, never dropped.
-public enum ServerMetric: String, CaseIterable, Sendable {
+enum ServerMetric: String, CaseIterable, Sendable {
     case requestsRunning = "requests_running"
     case requestsWaiting = "requests_waiting"
     case kvCacheUsage = "kv_cache_usage"
@@ -27,10 +27,10 @@ public enum ServerMetric: String, CaseIterable, Sendable {
     case interTokenLatency = "inter_token_latency"
     case endToEndLatency = "e2e_latency"
 
-    public enum Kind: Sendable { case gauge, counter, histogram }
+    enum Kind: Sendable { case gauge, counter, histogram }
 
     /// How a replica's several label sets (one per engine, or per finish reason) combine.
-    public enum Combination: Sendable {
+    enum Combination: Sendable {
         /// Counts of requests or tokens: the replica's figure is the sum over its engines.
         case sum
         /// A fraction per engine (KV cache usage): the replica's figure is their mean.
@@ -38,14 +38,14 @@ public enum ServerMetric: String, CaseIterable, Sendable {
     }
 
     /// The servers whose names the catalogue knows, with the prefixes their names carry.
-    public enum Server: String, Sendable, CaseIterable {
+    enum Server: String, Sendable, CaseIterable {
         case vllm, sglang
 
         /// `vllm:` as the server writes it; `vllm_` as some proxies relabel colons away.
         var prefixes: [String] { ["\(rawValue):", "\(rawValue)_"] }
     }
 
-    public var kind: Kind {
+    var kind: Kind {
         switch self {
         case .requestsRunning, .requestsWaiting, .kvCacheUsage: .gauge
         case .prefixCacheQueries, .prefixCacheHits, .preemptions, .promptTokens, .generationTokens, .requestsFinished: .counter
@@ -53,10 +53,10 @@ public enum ServerMetric: String, CaseIterable, Sendable {
         }
     }
 
-    public var combination: Combination { self == .kvCacheUsage ? .mean : .sum }
+    var combination: Combination { self == .kvCacheUsage ? .mean : .sum }
 
     /// What the figure is, for report headings.
-    public var title: String {
+    var title: String {
         switch self {
         case .requestsRunning: "running requests"
         case .requestsWaiting: "waiting requests"
@@ -78,7 +78,7 @@ public enum ServerMetric: String, CaseIterable, Sendable {
 
     /// Family names without the prefix, newest first. Counters carry the `_total` their samples
     /// have; histograms the base name of their `_bucket`/`_sum`/`_count` samples.
-    public func names(on server: Server) -> [String] {
+    func names(on server: Server) -> [String] {
         switch (self, server) {
         case (.requestsRunning, .vllm): ["num_requests_running"]
         case (.requestsRunning, .sglang): ["num_running_reqs"]
@@ -109,7 +109,7 @@ public enum ServerMetric: String, CaseIterable, Sendable {
     }
 
     /// Which part of a family a sample is.
-    public enum Part: Sendable, Equatable {
+    enum Part: Sendable, Equatable {
         /// A gauge's or counter's value.
         case value
         /// A histogram's cumulative bucket (its `le` label), sum or count.
@@ -118,7 +118,7 @@ public enum ServerMetric: String, CaseIterable, Sendable {
 
     /// The catalogued metric a sample name is a part of, e.g. `vllm:time_to_first_token_seconds_bucket`
     /// is the `.bucket` part of `.timeToFirstToken` on vLLM. Nil for names loadgen does not know.
-    public static func identify(sampleName: String) -> (metric: ServerMetric, part: Part, server: Server)? {
+    static func identify(sampleName: String) -> (metric: ServerMetric, part: Part, server: Server)? {
         for server in Server.allCases {
             for prefix in server.prefixes where sampleName.hasPrefix(prefix) {
                 let bare = String(sampleName.dropFirst(prefix.count))
@@ -137,7 +137,7 @@ public enum ServerMetric: String, CaseIterable, Sendable {
     /// aliases), or nil if it is not one of its names. A server exposing both the new and a
     /// deprecated name (vLLM did during renames) is read through the preferred one only, so
     /// nothing is counted twice.
-    public func preference(ofFamily familyName: String) -> Int? {
+    func preference(ofFamily familyName: String) -> Int? {
         for server in Server.allCases {
             for prefix in server.prefixes where familyName.hasPrefix(prefix) {
                 if let rank = names(on: server).firstIndex(of: String(familyName.dropFirst(prefix.count))) { return rank }

@@ -4,7 +4,7 @@
 extension ServerMetricsSummary {
     /// `crossCheck` adds the comparison with the client; `includeOtherSeries` the raw series
     /// outside the catalogue (hundreds for vLLM: Python, HTTP and process metrics).
-    public func json(crossCheck: ServerClientCrossCheck? = nil, includeOtherSeries: Bool = true) -> JSONValue {
+    func json(crossCheck: ServerClientCrossCheck? = nil, includeOtherSeries: Bool = true) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("window", .object([
                 ("label", .string(window.label)),
@@ -74,7 +74,7 @@ extension ReplicaWindowSummary {
 }
 
 extension ServerClientCrossCheck {
-    public var json: JSONValue {
+    var json: JSONValue {
         .object([
             ("generation_tokens", Self.json(generationTokens)),
             ("prompt_tokens", Self.json(promptTokens)),

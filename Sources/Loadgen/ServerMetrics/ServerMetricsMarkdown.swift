@@ -2,13 +2,13 @@
 /// with totals and the imbalance when there are several replicas), for validate, bench and
 /// sweep reports. Below the table: the cross-check sentences, which say plainly when the
 /// tokens disagree or a window could not be aligned.
-public enum ServerMetricsMarkdown {
-    public struct Entry: Sendable {
-        public var label: String
-        public var summary: ServerMetricsSummary
-        public var crossCheck: ServerClientCrossCheck?
+enum ServerMetricsMarkdown {
+    struct Entry: Sendable {
+        var label: String
+        var summary: ServerMetricsSummary
+        var crossCheck: ServerClientCrossCheck?
 
-        public init(label: String, summary: ServerMetricsSummary, crossCheck: ServerClientCrossCheck? = nil) {
+        init(label: String, summary: ServerMetricsSummary, crossCheck: ServerClientCrossCheck? = nil) {
             self.label = label
             self.summary = summary
             self.crossCheck = crossCheck
@@ -16,7 +16,7 @@ public enum ServerMetricsMarkdown {
     }
 
     /// The column names of `rows(for:)`, `firstColumn` naming what the entries are ("Level", "Test").
-    public static func header(firstColumn: String = "Level", replicaColumns: Bool) -> [String] {
+    static func header(firstColumn: String = "Level", replicaColumns: Bool) -> [String] {
         var header = [firstColumn]
         if replicaColumns { header.append("Replica") }
         header += ["Running mean/max", "Waiting mean/max", "KV cache mean/max", "Preemptions", "Prefix hits",
@@ -27,7 +27,7 @@ public enum ServerMetricsMarkdown {
     }
 
     /// One row per replica, and an "all" row after them when there are several.
-    public static func rows(for entry: Entry, replicaColumns: Bool) -> [[String]] {
+    static func rows(for entry: Entry, replicaColumns: Bool) -> [[String]] {
         let summary = entry.summary
         var rows: [[String]] = []
         for (index, replica) in summary.replicas.enumerated() {
@@ -60,7 +60,7 @@ public enum ServerMetricsMarkdown {
     }
 
     /// A whole table for `entries`, then the cross-check sentences of those that have one.
-    public static func table(_ entries: [Entry], firstColumn: String = "Level") -> String {
+    static func table(_ entries: [Entry], firstColumn: String = "Level") -> String {
         let replicaColumns = entries.contains { $0.summary.replicas.count > 1 }
         let allRows = entries.flatMap { rows(for: $0, replicaColumns: replicaColumns) }
         var text = MarkdownTable.render(header: header(firstColumn: firstColumn, replicaColumns: replicaColumns), rows: allRows)

@@ -1,18 +1,18 @@
 /// loadgen's own choices for server metrics (issue 18), in one place.
-public enum ServerMetricsPolicy {
+enum ServerMetricsPolicy {
     /// Scrape every second by default: fine enough to see a queue build within a 10 s level,
     /// cheap for the server (one small GET a second on loopback).
-    public static let defaultIntervalSeconds = 1.0
+    static let defaultIntervalSeconds = 1.0
     /// A scrape with no complete answer in 2 s is recorded as timed out. Longer than the
     /// interval on purpose: a vLLM API server saturated on two cores can take over a second to
     /// answer `/metrics`, and those readings are the interesting ones.
-    public static let defaultTimeoutSeconds = 2.0
+    static let defaultTimeoutSeconds = 2.0
     /// vLLM 0.32's answer is tens of kilobytes; 16 MiB leaves room for many engines and label
     /// sets while refusing an endpoint that streams without end.
-    public static let defaultMaximumBodyBytes = 16 << 20
+    static let defaultMaximumBodyBytes = 16 << 20
     /// Issue 18: the server's token deltas and loadgen's counts differing by more than 2% is
     /// reported plainly as a disagreement.
-    public static let tokenAgreementTolerance = 0.02
+    static let tokenAgreementTolerance = 0.02
     /// Quantiles reported from the server's histograms.
-    public static let reportedQuantiles = [0.5, 0.9, 0.99]
+    static let reportedQuantiles = [0.5, 0.9, 0.99]
 }

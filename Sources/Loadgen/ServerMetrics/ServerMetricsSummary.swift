@@ -7,14 +7,14 @@
 /// summary.total(.generationTokens)            // nil when the window cannot be aligned
 /// summary.crossCheck(ClientWindowFigures(result)).statements
 /// ```
-public struct ServerMetricsSummary: Sendable {
-    public let window: MetricsWindow
-    public let replicas: [ReplicaWindowSummary]
-    public let intervalSeconds: Double
+struct ServerMetricsSummary: Sendable {
+    let window: MetricsWindow
+    let replicas: [ReplicaWindowSummary]
+    let intervalSeconds: Double
     /// The window's start on the calendar, when the recording knows its origin.
-    public let windowStartUnixSeconds: Double?
+    let windowStartUnixSeconds: Double?
 
-    public init(_ recording: ServerMetricsRecording, window: MetricsWindow) {
+    init(_ recording: ServerMetricsRecording, window: MetricsWindow) {
         self.window = window
         replicas = recording.replicas.map { ReplicaWindowSummary($0, window: window) }
         intervalSeconds = recording.intervalSeconds
@@ -22,11 +22,11 @@ public struct ServerMetricsSummary: Sendable {
     }
 
     /// Every replica's scrapes bracket the window.
-    public var isAligned: Bool { !replicas.isEmpty && replicas.allSatisfy(\.alignment.isAligned) }
+    var isAligned: Bool { !replicas.isEmpty && replicas.allSatisfy(\.alignment.isAligned) }
 
     /// A counter's delta summed over the replicas; nil unless every replica is aligned and has it
     /// (a sum missing a replica would look like a disagreement that is not one).
-    public func total(_ metric: ServerMetric) -> Double? {
+    func total(_ metric: ServerMetric) -> Double? {
         guard isAligned else { return nil }
         var sum = 0.0
         for replica in replicas {
@@ -37,7 +37,7 @@ public struct ServerMetricsSummary: Sendable {
     }
 
     /// A histogram's window observations over all replicas; nil unless every replica has it.
-    public func histogram(_ metric: ServerMetric) -> HistogramBuckets? {
+    func histogram(_ metric: ServerMetric) -> HistogramBuckets? {
         guard isAligned else { return nil }
         var merged = HistogramBuckets.empty
         for replica in replicas {
@@ -49,7 +49,7 @@ public struct ServerMetricsSummary: Sendable {
 
     /// Max over mean of the replicas' mean running requests: 1 is perfectly balanced; 2 with
     /// two replicas means one did all the work. Nil without the gauge or with nothing running.
-    public var runningImbalance: Double? {
+    var runningImbalance: Double? {
         let means = replicas.compactMap { $0.gauge(.requestsRunning)?.mean }
         guard !means.isEmpty, means.count == replicas.count else { return nil }
         let mean = means.reduce(0, +) / Double(means.count)
@@ -58,7 +58,7 @@ public struct ServerMetricsSummary: Sendable {
     }
 
     /// The server's view against the client's, over this window.
-    public func crossCheck(_ client: ClientWindowFigures) -> ServerClientCrossCheck {
+    func crossCheck(_ client: ClientWindowFigures) -> ServerClientCrossCheck {
         ServerClientCrossCheck(self, client: client)
     }
 }

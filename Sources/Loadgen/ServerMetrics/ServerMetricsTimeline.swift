@@ -5,14 +5,14 @@
 ///
 /// Reuses `SVGChart`'s axis steps, labels and escaping; the x axis is linear time (seconds from
 /// the first scrape or window), which a category chart cannot show.
-public struct ServerMetricsTimeline: Sendable {
-    public var title: String
-    public var recording: ServerMetricsRecording
-    public var windows: [MetricsWindow]
-    public var width = 900
-    public var height = 560
+struct ServerMetricsTimeline: Sendable {
+    var title: String
+    var recording: ServerMetricsRecording
+    var windows: [MetricsWindow]
+    var width = 900
+    var height = 560
 
-    public init(title: String = "Server state over the run", recording: ServerMetricsRecording, windows: [MetricsWindow]) {
+    init(title: String = "Server state over the run", recording: ServerMetricsRecording, windows: [MetricsWindow]) {
         self.title = title
         self.recording = recording
         self.windows = windows
@@ -44,7 +44,7 @@ public struct ServerMetricsTimeline: Sendable {
     /// The chart's data as JSON, for result files (to re-plot or compare runs): the windows, and
     /// per replica the scrape times with running, waiting and KV cache usage (null where a
     /// scrape failed) and the failures.
-    public func json() -> JSONValue {
+    func json() -> JSONValue {
         func number(_ value: Double?) -> JSONValue { value.map { .number($0, decimals: 4) } ?? .null }
         let replicas = recording.replicas.map { replica -> JSONValue in
             let running = points(replica, .requestsRunning), waiting = points(replica, .requestsWaiting)
@@ -71,7 +71,7 @@ public struct ServerMetricsTimeline: Sendable {
         ])
     }
 
-    public func render() -> String {
+    func render() -> String {
         let ends = recording.replicas.compactMap { $0.scrapes.last?.endedNanoseconds } + windows.map(\.endNanoseconds)
         let origin = originNanoseconds
         let span = max(Double((ends.max() ?? origin) &- origin) / 1e9, 1)

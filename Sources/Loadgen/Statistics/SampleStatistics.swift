@@ -1,15 +1,15 @@
 /// Summary statistics of a small sample (runs of a benchmark), with a Student's t confidence
 /// interval, as the paper's multi-run tables report them.
-public struct SampleStatistics: Sendable, Equatable {
-    public let values: [Double]
-    public let count: Int
-    public let mean: Double
+struct SampleStatistics: Sendable, Equatable {
+    let values: [Double]
+    let count: Int
+    let mean: Double
     /// Sample standard deviation (divides by n - 1); 0 for fewer than two values.
-    public let standardDeviation: Double
-    public let minimum: Double
-    public let maximum: Double
+    let standardDeviation: Double
+    let minimum: Double
+    let maximum: Double
 
-    public init(_ values: [Double]) {
+    init(_ values: [Double]) {
         self.values = values
         count = values.count
         mean = values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
@@ -26,22 +26,22 @@ public struct SampleStatistics: Sendable, Equatable {
 
     /// Half the width of the confidence interval for the mean: t*(df = n - 1) x s / sqrt(n).
     /// Nil below two values, where no interval exists.
-    public func confidenceHalfWidth(confidence: Double = 0.95) -> Double? {
+    func confidenceHalfWidth(confidence: Double = SeedProtocol.Sweep.confidence) -> Double? {
         guard count >= 2 else { return nil }
         let t = StudentT.criticalValue(confidence: confidence, degreesOfFreedom: Double(count - 1))
         return t * standardDeviation / Double(count).squareRoot()
     }
 
     /// (low, high) of the 95% interval for the mean.
-    public var confidenceInterval: (low: Double, high: Double)? {
+    var confidenceInterval: (low: Double, high: Double)? {
         confidenceHalfWidth().map { (mean - $0, mean + $0) }
     }
 
     /// Standard deviation over mean; nil when the mean is 0.
-    public var coefficientOfVariation: Double? {
+    var coefficientOfVariation: Double? {
         mean != 0 && count >= 2 ? standardDeviation / abs(mean) : nil
     }
 
     /// Standard error of the mean, s / sqrt(n).
-    public var standardError: Double { count > 0 ? standardDeviation / Double(count).squareRoot() : 0 }
+    var standardError: Double { count > 0 ? standardDeviation / Double(count).squareRoot() : 0 }
 }

@@ -2,22 +2,22 @@ import Glibc
 
 /// Student's t distribution for any positive (even fractional) degrees of freedom, computed from
 /// the regularized incomplete beta function, not looked up in a table.
-package enum StudentT {
+enum StudentT {
     /// P(|T| > t): the two-sided tail probability.
-    package static func twoSidedTail(_ t: Double, degreesOfFreedom df: Double) -> Double {
+    static func twoSidedTail(_ t: Double, degreesOfFreedom df: Double) -> Double {
         guard df > 0, t.isFinite else { return t.isNaN ? .nan : 0 }
         let x = df / (df + t * t)
         return IncompleteBeta.regularized(x, a: df / 2, b: 0.5)
     }
 
     /// P(T <= t).
-    package static func cdf(_ t: Double, degreesOfFreedom df: Double) -> Double {
+    static func cdf(_ t: Double, degreesOfFreedom df: Double) -> Double {
         let tail = twoSidedTail(t, degreesOfFreedom: df) / 2
         return t >= 0 ? 1 - tail : tail
     }
 
     /// The critical value t* with P(|T| > t*) = 1 - confidence (1.96 for large df at 95%).
-    package static func criticalValue(confidence: Double = 0.95, degreesOfFreedom df: Double) -> Double {
+    static func criticalValue(confidence: Double = SeedProtocol.Sweep.confidence, degreesOfFreedom df: Double) -> Double {
         let alpha = 1 - confidence
         guard df > 0, alpha > 0, alpha < 1 else { return .nan }
         // The tail falls as t grows: bracket, then bisect to double precision.

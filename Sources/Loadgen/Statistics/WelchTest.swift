@@ -1,12 +1,12 @@
 /// Welch's unequal-variances t-test between two samples, the paper's A/B comparison.
-public struct WelchTest: Sendable, Equatable {
-    public let t: Double
+struct WelchTest: Sendable, Equatable {
+    let t: Double
     /// Welch-Satterthwaite degrees of freedom.
-    public let degreesOfFreedom: Double
+    let degreesOfFreedom: Double
     /// Two-sided p-value; nil when it is undefined (fewer than two values on a side, or no variance).
-    public let pValue: Double?
+    let pValue: Double?
 
-    public init(_ a: SampleStatistics, _ b: SampleStatistics) {
+    init(_ a: SampleStatistics, _ b: SampleStatistics) {
         guard a.count >= 2, b.count >= 2 else {
             t = .nan
             degreesOfFreedom = .nan

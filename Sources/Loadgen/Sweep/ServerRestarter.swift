@@ -6,19 +6,19 @@ import HTTPWire
 /// running as the server itself (`vllm serve ...`): loadgen waits for readiness, not for the
 /// command to end, keeps a running command as its child, and stops it before the next restart
 /// and at the end. A command that exits non-zero before the server is ready is an error.
-package final class ServerRestarter: @unchecked Sendable {
-    package let command: String
-    package let target: HTTPTarget
-    package let headers: [HTTPHeader]
+final class ServerRestarter: @unchecked Sendable {
+    let command: String
+    let target: HTTPTarget
+    let headers: [HTTPHeader]
     /// The command's output goes here (appended), not to the terminal.
-    package let logPath: String
+    let logPath: String
     /// https: how the probes verify the server (the run's --cacert, --insecure, --cert/--key).
-    package let tls: TLSClientConfiguration
+    let tls: TLSClientConfiguration
     private var child: ChildProcess?
     /// The probes' TLS context, made at the first restart (nil for http).
     private var tlsContext: TLSClientContext?
 
-    package enum Failure: Error, CustomStringConvertible {
+    enum Failure: Error, CustomStringConvertible {
         case cannotStart(String)
         /// https: the probes' TLS context could not be set up (a bad --cacert, no OpenSSL).
         case tlsSetup(String)
@@ -26,7 +26,7 @@ package final class ServerRestarter: @unchecked Sendable {
         case notReady(seconds: Double, last: String)
         case interrupted(Int32)
 
-        package var description: String {
+        var description: String {
             switch self {
             case .cannotStart(let reason): "cannot run the restart command: \(reason)"
             case .tlsSetup(let reason): "cannot probe the server: \(reason)"
@@ -39,8 +39,8 @@ package final class ServerRestarter: @unchecked Sendable {
         }
     }
 
-    package init(command: String, target: HTTPTarget, headers: [HTTPHeader], logPath: String,
-                 tls: TLSClientConfiguration = TLSClientConfiguration()) {
+    init(command: String, target: HTTPTarget, headers: [HTTPHeader], logPath: String,
+         tls: TLSClientConfiguration = TLSClientConfiguration()) {
         self.command = command
         self.target = target
         self.headers = headers
@@ -52,7 +52,7 @@ package final class ServerRestarter: @unchecked Sendable {
 
     /// Stops a previous command still running, runs the command, and waits until ready.
     /// `onWait` gets the seconds waited so far and the last probe's answer, about once a second.
-    package func restart(readyTimeoutSeconds: Double, signals: SignalWatcher?,
+    func restart(readyTimeoutSeconds: Double, signals: SignalWatcher?,
                         onWait: (Double, String) -> Void) throws(Failure) -> Double {
         child?.stop()
         child = nil
@@ -93,7 +93,7 @@ package final class ServerRestarter: @unchecked Sendable {
     }
 
     /// Stops a command still running (the server it started, if it runs in the foreground).
-    package func stop() {
+    func stop() {
         child?.stop()
         child = nil
     }

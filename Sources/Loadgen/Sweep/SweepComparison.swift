@@ -1,38 +1,38 @@
 /// The paper's A/B ablation (section 6.5) between two sweep files: per level, both means with
 /// their 95% intervals, the difference and % change, Welch's t-test, whether the intervals
 /// overlap, and the ratio of coefficients of variation.
-public struct SweepComparison: Sendable {
-    public struct Row: Sendable {
-        public var concurrency: Int
-        public var a: SampleStatistics
-        public var b: SampleStatistics
-        public var welch: WelchTest
+package struct SweepComparison: Sendable {
+    struct Row: Sendable {
+        var concurrency: Int
+        var a: SampleStatistics
+        var b: SampleStatistics
+        var welch: WelchTest
 
-        public var difference: Double { b.mean - a.mean }
-        public var percentChange: Double? { a.mean != 0 ? difference / a.mean * 100 : nil }
+        var difference: Double { b.mean - a.mean }
+        var percentChange: Double? { a.mean != 0 ? difference / a.mean * 100 : nil }
         /// True when the 95% intervals overlap (or either has none).
-        public var intervalsOverlap: Bool {
+        var intervalsOverlap: Bool {
             guard let ia = a.confidenceInterval, let ib = b.confidenceInterval else { return true }
             return ia.low <= ib.high && ib.low <= ia.high
         }
         /// CoV of B over CoV of A.
-        public var covRatio: Double? {
+        var covRatio: Double? {
             guard let ca = a.coefficientOfVariation, let cb = b.coefficientOfVariation, ca > 0 else { return nil }
             return cb / ca
         }
     }
 
-    public var metric: String
-    public var labelA: String
-    public var labelB: String
-    public var rows: [Row]
+    var metric: String
+    var labelA: String
+    var labelB: String
+    var rows: [Row]
 
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         case notASweep(String)
         case noCommonLevels
         case unknownMetric(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .notASweep(let label): "\(label) is not a loadgen sweep result (no \"kind\": \"loadgen-sweep\")"
             case .noCommonLevels: "the two sweeps have no concurrency level in common"
@@ -43,7 +43,7 @@ public struct SweepComparison: Sendable {
 
     /// Compares `metric` (a key of `SweepReport.metrics`) between two parsed sweep files, using the
     /// per-run values they carry (the statistics are recomputed, not trusted from the file).
-    public init(a: JSONValue, b: JSONValue, labelA: String, labelB: String, metric: String = "throughput_total") throws(Failure) {
+    package init(a: JSONValue, b: JSONValue, labelA: String, labelB: String, metric: String = "throughput_total") throws(Failure) {
         guard SweepReport.metrics.contains(where: { $0.key == metric }) else { throw .unknownMetric(metric) }
         guard a["kind"]?.stringValue == "loadgen-sweep" else { throw .notASweep(labelA) }
         guard b["kind"]?.stringValue == "loadgen-sweep" else { throw .notASweep(labelB) }
@@ -71,7 +71,7 @@ public struct SweepComparison: Sendable {
         }
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             ("metric", .string(metric)),
             ("a", .string(labelA)),
@@ -94,7 +94,7 @@ public struct SweepComparison: Sendable {
         ])
     }
 
-    public var markdown: String {
+    package var markdown: String {
         let header = ["Concurrency", "A mean ± 95% CI", "B mean ± 95% CI", "Diff", "Change", "Welch p", "CIs overlap", "CoV B/A"]
         let inMilliseconds = metric.hasSuffix("_ms")
         func format(_ value: Double) -> String { inMilliseconds ? Format.milliseconds(value) : Format.rate(value) }

@@ -1,25 +1,27 @@
 /// Renders a `SweepResult`: per-level statistics across runs, the conclusions across levels, the
 /// raw runs, as JSON and Markdown.
-public enum SweepReport {
+package enum SweepReport {
     /// A per-run figure of one level, by name.
-    public struct Metric: Sendable {
-        public var key: String
-        public var title: String
-        public var value: @Sendable (SweepResult.LevelRun) -> Double?
+    package struct Metric: Sendable {
+        package var key: String
+        var title: String
+        var value: @Sendable (SweepResult.LevelRun) -> Double?
     }
 
-    public static let metrics: [Metric] = [
-        Metric(key: "throughput_total", title: "Total tok/s") { $0.result.throughputTotal },
-        Metric(key: "throughput_output", title: "Output tok/s") { $0.result.throughputOutput },
-        Metric(key: "requests_per_sec", title: "Req/s") { $0.result.requestsPerSecond },
-        Metric(key: "latency_p50_ms", title: "p50 (ms)") { Percentile.linear($0.latenciesSeconds, 50) * 1000 },
-        Metric(key: "latency_p99_ms", title: "p99 (ms)") { Percentile.linear($0.latenciesSeconds, 99) * 1000 },
-        Metric(key: "success_rate", title: "Success") { $0.result.successRate },
-        Metric(key: "ttft_p50_ms", title: "TTFT p50 (ms)") { streamed($0) { $0.timeToFirstToken.valueAtPercentile(50) } },
-        Metric(key: "ttft_p99_ms", title: "TTFT p99 (ms)") { streamed($0) { $0.timeToFirstToken.valueAtPercentile(99) } },
-        Metric(key: "tpot_p50_ms", title: "TPOT p50 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(50) } },
-        Metric(key: "tpot_p99_ms", title: "TPOT p99 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(99) } },
-    ]
+    static let throughputTotal = Metric(key: "throughput_total", title: "Total tok/s") { $0.result.throughputTotal }
+    static let throughputOutput = Metric(key: "throughput_output", title: "Output tok/s") { $0.result.throughputOutput }
+    static let requestsPerSecond = Metric(key: "requests_per_sec", title: "Req/s") { $0.result.requestsPerSecond }
+    static let latencyP50 = Metric(key: "latency_p50_ms", title: "p50 (ms)") { Percentile.linear($0.latenciesSeconds, 50) * 1000 }
+    static let latencyP99 = Metric(key: "latency_p99_ms", title: "p99 (ms)") { Percentile.linear($0.latenciesSeconds, 99) * 1000 }
+    static let successRate = Metric(key: "success_rate", title: "Success") { $0.result.successRate }
+    static let ttftP50 = Metric(key: "ttft_p50_ms", title: "TTFT p50 (ms)") { streamed($0) { $0.timeToFirstToken.valueAtPercentile(50) } }
+    static let ttftP99 = Metric(key: "ttft_p99_ms", title: "TTFT p99 (ms)") { streamed($0) { $0.timeToFirstToken.valueAtPercentile(99) } }
+    static let tpotP50 = Metric(key: "tpot_p50_ms", title: "TPOT p50 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(50) } }
+    static let tpotP99 = Metric(key: "tpot_p99_ms", title: "TPOT p99 (ms)") { streamed($0) { $0.timePerOutputToken.valueAtPercentile(99) } }
+
+    /// The per-level figures, in the order the sweep JSON lists them (and `compare --metric` knows them).
+    package static let metrics: [Metric] = [throughputTotal, throughputOutput, requestsPerSecond, latencyP50, latencyP99, successRate,
+                                           ttftP50, ttftP99, tpotP50, tpotP99]
 
     private static func streamed(_ level: SweepResult.LevelRun, _ nanoseconds: (RunResult) -> UInt64) -> Double? {
         level.result.streamedResponses > 0 ? Double(nanoseconds(level.result)) / 1e6 : nil
@@ -27,7 +29,7 @@ public enum SweepReport {
 
     /// The runs' values of `metric` at each level, in level order. A level a signal cut short is
     /// a fragment, not a run of that level, and is left out.
-    public static func statistics(_ sweep: SweepResult, _ metric: Metric) -> [(concurrency: Int, statistics: SampleStatistics)] {
+    static func statistics(_ sweep: SweepResult, _ metric: Metric) -> [(concurrency: Int, statistics: SampleStatistics)] {
         sweep.plan.levels.enumerated().compactMap { position, concurrency in
             let values = sweep.runs.compactMap { run -> Double? in
                 guard position < run.levels.count, run.levels[position].concurrency == concurrency,
@@ -39,12 +41,12 @@ public enum SweepReport {
     }
 
     /// Peak, saturation point and plateau spread of mean total throughput.
-    public static func series(_ sweep: SweepResult) -> LevelSeries {
-        let rows = statistics(sweep, metrics[0])
+    static func series(_ sweep: SweepResult) -> LevelSeries {
+        let rows = statistics(sweep, throughputTotal)
         return LevelSeries(levels: rows.map(\.concurrency), means: rows.map(\.statistics.mean))
     }
 
-    public static func statisticsJSON(_ statistics: SampleStatistics) -> JSONValue {
+    static func statisticsJSON(_ statistics: SampleStatistics) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("n", .int(Int64(statistics.count))),
             ("mean", .number(statistics.mean, decimals: 6)),
@@ -62,7 +64,7 @@ public enum SweepReport {
         return .object(members)
     }
 
-    public static func json(_ sweep: SweepResult) -> JSONValue {
+    package static func json(_ sweep: SweepResult) -> JSONValue {
         let plan = sweep.plan
         var levels: [JSONValue] = []
         for (position, concurrency) in plan.levels.enumerated() {
@@ -140,12 +142,12 @@ public enum SweepReport {
 
     /// The seeds' table: Concurrent | Throughput (mean ± 95% CI) | p99 Latency | CoV, then the
     /// means of the other figures.
-    public static func table(_ sweep: SweepResult) -> String {
-        let total = statistics(sweep, metrics[0])
-        let output = statistics(sweep, metrics[1])
-        let rate = statistics(sweep, metrics[2])
-        let p99 = statistics(sweep, metrics[4])
-        let success = statistics(sweep, metrics[5])
+    package static func table(_ sweep: SweepResult) -> String {
+        let total = statistics(sweep, throughputTotal)
+        let output = statistics(sweep, throughputOutput)
+        let rate = statistics(sweep, requestsPerSecond)
+        let p99 = statistics(sweep, latencyP99)
+        let success = statistics(sweep, successRate)
         let header = ["Concurrent", "Throughput (mean ± 95% CI)", "p99 Latency", "CoV", "Runs", "Output tok/s", "Req/s", "Success"]
         var rows: [[String]] = []
         for (index, row) in total.enumerated() {
@@ -164,8 +166,8 @@ public enum SweepReport {
     }
 
     /// Mean total tokens/s against concurrency, with 95% confidence intervals as error bars.
-    public static func throughputChart(_ sweep: SweepResult) -> SVGChart {
-        let rows = statistics(sweep, metrics[0])
+    static func throughputChart(_ sweep: SweepResult) -> SVGChart {
+        let rows = statistics(sweep, throughputTotal)
         return SVGChart(title: "Throughput vs Concurrency (mean, 95% CI)", xLabel: "Concurrency", yLabel: "Total tokens/sec",
                         categories: rows.map { String($0.concurrency) },
                         series: [.init(name: "Total tok/s", values: rows.map(\.statistics.mean), color: SVGChart.palette[0],
@@ -173,22 +175,22 @@ public enum SweepReport {
     }
 
     /// Mean p99 latency against concurrency, with 95% confidence intervals.
-    public static func latencyChart(_ sweep: SweepResult) -> SVGChart {
-        let rows = statistics(sweep, metrics[4])
+    static func latencyChart(_ sweep: SweepResult) -> SVGChart {
+        let rows = statistics(sweep, latencyP99)
         return SVGChart(title: "p99 Latency vs Concurrency (mean, 95% CI)", xLabel: "Concurrency", yLabel: "p99 latency (ms)",
                         categories: rows.map { String($0.concurrency) },
                         series: [.init(name: "p99", values: rows.map(\.statistics.mean), color: SVGChart.palette[2],
                                        errors: rows.map { $0.statistics.confidenceHalfWidth() ?? 0 })])
     }
 
-    public static func summaryLines(_ sweep: SweepResult) -> [String] {
+    package static func summaryLines(_ sweep: SweepResult) -> [String] {
         let levelSeries = series(sweep)
         var lines: [String] = []
         if let peak = levelSeries.peakIndex {
             lines.append("Peak: \(Format.rate(levelSeries.means[peak])) mean total tok/s at concurrency \(levelSeries.levels[peak]).")
         }
         if let saturation = levelSeries.saturationIndex {
-            lines.append("Saturation point: concurrency \(levelSeries.levels[saturation]) (mean total tok/s under 1.05x the previous level's).")
+            lines.append("Saturation point: concurrency \(levelSeries.levels[saturation]) (mean total tok/s under \(Format.fixed(SeedProtocol.saturatedFactor, decimals: 2, trimZeros: true))x the previous level's).")
             if let spread = levelSeries.plateauRelativeRange {
                 lines.append("Plateau from concurrency \(levelSeries.levels[saturation - 1]): relative range (max - min) / mean of the level means \(Format.percent(spread)).")
             }
@@ -203,7 +205,7 @@ public enum SweepReport {
         return lines
     }
 
-    public static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String) -> String {
         let plan = sweep.plan
         var lines = ["# Sweep: \(plan.workload.model)", ""]
         lines.append("loadgen \(sweep.environment.loadgenVersion), \(plan.target.url), \(plan.runs) runs of levels \(plan.levels.map(String.init).joined(separator: ", "))"
@@ -215,8 +217,8 @@ public enum SweepReport {
         lines.append("Confidence intervals are 95%, from Student's t with df = n - 1 (the critical value computed for the df, not a table); CoV is the sample standard deviation over the mean.")
         lines.append("")
         if plan.workload.stream {
-            let rows = statistics(sweep, metrics[6]).enumerated().map { index, row -> [String] in
-                let tpot = statistics(sweep, metrics[8])
+            let rows = statistics(sweep, ttftP50).enumerated().map { index, row -> [String] in
+                let tpot = statistics(sweep, tpotP50)
                 return [String(row.concurrency), meanWithInterval(row.statistics, format: Format.milliseconds),
                         index < tpot.count ? meanWithInterval(tpot[index].statistics, format: Format.milliseconds) : "n/a"]
             }

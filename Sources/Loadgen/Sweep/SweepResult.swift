@@ -3,11 +3,14 @@
 public struct SweepResult: Sendable {
     /// One level of one run.
     public struct LevelRun: Sendable {
+        /// The level.
         public var concurrency: Int
+        /// What it measured.
         public var result: RunResult
         /// Successful latencies in seconds, ascending.
         public var latenciesSeconds: [Double]
 
+        /// A level's run; the exact latencies come from `result.latencySamples`.
         public init(concurrency: Int, result: RunResult) {
             self.concurrency = concurrency
             self.result = result
@@ -17,22 +20,32 @@ public struct SweepResult: Sendable {
 
     /// One pass over the levels.
     public struct Run: Sendable {
+        /// The run's number, from 1.
         public var index: Int
+        /// Wall-clock (Unix seconds) start of the run.
         public var startedAtWallSeconds: Double
         /// Seconds from starting the restart command to the server answering ready.
         public var restartSeconds: Double?
+        /// Its levels, in order (the last one cut short when a signal stopped the sweep).
         public var levels: [LevelRun] = []
     }
 
+    /// What was asked for.
     public var plan: SweepPlan
+    /// The machine it ran on.
     public var environment: EnvironmentInfo
+    /// Every run, in order.
     public var runs: [Run] = []
+    /// False when a signal or an abort ended the sweep early.
     public var complete = false
+    /// SIGINT or SIGTERM, when one stopped the sweep.
     public var interruptedBySignal: Int32?
     /// Why the sweep ended early without a signal (e.g. the server never became ready).
     public var abortReason: String?
+    /// Wall-clock (Unix seconds) start of the sweep.
     public var startedAtWallSeconds: Double
 
+    /// An empty result, before the first run.
     public init(plan: SweepPlan, environment: EnvironmentInfo, startedAtWallSeconds: Double) {
         self.plan = plan
         self.environment = environment

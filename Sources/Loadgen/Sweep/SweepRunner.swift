@@ -1,18 +1,29 @@
 /// Runs `loadgen sweep`: for each run, (restart and wait for the server,) a discarded warmup, then
 /// every level in order; a cooldown between runs.
 public enum SweepRunner {
+    /// What the sweep is doing.
     public enum Stage: Sendable, Equatable {
+        /// Waiting for the restarted server; `lastAnswer` says what the readiness check last saw.
         case restarting(lastAnswer: String)
+        /// Pausing between runs.
         case coolingDown
+        /// Sending the run's discarded warmup.
         case warmup
+        /// Measuring one level.
         case level(concurrency: Int)
     }
 
+    /// Progress, about four times a second.
     public struct Progress: Sendable {
+        /// The run (1-based) ...
         public var run: Int
+        /// ... of this many.
         public var runs: Int
+        /// What it is doing.
         public var stage: Stage
+        /// Requests completed in this stage ...
         public var completed: Int
+        /// ... of which failed.
         public var failed: Int
         /// The level's request count, if it has one.
         public var total: Int?

@@ -7,21 +7,21 @@ import Glibc
 /// closed: the function table lives as long as the process, so a connection can keep a bare
 /// pointer to it (no reference counting per call). OpenSSL 3 is required: 1.1.1 is out of support
 /// and lacks functions used here (`SSL_get0_peer_certificate`).
-package struct OpenSSL: @unchecked Sendable {
+struct OpenSSL: @unchecked Sendable {
     // @unchecked: the table is immutable after loading and points only at library code.
 
     /// The resolved functions.
-    package let api: UnsafePointer<OpenSSLFunctions>
+    let api: UnsafePointer<OpenSSLFunctions>
 
     /// libssl and the libcrypto it was built with, tried in order. The unversioned names (present
     /// where the development package is installed) are a fallback, checked to be version 3.
-    package static let libraryCandidates: [(ssl: String, crypto: String)] = [
+    static let libraryCandidates: [(ssl: String, crypto: String)] = [
         ("libssl.so.3", "libcrypto.so.3"),
         ("libssl.so", "libcrypto.so"),
     ]
 
     /// The process's OpenSSL, loaded on first use; the same value (or error) every call.
-    package static func system() throws(TLSError) -> OpenSSL {
+    static func system() throws(TLSError) -> OpenSSL {
         try systemOpenSSL.get()
     }
 
@@ -34,7 +34,7 @@ package struct OpenSSL: @unchecked Sendable {
 
     /// Opens the first pair of `candidates` that loads, resolves every function, and checks the
     /// version. Not cached: `system()` is the one to use; this is for tests of the failure paths.
-    package static func open(candidates: [(ssl: String, crypto: String)]) throws(TLSError) -> OpenSSL {
+    static func open(candidates: [(ssl: String, crypto: String)]) throws(TLSError) -> OpenSSL {
         var firstError: TLSError?
         for candidate in candidates {
             do throws(TLSError) {
@@ -56,7 +56,7 @@ package struct OpenSSL: @unchecked Sendable {
     }
 
     /// The library's version, e.g. "3.0.19" (for reports).
-    package var version: String { Self.versionText(api.pointee.OpenSSL_version_num()) }
+    var version: String { Self.versionText(api.pointee.OpenSSL_version_num()) }
 
     /// OpenSSL 3's version number is 0xMNN00PP0: major, minor, patch.
     static func versionText(_ number: UInt) -> String {
@@ -70,11 +70,11 @@ private let systemOpenSSL = Result { () throws(TLSError) -> OpenSSL in
 }
 
 /// One `dlopen`ed shared library, never closed, and the lookup of its symbols.
-package struct OpenSSLLibraryHandle {
-    package let name: String
+struct OpenSSLLibraryHandle {
+    let name: String
     private let handle: UnsafeMutableRawPointer
 
-    package init(opening name: String) throws(TLSError) {
+    init(opening name: String) throws(TLSError) {
         // RTLD_LOCAL: OpenSSL's symbols stay out of the global namespace, so nothing else in the
         // process binds to them by accident.
         guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
@@ -86,7 +86,7 @@ package struct OpenSSLLibraryHandle {
     }
 
     /// The function named `symbol`, as the C function type `T`.
-    package func symbol<T>(_ symbol: String, as type: T.Type = T.self) throws(TLSError) -> T {
+    func symbol<T>(_ symbol: String, as type: T.Type = T.self) throws(TLSError) -> T {
         guard let address = dlsym(handle, symbol) else {
             throw .symbolMissing(symbol: symbol, library: name)
         }

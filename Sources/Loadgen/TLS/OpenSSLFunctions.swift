@@ -9,16 +9,16 @@ import Glibc
 /// `SSL_set_tlsext_host_name`, `SSL_CTX_set_min_proto_version`, ...); those are called through
 /// the ctrl functions with the constants in `OpenSSLConstant`, since a macro has no symbol.
 /// Pointer types are spelled as what the C ABI passes (an `SSL *` is an `OpaquePointer?`).
-package struct OpenSSLFunctions {
+struct OpenSSLFunctions {
     // Callback types OpenSSL calls back into.
-    package typealias BIOWrite = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
-    package typealias BIORead = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int32) -> Int32
-    package typealias BIOControl = @convention(c) (OpaquePointer?, Int32, Int, UnsafeMutableRawPointer?) -> Int
-    package typealias NewSession = @convention(c) (OpaquePointer?, OpaquePointer?) -> Int32
-    package typealias ALPNSelect = @convention(c) (
+    typealias BIOWrite = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+    typealias BIORead = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int32) -> Int32
+    typealias BIOControl = @convention(c) (OpaquePointer?, Int32, Int, UnsafeMutableRawPointer?) -> Int
+    typealias NewSession = @convention(c) (OpaquePointer?, OpaquePointer?) -> Int32
+    typealias ALPNSelect = @convention(c) (
         OpaquePointer?, UnsafeMutablePointer<UnsafePointer<UInt8>?>?, UnsafeMutablePointer<UInt8>?,
         UnsafePointer<UInt8>?, UInt32, UnsafeMutableRawPointer?) -> Int32
-    package typealias Password = @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
+    typealias Password = @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
 
     // MARK: libcrypto
 

@@ -4,6 +4,7 @@
 /// Every connection offers TLS 1.2 or 1.3 and the ALPN protocol "http/1.1", and sends the
 /// URL's host as SNI (not for IP literals).
 public struct TLSClientConfiguration: Sendable, Equatable {
+    /// How the server's certificate is checked.
     public enum Verification: Sendable, Equatable {
         /// The server's chain must lead to a CA in the system's store (OpenSSL's default paths,
         /// e.g. /etc/ssl/certs), and its certificate must name the URL's host. What curl does.
@@ -14,6 +15,7 @@ public struct TLSClientConfiguration: Sendable, Equatable {
         case none
     }
 
+    /// How the server's certificate is checked (default: against the system's trust store).
     public var verification: Verification
     /// The PEM certificate (chain) presented when a server asks for one (mTLS, `--cert FILE`).
     public var certificateFile: String?
@@ -21,6 +23,7 @@ public struct TLSClientConfiguration: Sendable, Equatable {
     /// Encrypted keys are refused rather than prompted for: a load run has no one to type.
     public var privateKeyFile: String?
 
+    /// A configuration; the defaults verify against the system's store and present no certificate.
     public init(verification: Verification = .systemTrustStore, certificateFile: String? = nil, privateKeyFile: String? = nil) {
         self.verification = verification
         self.certificateFile = certificateFile

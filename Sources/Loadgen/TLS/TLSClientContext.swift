@@ -2,18 +2,18 @@
 /// and the hook that keeps sessions for resumption. One per run, shared by its event loops
 /// (OpenSSL allows `SSL_new` on one `SSL_CTX` from many threads); each connection is a
 /// `TLSConnection` made from it.
-package final class TLSClientContext: @unchecked Sendable {
+final class TLSClientContext: @unchecked Sendable {
     // @unchecked: the SSL_CTX is configured in init and only read afterwards (OpenSSL locks
     // its reference count and session hooks itself).
 
-    package let openSSL: OpenSSL
-    package let configuration: TLSClientConfiguration
+    let openSSL: OpenSSL
+    let configuration: TLSClientConfiguration
     let context: OpaquePointer
     /// False with `--insecure`: then no host name is set for checking either.
     let verifiesPeer: Bool
 
     /// Sets up a client context, loading OpenSSL if needed; throws naming the file or library.
-    package init(_ configuration: TLSClientConfiguration) throws(TLSError) {
+    init(_ configuration: TLSClientConfiguration) throws(TLSError) {
         let openSSL = try OpenSSL.system()
         let api = openSSL.api
         let setup = try TLSContextSetup.make(api: api, server: false, maximumVersion: nil)

@@ -13,20 +13,20 @@ package struct TLSConnection {
     private let api: UnsafePointer<OpenSSLFunctions>
 
     /// A client session for `serverName` over `socket`, without resumption.
-    package init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName) throws(TLSError) {
+    init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName) throws(TLSError) {
         try self.init(client: context, socket: socket, serverName: serverName, sessions: nil)
     }
 
     /// A client session that offers the session kept in `sessions` (if any) and keeps the ones
     /// the server issues there.
-    package init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
+    init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
                  sessions: borrowing TLSSessionCache) throws(TLSError) {
         try self.init(client: context, socket: socket, serverName: serverName, sessions: sessions.storage)
     }
 
     /// An event loop's client session: the BIO reads and writes the descriptor in `socketRecord`
     /// (which must stay at its address until `close()`), offering and keeping sessions in `sessions`.
-    package init(client context: TLSClientContext, socketRecord: UnsafeMutablePointer<TLSSocketRecord>, serverName: TLSServerName,
+    init(client context: TLSClientContext, socketRecord: UnsafeMutablePointer<TLSSocketRecord>, serverName: TLSServerName,
                  sessions: borrowing TLSSessionCache) throws(TLSError) {
         let api = context.openSSL.api
         let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(record: socketRecord, api: api) }
@@ -123,10 +123,10 @@ package struct TLSConnection {
     }
 
     /// The completed handshake resumed a kept session (no certificate exchange).
-    package var isResumed: Bool { api.pointee.SSL_session_reused(ssl) == 1 }
+    var isResumed: Bool { api.pointee.SSL_session_reused(ssl) == 1 }
 
     /// The ALPN protocol the server chose ("http/1.1"), nil if it chose none.
-    package var negotiatedProtocol: String? {
+    var negotiatedProtocol: String? {
         var name: UnsafePointer<UInt8>?
         var length: UInt32 = 0
         api.pointee.SSL_get0_alpn_selected(ssl, &name, &length)
@@ -135,17 +135,17 @@ package struct TLSConnection {
     }
 
     /// "TLSv1.3" or "TLSv1.2" once the handshake is done.
-    package var protocolVersion: String {
+    var protocolVersion: String {
         api.pointee.SSL_get_version(ssl).map { String(cString: $0) } ?? "unknown"
     }
 
     /// Server side: the SNI name the client sent, nil if none.
-    package var requestedServerName: String? {
+    var requestedServerName: String? {
         api.pointee.SSL_get_servername(ssl, OpenSSLConstant.TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
     }
 
     /// The peer presented a certificate (server side: the client's, under mTLS).
-    package var peerPresentedCertificate: Bool { api.pointee.SSL_get0_peer_certificate(ssl) != nil }
+    var peerPresentedCertificate: Bool { api.pointee.SSL_get0_peer_certificate(ssl) != nil }
 
     // MARK: Data
 
@@ -182,7 +182,7 @@ package struct TLSConnection {
     /// three records and three syscalls. Retry rules are those of `write`: after a want, call
     /// again with the same pieces (scratch may be reused by other connections in between).
     @inline(__always)
-    package func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
                        through scratch: UnsafeMutableRawBufferPointer) -> TLSIOResult {
         var used = 0
         Self.append(first, to: scratch, at: &used)

@@ -11,6 +11,7 @@ public enum TLSError: Error, Equatable, Sendable, CustomStringConvertible {
     /// OpenSSL could not allocate the state of one connection.
     case connectionSetup(reason: String)
 
+    /// The error as one line for a human.
     public var description: String {
         switch self {
         case .libraryUnavailable(let library, let reason):

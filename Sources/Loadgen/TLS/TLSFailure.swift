@@ -9,17 +9,17 @@ import Glibc
 /// so every failure must leave it empty.
 package struct TLSFailure: Equatable, Sendable {
     /// `SSL_get_error`'s verdict: `SSL_ERROR_SSL` (protocol or verification) or `SSL_ERROR_SYSCALL`.
-    package let sslError: Int32
+    let sslError: Int32
     /// The earliest code on OpenSSL's error queue (usually the root cause), 0 if it was empty.
-    package let errorCode: UInt
+    let errorCode: UInt
     /// The certificate verification result when the failure is a verification failure, else 0.
-    package let verifyResult: Int
+    let verifyResult: Int
     /// `errno` when the socket itself failed (`SSL_ERROR_SYSCALL` with an empty queue).
-    package let systemErrno: Int32
+    let systemErrno: Int32
     /// The failure came before the handshake completed.
-    package let duringHandshake: Bool
+    let duringHandshake: Bool
 
-    package init(sslError: Int32, errorCode: UInt, verifyResult: Int, systemErrno: Int32, duringHandshake: Bool) {
+    init(sslError: Int32, errorCode: UInt, verifyResult: Int, systemErrno: Int32, duringHandshake: Bool) {
         self.sslError = sslError
         self.errorCode = errorCode
         self.verifyResult = verifyResult
@@ -43,20 +43,20 @@ package struct TLSFailure: Equatable, Sendable {
 
     /// The socket itself failed (a reset, a broken pipe), with no OpenSSL error: for a load
     /// generator the same as a plain-HTTP connection closing, not a TLS problem.
-    package var isSocketError: Bool {
+    var isSocketError: Bool {
         sslError == OpenSSLConstant.SSL_ERROR_SYSCALL && errorCode == 0 && systemErrno != 0
     }
 
     /// The peer closed the TCP connection without TLS's close_notify (OpenSSL 3 reports it as an
     /// error; HTTP servers commonly do it after a response framed by the close).
-    package var isUnexpectedEOF: Bool {
+    var isUnexpectedEOF: Bool {
         Self.libraryReason(errorCode) == OpenSSLConstant.SSL_R_UNEXPECTED_EOF_WHILE_READING
             || (sslError == OpenSSLConstant.SSL_ERROR_SYSCALL && errorCode == 0 && systemErrno == 0)
     }
 
     /// OpenSSL's text, e.g. "error:0A000086:SSL routines::certificate verify failed: unable to get
     /// local issuer certificate", or the socket's error.
-    package var reason: String {
+    var reason: String {
         guard errorCode != 0 || systemErrno != 0 else {
             guard sslError == OpenSSLConstant.SSL_ERROR_SYSCALL else { return "TLS failed (SSL_get_error \(sslError))" }
             return duringHandshake ? "the peer closed the connection during the TLS handshake" : "the peer closed the connection without TLS close_notify"

@@ -4,7 +4,7 @@
 package final class TLSServerContext: @unchecked Sendable {
     // @unchecked: configured in init, only read afterwards.
 
-    package let openSSL: OpenSSL
+    let openSSL: OpenSSL
     let context: OpaquePointer
 
     /// - Parameters:

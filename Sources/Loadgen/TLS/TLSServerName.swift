@@ -5,13 +5,13 @@ import Glibc
 /// A DNS name is sent in the server_name extension and matched against the certificate's DNS
 /// names; an IP literal is not sent (RFC 6066 section 3 forbids literal addresses in SNI) and is
 /// matched against its IP address entries instead. Decided once per target, not per connection.
-package enum TLSServerName: Sendable, Equatable {
+enum TLSServerName: Sendable, Equatable {
     case dnsName(String)
     case ipAddress(String)
 
     /// Classifies a URL's host (IPv6 without brackets). A DNS name loses one trailing dot: the
     /// absolute form "example.com." names the same host, and SNI carries no trailing dot.
-    package init(host: String) {
+    init(host: String) {
         var address = in6_addr()
         if inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1 {
             self = .ipAddress(host)

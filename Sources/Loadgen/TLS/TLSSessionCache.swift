@@ -15,7 +15,7 @@
 /// lock. TLS 1.3 servers send their tickets after the handshake, so a session usually arrives
 /// with the first response read, not at handshake end. The cache must outlive every connection
 /// made with it (connections point at its storage).
-package struct TLSSessionCache: ~Copyable {
+struct TLSSessionCache: ~Copyable {
     /// What the hook reaches through each connection's SSL (ex-data index 0).
     struct Storage {
         let sessions: UnsafeMutablePointer<OpaquePointer?>
@@ -27,9 +27,9 @@ package struct TLSSessionCache: ~Copyable {
     private let api: UnsafePointer<OpenSSLFunctions>
 
     /// Sessions kept: more than a loop's connections take between two of the server's tickets.
-    package static let defaultCapacity = 16
+    static let defaultCapacity = 16
 
-    package init(openSSL: OpenSSL, capacity: Int = TLSSessionCache.defaultCapacity) {
+    init(openSSL: OpenSSL, capacity: Int = TLSSessionCache.defaultCapacity) {
         api = openSSL.api
         let sessions = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: max(capacity, 1))
         sessions.initialize(repeating: nil, count: max(capacity, 1))
@@ -44,10 +44,10 @@ package struct TLSSessionCache: ~Copyable {
     }
 
     /// True once a server has issued a session this cache can offer.
-    package var holdsSession: Bool { storage.pointee.count > 0 }
+    var holdsSession: Bool { storage.pointee.count > 0 }
 
     /// Forgets every kept session (e.g. after a resumption the server refused).
-    package func forget() {
+    func forget() {
         for index in 0..<storage.pointee.count {
             api.pointee.SSL_SESSION_free(storage.pointee.sessions[index])
             storage.pointee.sessions[index] = nil

@@ -8,11 +8,11 @@
 /// `recvmsg` and `SO_TIMESTAMPNS` (issue 16) can keep the receive time of the bytes that carried
 /// a response: when `SSL_read` returns bytes, they were completed by a receive no later than the
 /// latest one, and the engine takes `latestReceiveNanoseconds` as their arrival.
-package struct TLSSocketRecord {
-    package var fd: Int32 = -1
+struct TLSSocketRecord {
+    var fd: Int32 = -1
     /// The kernel's receive time of the latest bytes read through the BIO (CLOCK_REALTIME
     /// nanoseconds as SO_TIMESTAMPNS gives them), 0 while the read callback uses plain `read`.
-    package var latestReceiveNanoseconds: UInt64 = 0
+    var latestReceiveNanoseconds: UInt64 = 0
 
-    package init() {}
+    init() {}
 }

@@ -1,7 +1,7 @@
 /// Renders a `ValidationResult`: the seed's table, the verdict, JSON, Markdown and two SVG charts.
-public enum ValidationReport {
+package enum ValidationReport {
     /// The seed's table: Concurrency | Requests/sec | Tokens/sec | p50 (ms) | p95 (ms) | p99 (ms) | Success Rate.
-    public static func table(_ result: ValidationResult) -> String {
+    package static func table(_ result: ValidationResult) -> String {
         let header = ["Concurrency", "Requests/sec", "Tokens/sec", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Success Rate"]
         var rows: [[String]] = []
         for level in result.levels {
@@ -20,7 +20,7 @@ public enum ValidationReport {
     }
 
     /// The seed's verdict form: the client's peak against a target workload, with the headroom.
-    public static func verdict(_ result: ValidationResult) -> String {
+    package static func verdict(_ result: ValidationResult) -> String {
         guard let peak = result.peak else {
             return result.interruptedBySignal != nil ? "Interrupted before any level completed; no verdict." : "No level completed; no verdict."
         }
@@ -28,14 +28,14 @@ public enum ValidationReport {
         let target = result.plan.targetRequestsPerSecond
         var lines: [String] = []
         lines.append("Client peak: \(Format.rate(peakRate)) req/s at concurrency \(peak.concurrency) "
-            + "(\(Format.fixed(peakRate / SeedProtocol.seedClientPeakRequestsPerSecond, decimals: 1))x the seed's Python client, 1,006 req/s).")
+            + "(\(Format.fixed(peakRate / SeedProtocol.Validation.seedClientPeakRequestsPerSecond, decimals: 1))x the seed's Python client, \(Format.rate(SeedProtocol.Validation.seedClientPeakRequestsPerSecond)) req/s).")
         lines.append("Target workload: \(Format.rate(target)) req/s (\(result.plan.targetDescription)).")
         let headroom = result.headroomFactor
         lines.append("Headroom: \(Format.rate(headroom))x.")
         if result.clientIsSufficient {
             lines.append("Conclusion: the benchmark client is NOT the bottleneck; observed throughput limits belong to the server.")
         } else {
-            lines.append("WARNING: headroom is under \(Int(SeedProtocol.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
+            lines.append("WARNING: headroom is under \(Int(SeedProtocol.Validation.sufficientHeadroomFactor))x: the client may distort the measurement of this workload.")
         }
         let failed = result.completedLevels.filter { $0.result.successRate < 1 }
         if !failed.isEmpty {
@@ -49,7 +49,7 @@ public enum ValidationReport {
     }
 
     /// Client and server CPU cost per request, per level.
-    public static func cpuTable(_ result: ValidationResult) -> String {
+    static func cpuTable(_ result: ValidationResult) -> String {
         let header = ["Concurrency", "Client CPU (us/req)", "Server CPU (us/req)", "Connections", "Requests"]
         let rows = result.levels.map { level in
             [String(level.concurrency) + (level.interrupted ? " (interrupted)" : ""),
@@ -62,7 +62,7 @@ public enum ValidationReport {
     }
 
     /// How the run was set up, one line per fact.
-    public static func setup(_ result: ValidationResult) -> [String] {
+    package static func setup(_ result: ValidationResult) -> [String] {
         var lines: [String] = []
         let plan = result.plan
         if let requests = plan.requestsPerLevel {
@@ -82,7 +82,7 @@ public enum ValidationReport {
         return lines
     }
 
-    public static func json(_ result: ValidationResult) -> JSONValue {
+    package static func json(_ result: ValidationResult) -> JSONValue {
         let plan = result.plan
         var levels: [JSONValue] = []
         for level in result.levels {
@@ -152,14 +152,14 @@ public enum ValidationReport {
     }
 
     /// Requests/s per completed level (an interrupted level's fragment is not drawn).
-    public static func throughputChart(_ result: ValidationResult) -> SVGChart {
+    static func throughputChart(_ result: ValidationResult) -> SVGChart {
         let levels = result.completedLevels
         return SVGChart(title: "Client Throughput Capacity", xLabel: "Concurrency", yLabel: "Requests/sec",
                         categories: levels.map { String($0.concurrency) },
                         series: [.init(name: "Requests/sec", values: levels.map(\.result.requestsPerSecond), color: SVGChart.palette[0])])
     }
 
-    public static func latencyChart(_ result: ValidationResult) -> SVGChart {
+    static func latencyChart(_ result: ValidationResult) -> SVGChart {
         let levels = result.completedLevels
         let summaries = levels.map { LatencySummary($0.result.latency) }
         return SVGChart(title: "Client Latency Profile", xLabel: "Concurrency", yLabel: "Latency (ms)",
@@ -170,7 +170,7 @@ public enum ValidationReport {
     }
 
     /// The Markdown report; `throughputChart` and `latencyChart` are the SVG file names beside it.
-    public static func markdown(_ result: ValidationResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ result: ValidationResult, throughputChart: String, latencyChart: String) -> String {
         var lines: [String] = []
         lines.append("# Client Overhead Validation")
         lines.append("")

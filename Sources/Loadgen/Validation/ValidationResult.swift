@@ -1,7 +1,10 @@
 /// What `loadgen validate` measured: one run per level plus how it was set up.
 public struct ValidationResult: Sendable {
+    /// One concurrency level.
     public struct Level: Sendable {
+        /// The level.
         public var concurrency: Int
+        /// What it measured.
         public var result: RunResult
         /// echo-server CPU microseconds per request over the level, when loadgen started it.
         public var serverCPUMicrosecondsPerRequest: Double?
@@ -9,18 +12,27 @@ public struct ValidationResult: Sendable {
         public var interrupted: Bool { result.interruptedBySignal != nil }
     }
 
+    /// The levels measured, in order.
     public var levels: [Level] = []
+    /// What was asked for.
     public var plan: ValidationPlan
+    /// The URL driven (the started echo server's, or `--url`).
     public var url: String
+    /// The machine it ran on.
     public var environment: EnvironmentInfo
+    /// Client event-loop threads.
     public var clientThreads: Int
+    /// The CPUs the client was pinned to, when the CPUs were split ...
     public var clientCPUs: CPURange?
+    /// ... and the started echo server's.
     public var serverCPUs: CPURange?
+    /// The started echo server's threads (nil for a running server).
     public var serverThreads: Int?
     /// PID of the echo-server loadgen started (stopped and reaped before the result is returned).
     public var serverPID: Int32?
     /// Set when the sweep was stopped by a signal; the levels so far are kept.
     public var interruptedBySignal: Int32?
+    /// Wall-clock (Unix seconds) start.
     public var startedAtWallSeconds: Double
 
     /// The levels that ran to their end (an interrupted level's fragment is no measurement).
@@ -35,5 +47,6 @@ public struct ValidationResult: Sendable {
         return peak.result.requestsPerSecond / plan.targetRequestsPerSecond
     }
 
-    public var clientIsSufficient: Bool { headroomFactor >= SeedProtocol.sufficientHeadroomFactor }
+    /// The seed's verdict: the headroom is at least 10x, so the client does not distort the measurement.
+    public var clientIsSufficient: Bool { headroomFactor >= SeedProtocol.Validation.sufficientHeadroomFactor }
 }

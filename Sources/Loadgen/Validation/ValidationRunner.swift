@@ -2,13 +2,21 @@
 public enum ValidationRunner {
     /// Progress while a level runs.
     public struct Progress: Sendable {
+        /// The level running (0-based) ...
         public var levelIndex: Int
+        /// ... of this many.
         public var levelCount: Int
+        /// Its concurrency.
         public var concurrency: Int
+        /// Requests completed in the level so far ...
         public var completed: Int
+        /// ... of which failed.
         public var failed: Int
+        /// The level's request count, if it has one.
         public var target: Int?
+        /// False during the warmup.
         public var measuring: Bool
+        /// Seconds since the level started.
         public var elapsedSeconds: Double
     }
 
@@ -48,7 +56,7 @@ public enum ValidationRunner {
             child = process
             if let serverCPUs { _ = process.pin(firstCPU: serverCPUs.first, count: serverCPUs.count) }
             let waitStarted = Clock.monotonicNanoseconds()
-            switch process.waitForLine(timeoutMilliseconds: Int(SeedProtocol.echoServerStartSeconds * 1000), signals: signals) {
+            switch process.waitForLine(timeoutMilliseconds: Int(SeedProtocol.Validation.echoServerStartSeconds * 1000), signals: signals) {
             case .line(let line) where line.hasPrefix("http://"):
                 url = line
             case .line(let line):
@@ -58,7 +66,7 @@ public enum ValidationRunner {
                 let status = process.exitDescription(waitingMilliseconds: 500)
                 throw .invalidPlan("\(name) \(status) after \(Format.fixed(waited, decimals: 2)) s without printing its address")
             case .timedOut:
-                throw .invalidPlan("\(name) did not print its address within \(Format.fixed(SeedProtocol.echoServerStartSeconds, decimals: 0)) s")
+                throw .invalidPlan("\(name) did not print its address within \(Format.fixed(SeedProtocol.Validation.echoServerStartSeconds, decimals: 0)) s")
             case .signal(let signal):
                 throw .interrupted(signal: signal)
             }

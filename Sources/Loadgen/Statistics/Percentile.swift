@@ -4,9 +4,9 @@
 /// This is what the seeds' `percentile()` was written to do. As written it never interpolates:
 /// its test `f == int(k)` is always true, so it returns the lower neighbour. loadgen interpolates,
 /// so its p99 of 10 requests lies between the 9th and 10th values, where the seeds' lies on the 9th.
-package enum Percentile {
+enum Percentile {
     /// `sorted` must be ascending; 0 for no samples.
-    package static func linear(_ sorted: [Double], _ p: Double) -> Double {
+    static func linear(_ sorted: [Double], _ p: Double) -> Double {
         guard let first = sorted.first else { return 0 }
         guard sorted.count > 1 else { return first }
         let rank = Double(sorted.count - 1) * min(max(p, 0), 100) / 100

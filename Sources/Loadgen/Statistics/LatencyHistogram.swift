@@ -23,6 +23,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     static let counterCount = linearCount + (highestBit - 7) * subBucketsPerRange
 
     private var counts: [UInt64]
+    /// Values recorded.
     public private(set) var count: UInt64 = 0
     private var minimum: UInt64 = .max
     private var maximum: UInt64 = 0
@@ -31,6 +32,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     /// A square of a UInt64 always fits; the sum wraps only past ~10^13 values of one hour each.
     private var sumOfSquares: UInt128 = 0
 
+    /// An empty histogram (allocates its 3,840 counters once).
     public init() {
         counts = Array(repeating: 0, count: Self.counterCount)
     }
@@ -55,6 +57,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     }
 
     @inline(__always)
+    /// Records one latency: an index, an increment and four updates, no allocation.
     public mutating func record(nanoseconds: UInt64) {
         counts[Self.index(microseconds: nanoseconds / 1000)] &+= 1
         count &+= 1
@@ -77,8 +80,11 @@ public struct LatencyHistogram: Sendable, Equatable {
         sumOfSquares &+= other.sumOfSquares
     }
 
+    /// The smallest value recorded, exact (0 when empty).
     public var minNanoseconds: UInt64 { count == 0 ? 0 : minimum }
+    /// The largest value recorded, exact (0 when empty).
     public var maxNanoseconds: UInt64 { maximum }
+    /// The mean, exact from the integer sum (0 when empty).
     public var meanNanoseconds: Double { count == 0 ? 0 : Double(sum) / Double(count) }
 
     /// Population standard deviation (divides by n: the spread of the recorded values themselves,
@@ -173,17 +179,28 @@ public struct LatencyHistogram: Sendable, Equatable {
 
 /// The figures reports print, in milliseconds.
 public struct LatencySummary: Sendable, Equatable {
+    /// Values in the histogram.
     public var count: UInt64
+    /// Smallest value.
     public var min: Double
+    /// Mean.
     public var mean: Double
+    /// Population standard deviation.
     public var stdev: Double
+    /// Median.
     public var p50: Double
+    /// 90th percentile.
     public var p90: Double
+    /// 95th percentile.
     public var p95: Double
+    /// 99th percentile.
     public var p99: Double
+    /// 99.9th percentile.
     public var p999: Double
+    /// Largest value.
     public var max: Double
 
+    /// The summary of `histogram` (zeros when it is empty).
     public init(_ histogram: LatencyHistogram) {
         func ms(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
         count = histogram.count
