@@ -1,6 +1,6 @@
 /// Everything that stops a run before or while it starts, as one line for a human.
 public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A URL loadgen cannot drive (only `http://` is supported).
+    /// A URL loadgen cannot drive (only `http://` and `https://` are supported).
     case invalidURL(String, reason: String)
     /// A plan value out of range, e.g. concurrency 0.
     case invalidPlan(String)
@@ -16,6 +16,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case interrupted(signal: Int32)
     /// A result file could not be written: the run stops rather than measure on unsaved.
     case resultsNotWritten(directory: String, SystemError)
+    /// https could not be set up: OpenSSL missing, or a certificate, key or CA file refused.
+    case tls(TLSError)
 
     /// The error as one line for a human, with what to do when there is something to do.
     public var description: String {
@@ -36,6 +38,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
             "interrupted by \(Self.signalName(signal))"
         case .resultsNotWritten(let directory, let error):
             "cannot write results to \(directory): \(error)"
+        case .tls(let error):
+            error.description
         }
     }
 }

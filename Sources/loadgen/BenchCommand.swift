@@ -22,6 +22,7 @@ enum BenchCommand {
           --cooldown TIME         pause between phases (default \(HelpDefaults.seconds(SeedProtocol.Bench.cooldownSeconds)))
     Server and requests:
     \(OpenAIOptions.help)
+    \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
@@ -53,6 +54,7 @@ enum BenchCommand {
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
+        var tls = TLSOptions()
         var multiplier = SeedProtocol.Bench.defaultMultiplier
         var modeGiven: String?
         var vision = false
@@ -74,6 +76,7 @@ enum BenchCommand {
             }
             if try openAI.consume(argument, &cursor) { continue }
             if try clientCheck.consume(argument, &cursor) { continue }
+            if try tls.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--quick", "--thorough":
@@ -100,6 +103,7 @@ enum BenchCommand {
         }
         var config = BenchConfig(target: try openAI.target(), workload: try openAI.workload())
         config.headers = openAI.requestHeaders
+        config.tls = try tls.configuration(for: config.target)
         config.multiplier = multiplier
         config.vision = vision
         config.skipSaturation = skipSaturation
@@ -126,7 +130,7 @@ enum BenchCommand {
             Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, signals: signals) {
+        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, tls: config.tls, signals: signals) {
         case .success(let model): config.workload.model = model
         case .failure(let error):
             if let signal = error.signal { return 128 + signal }

@@ -14,6 +14,7 @@ enum LatencyCommand {
           --input-tokens N|A:B    prompt length (default \(SeedProtocol.Latency.inputTokens), as the seed)
           --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.Latency.outputTokens))
     \(OpenAIOptions.help)
+    \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
           --output-dir DIR        where the result file goes (default results; checked first)
           --json                  print the JSON instead of the table
@@ -31,6 +32,7 @@ enum LatencyCommand {
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
+        var tls = TLSOptions()
         openAI.inputTokens = .fixed(SeedProtocol.Latency.inputTokens)
         openAI.outputTokens = .fixed(SeedProtocol.Latency.outputTokens)
         var requests = SeedProtocol.Latency.requests
@@ -45,6 +47,7 @@ enum LatencyCommand {
             while let argument = cursor.next() {
                 if try openAI.consume(argument, &cursor) { continue }
                 if try clientCheck.consume(argument, &cursor) { continue }
+                if try tls.consume(argument, &cursor) { continue }
                 switch argument {
                 case "-h", "--help":
                     Terminal.out(usage)
@@ -63,6 +66,7 @@ enum LatencyCommand {
             }
             benchmark = LatencyBenchmark(target: try openAI.target(), workload: try openAI.workload())
             benchmark.headers = openAI.requestHeaders
+            benchmark.tls = try tls.configuration(for: benchmark.target)
             benchmark.requests = requests
             switch warmup {
             case .requests(let count): benchmark.warmupRequests = count
@@ -79,7 +83,7 @@ enum LatencyCommand {
             Terminal.error("loadgen latency: cannot write results to \(output): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(openAI.model, target: benchmark.target, headers: benchmark.headers, signals: signals) {
+        switch OpenAIOptions.resolveModel(openAI.model, target: benchmark.target, headers: benchmark.headers, tls: benchmark.tls, signals: signals) {
         case .success(let model): benchmark.workload.model = model
         case .failure(let error):
             if let signal = error.signal { return 128 + signal }
@@ -106,8 +110,8 @@ enum LatencyCommand {
             Terminal.out("Results: \(path)")
         }
         if let signal = result.interruptedBySignal { return 128 + signal }
-        if result.run.succeeded == 0, result.run.requests > 0, result.run.failures[.connect] == result.run.failed {
-            Terminal.error("loadgen latency: could not connect to \(benchmark.target.hostHeader)")
+        if let reason = result.run.connectionSetupFailure {
+            Terminal.error("loadgen latency: could not connect to \(benchmark.target.hostHeader): \(reason)")
             return 1
         }
         if let (code, reason) = ErrorRateGate.check(requests: result.run.requests, succeeded: result.run.succeeded, maximum: maxErrorRate) {

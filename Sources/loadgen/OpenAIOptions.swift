@@ -37,7 +37,7 @@ struct OpenAIOptions {
     private var rangeRatio: (input: Double, output: Double)?
 
     static let help = """
-          --base-url URL          server (default http://localhost:8000; a trailing /v1 is fine)
+          --base-url URL          server (default http://localhost:8000; https:// too; a trailing /v1 is fine)
           --model NAME            default: the first id from GET /v1/models
           --completions           /v1/completions with a prompt (default /v1/chat/completions)
           --prompt unique|fixed   unique (default): a distinct request number leads every prompt,
@@ -245,13 +245,13 @@ struct OpenAIOptions {
 
     /// The model to use: `--model`, or the first id of GET /v1/models under the base URL.
     /// Returns a one-line error message when there is none; a signal ends the wait at once.
-    static func resolveModel(_ model: String?, target: HTTPTarget, headers: [HTTPHeader],
+    static func resolveModel(_ model: String?, target: HTTPTarget, headers: [HTTPHeader], tls: TLSClientConfiguration,
                              signals: SignalWatcher? = nil) -> Result<String, ModelLookupError> {
         if let model, !model.isEmpty { return .success(model) }
         let path = target.openAIBasePath + "/v1/models"
-        let url = "http://\(target.hostHeader)\(path)"
+        let url = target.url(path: path)
         do {
-            let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals)
+            let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals, tls: tls)
             guard answer.status == 200, let id = ModelList.firstID(in: answer.body) else {
                 return .failure(ModelLookupError(message: "\(url) listed no model (HTTP \(answer.status)); give --model"))
             }

@@ -42,6 +42,11 @@ enum RunCommand {
       -m, --method METHOD     default GET, or POST when --body is given
       -H, --header 'K: V'     extra header, repeatable
           --body TEXT|@FILE   request body, inline or read from FILE
+    Connections:
+          --no-keepalive      one connection per request (Connection: close): every request
+                              pays a TCP connect and, over https, a TLS handshake (resumed when
+                              the server allows); measures connection setup (wrk: -H 'Connection: close')
+    \(TLSOptions.help)
     Limits:
           --timeout TIME      per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)), as in the seeds)
           --connect-timeout TIME  (default 10s)
@@ -109,6 +114,8 @@ enum RunCommand {
         var json = false
         var quiet = false
         var openAI = OpenAIOptions()
+        var tls = TLSOptions()
+        var keepAlive = true
         var rate: (value: Double?, flag: String)?
         var arrival: String?
         var burstiness: Double?
@@ -130,8 +137,10 @@ enum RunCommand {
         while let argument = cursor.next() {
             if try openAI.consume(argument, &cursor) { continue }
             if try clientCheck.consume(argument, &cursor) { continue }
+            if try tls.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
+            case "--no-keepalive": keepAlive = false
             case "-c", "--concurrency":
                 let value = try cursor.int(for: argument, in: 1...1_000_000)
                 concurrency = (value, argument)
@@ -304,6 +313,8 @@ enum RunCommand {
         plan.connectTimeoutSeconds = connectTimeout
         plan.drainSeconds = drain
         clientCheck.apply(to: &plan)
+        plan.keepAlive = keepAlive
+        plan.tls = try tls.configuration(for: plan.target)
         do { try plan.validate() } catch { throw UsageError(error.description) }
         var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
         options.clientCheck = clientCheck
@@ -400,7 +411,7 @@ enum RunCommand {
         }
         if let workload = plan.workload, workload.model.isEmpty {
             // No --model: ask the server, as OpenAI clients do.
-            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers, signals: signals) {
+            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers, tls: plan.tls, signals: signals) {
             case .success(let id): plan.workload?.model = id
             case .failure(let error):
                 if let signal = error.signal { return 128 + signal }
@@ -469,8 +480,7 @@ enum RunCommand {
             if !options.quiet { Terminal.error("loadgen run: saved \(path)") }
         }
         if let interruptedBy { return 128 + interruptedBy }
-        if result.succeeded == 0, result.requests > 0, result.failures[.connect] == result.failed {
-            let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+        if let reason = result.connectionSetupFailure {
             Terminal.error("loadgen run: could not connect to \(plan.target.hostHeader): \(reason)")
             return 1
         }

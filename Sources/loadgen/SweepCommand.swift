@@ -23,7 +23,8 @@ enum SweepCommand {
           --preset fine-saturation  the paper's fine sweep: \(HelpDefaults.range(SeedProtocol.Sweep.fineSaturationLevels)), \(SeedProtocol.Sweep.fineSaturationRuns) runs, \(SeedProtocol.Sweep.fineSaturationRequestsPerLevel) prompts, \(SeedProtocol.Sweep.fineSaturationInputTokens)/\(SeedProtocol.Sweep.fineSaturationOutputTokens)
     Server restarts:
           --restart-cmd 'CMD'     run through /bin/sh before every run (output to a .log beside the
-                                  results), then wait for GET /health or /v1/models to answer 200;
+                                  results), then wait for GET /health or /v1/models to answer 200
+                                  (over https with the flags below);
                                   CMD runs in its own process group, and the whole group is stopped
                                   (TERM, then KILL after 2 s) before the next restart, at the end
                                   and on Ctrl-C, so a server it started never outlives the sweep
@@ -33,6 +34,7 @@ enum SweepCommand {
           --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.Sweep.outputTokens))
           --images N              N image_url parts per chat request
     \(OpenAIOptions.help)
+    \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
     Output:
@@ -62,6 +64,7 @@ enum SweepCommand {
     static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
         var cursor = ArgumentCursor(arguments)
         var openAI = OpenAIOptions()
+        var tls = TLSOptions()
         // The protocol's lengths (2,048 in, 512 out) are this command's defaults.
         openAI.inputTokens = .fixed(SeedProtocol.Sweep.inputTokens)
         openAI.outputTokens = .fixed(SeedProtocol.Sweep.outputTokens)
@@ -87,6 +90,7 @@ enum SweepCommand {
                 "--output-len", "--random-range-ratio"].contains(argument) { lengthsGiven = true }
             if try openAI.consume(argument, &cursor) { continue }
             if try clientCheck.consume(argument, &cursor) { continue }
+            if try tls.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--levels": levels = try LevelList.parse(try cursor.value(for: argument), flag: argument)
@@ -130,6 +134,7 @@ enum SweepCommand {
             }
         }
         plan.headers = openAI.requestHeaders
+        plan.tls = try tls.configuration(for: plan.target)
         if let levels { plan.levels = levels }
         if let runs { plan.runs = runs }
         if let requests { plan.requestsPerLevel = requests }
@@ -170,7 +175,7 @@ enum SweepCommand {
         // With a restart command the server may not be up yet: the model is asked for after the
         // first restart, by the runner's first level; without one, ask now so errors come early.
         if plan.restartCommand == nil || options.model != nil {
-            switch OpenAIOptions.resolveModel(options.model, target: plan.target, headers: plan.headers, signals: signals) {
+            switch OpenAIOptions.resolveModel(options.model, target: plan.target, headers: plan.headers, tls: plan.tls, signals: signals) {
             case .success(let model): plan.workload.model = model
             case .failure(let error):
                 if let signal = error.signal { return 128 + signal }

@@ -13,9 +13,11 @@ enum ValidateCommand {
 
     Server:
           --url URL               validate against a running server instead of starting one
+                                  (http:// or https://, with the HTTPS flags below)
           --echo-server PATH      a standalone echo-server binary to start (default: this loadgen,
                                   re-executed as `loadgen echo-server`)
           --no-pin                do not split the CPUs between client and server
+    \(TLSOptions.help)
     Levels:
           --levels A,B,C          concurrency levels (default \(HelpDefaults.list(SeedProtocol.Validation.levels)))
       -n, --requests N            exactly N requests per level, no warmup (\(SeedProtocol.Validation.requestsPerLevel) = the seed's method)
@@ -59,13 +61,16 @@ enum ValidateCommand {
         var targetTokens: Double?
         var tokensPerRequest: Double?
         var clientCheck = ClientCheckOptions()
+        var tls = TLSOptions()
+        var urlTarget: HTTPTarget?
         while let argument = cursor.next() {
             if try clientCheck.consume(argument, &cursor) { continue }
+            if try tls.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--url":
                 let url = try cursor.value(for: argument)
-                do { _ = try HTTPTarget(url: url) } catch { throw UsageError(error.description) }
+                do { urlTarget = try HTTPTarget(url: url) } catch { throw UsageError(error.description) }
                 plan.server = .running(url: url.hasSuffix("/") ? String(url.dropLast()) : url)
             case "--echo-server": plan.server = .start(echoServerPath: try cursor.value(for: argument))
             case "--no-pin": plan.pinCPUs = false
@@ -90,6 +95,11 @@ enum ValidateCommand {
             case "--max-error-rate": maxErrorRate = try cursor.errorRate(for: argument)
             default: throw UsageError("unknown option '\(argument)' for validate")
             }
+        }
+        if case .running = plan.server, let urlTarget {
+            plan.tls = try tls.configuration(for: urlTarget)
+        } else if let first = tls.given.first {
+            throw UsageError("\(first) applies to an https:// server given with --url; the bundled echo-server speaks http")
         }
         if let targetRPS {
             guard targetTokens == nil else { throw UsageError("give --target-rps or --target-tokens-per-sec, not both") }
@@ -147,9 +157,7 @@ enum ValidateCommand {
             Terminal.error("loadgen validate: \(error)")
             return 1
         }
-        if let first = result.levels.first, first.result.succeeded == 0, first.result.failures[.connect] == first.result.failed,
-           result.interruptedBySignal == nil {
-            let reason = first.result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+        if let first = result.levels.first, let reason = first.result.connectionSetupFailure, result.interruptedBySignal == nil {
             Terminal.error("loadgen validate: could not connect to \(result.url): \(reason)")
             return 1
         }

@@ -23,8 +23,24 @@ struct HTTPTargetTests {
         #expect(target.hostHeader == "[::1]:9000")
     }
 
-    @Test("anything but http:// is refused with a reason", arguments: [
-        "https://example.com/", "ftp://x/", "127.0.0.1:80", "http://", "http://host:0/", "http://host:70000/", "http://[::1/",
+    @Test("https:// URLs keep their scheme, default to port 443 and leave :443 out of the Host header")
+    func https() throws {
+        let target = try HTTPTarget(url: "HTTPS://gateway.example/llm/v1")
+        #expect(target.scheme == .https)
+        #expect(target.port == 443)
+        #expect(target.hostHeader == "gateway.example")
+        #expect(target.url == "https://gateway.example/llm/v1")
+        #expect(target.openAIBasePath == "/llm")
+        let other = try HTTPTarget(url: "https://[::1]:8443/")
+        #expect(other.hostHeader == "[::1]:8443")
+        #expect(other.url(path: "/v1/models") == "https://[::1]:8443/v1/models")
+        // Port 80 is not the default of https, so it is named.
+        #expect(try HTTPTarget(url: "https://h:80/").hostHeader == "h:80")
+        #expect(try HTTPTarget(url: "http://h/").scheme == .http)
+    }
+
+    @Test("anything but http:// and https:// is refused with a reason", arguments: [
+        "ftp://x/", "httpx://x/", "127.0.0.1:80", "http://", "https://", "http://host:0/", "http://host:70000/", "http://[::1/",
     ])
     func refusesOtherURLs(url: String) {
         #expect(throws: LoadgenError.self) { try HTTPTarget(url: url) }
@@ -47,7 +63,8 @@ struct HTTPTargetTests {
         #expect(target.path == "/health?x=1")
         #expect(try HTTPTarget(url: "Http://h/#top").path == "/")
         #expect(try HTTPTarget(url: "http://h#top").path == "/")
-        #expect(throws: LoadgenError.self) { try HTTPTarget(url: "HTTPS://h/") }
+        #expect(try HTTPTarget(url: "HTTPS://h/#top").url == "https://h/")
+        #expect(throws: LoadgenError.self) { try HTTPTarget(url: "FTP://h/") }
     }
 
     @Test("an OpenAI base URL with or without /v1 (the OpenAI SDK's form) gives the same base path",

@@ -24,6 +24,17 @@ package enum EchoServerCommand {
             }
         }
 
+        let tls: TLSServerContext?
+        if let certificate = options.tlsCertificate, let key = options.tlsKey {
+            do throws(TLSError) {
+                tls = try TLSServerContext(certificateFile: certificate, privateKeyFile: key, clientCertificateAuthorities: options.tlsClientCA)
+            } catch {
+                writeLine("\(programName): \(error)", to: 2)
+                return 1
+            }
+        } else {
+            tls = nil
+        }
         do {
             // Signals become events on a descriptor; created first so every thread inherits the mask.
             let signals = try SignalWatcher()
@@ -38,7 +49,7 @@ package enum EchoServerCommand {
             for index in 0..<options.threads {
                 let thread = try Thread {
                     do {
-                        var loop = try ServerLoop(listener: listener, options: options, stop: stop, lateness: lateness, index: index)
+                        var loop = try ServerLoop(listener: listener, options: options, stop: stop, lateness: lateness, index: index, tls: tls)
                         loop.run()
                     } catch {
                         writeLine("\(programName): \(error)", to: 2)
@@ -47,7 +58,7 @@ package enum EchoServerCommand {
                 }
                 threads.append(thread.handle)
             }
-            writeLine("http://\(bound)", to: 1)
+            writeLine("\(tls == nil ? "http" : "https")://\(bound)", to: 1)
             while !stop.isSet {
                 if signals.wait(milliseconds: 200) != nil { stop.set() }
             }

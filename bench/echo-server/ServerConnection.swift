@@ -19,6 +19,9 @@ final class ServerConnection {
     var dripOffset = 0
     /// When bytes last moved either way, for --idle-timeout.
     var lastActivityNanoseconds: UInt64 = 0
+    /// HTTPS: the connection's TLS session (made at accept; `handshaking` until it completes).
+    var tls: TLSConnection?
+    var handshaking = false
 
     /// An answer is in progress (or never coming): later requests wait in `input`.
     var isBusy: Bool { stream != nil || stalled || drip != nil }

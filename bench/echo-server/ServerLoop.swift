@@ -4,7 +4,9 @@ import Synchronization
 /// One echo-server thread: an epoll instance watching the shared listener and its own connections.
 ///
 /// Per request: one read, a parse, one write. Requests that arrive pipelined in one read are
-/// answered in order with one write.
+/// answered in order with one write. With `--tls-cert` each connection is a server-side TLS
+/// session: the handshake runs on the connection's events, and the same read and write go
+/// through the session (OpenSSL's wants turning write interest on and off).
 struct ServerLoop: ~Copyable {
     private let epoll: Epoll
     private let listener: FileDescriptor
@@ -30,8 +32,12 @@ struct ServerLoop: ~Copyable {
     private let board: LatenessBoard
     private let index: Int
     private var nextPublishNanoseconds: UInt64 = 0
+    /// HTTPS: the context every connection's session is made from (shared by the threads).
+    private let tls: TLSServerContext?
 
-    init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag, lateness board: LatenessBoard, index: Int) throws(SystemError) {
+    init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag, lateness board: LatenessBoard, index: Int,
+         tls: TLSServerContext? = nil) throws(SystemError) {
+        self.tls = tls
         let epoll = try Epoll(capacity: 1024)
         // EPOLLEXCLUSIVE would avoid waking every thread per connection; level-triggered accept
         // races are harmless (the losers get EAGAIN) and connections are long-lived.
@@ -59,7 +65,9 @@ struct ServerLoop: ~Copyable {
 
     deinit {
         for connection in connections {
-            if let connection { connection.fd.close() }
+            guard let connection else { continue }
+            connection.tls?.close()
+            connection.fd.close()
         }
         readBuffer.deallocate()
         timer.close()
@@ -96,10 +104,11 @@ struct ServerLoop: ~Copyable {
             guard let fd = accepted else { return }
             if stop.openConnections.add(1, ordering: .relaxed).newValue > options.maxConnections {
                 // Over the cap: say so (a client then counts http_503, not a mystery) and close.
+                // (Over TLS there is no session yet to say it in: just close.)
                 var refusal: [UInt8] = []
                 refusal.append(ascii: "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 77\r\n\r\n")
                 refusal.append(ascii: #"{"error":{"message":"too many connections","type":"server_error","code":503}}"#)
-                _ = refusal.withUnsafeBytes { fd.send($0) }
+                if tls == nil { _ = refusal.withUnsafeBytes { fd.send($0) } }
                 fd.close()
                 stop.openConnections.subtract(1, ordering: .relaxed)
                 continue
@@ -109,8 +118,18 @@ struct ServerLoop: ~Copyable {
             if slot >= connections.count {
                 connections.append(contentsOf: repeatElement(nil, count: slot - connections.count + 1024))
             }
-            connections[slot] = ServerConnection(fd: fd)
-            connections[slot]?.lastActivityNanoseconds = Clock.monotonicNanoseconds()
+            let connection = ServerConnection(fd: fd)
+            connection.lastActivityNanoseconds = Clock.monotonicNanoseconds()
+            connections[slot] = connection
+            if let tls {
+                do throws(TLSError) {
+                    connection.tls = try TLSConnection(server: tls, socket: fd)
+                    connection.handshaking = true
+                } catch {
+                    close(slot)
+                    continue
+                }
+            }
             do {
                 try epoll.add(fd.rawValue, events: Epoll.readable, data: UInt64(slot))
             } catch {
@@ -121,6 +140,9 @@ struct ServerLoop: ~Copyable {
 
     private mutating func handle(fd slot: Int, flags: UInt32) {
         guard slot < connections.count, let connection = connections[slot] else { return }
+        if connection.handshaking {
+            guard continueHandshake(connection, slot: slot) else { return }
+        }
         if flags & Epoll.writable != 0 {
             flush(connection, slot: slot)
             if connections[slot] == nil { return }
@@ -130,9 +152,63 @@ struct ServerLoop: ~Copyable {
         }
     }
 
+    /// Advances a TLS handshake; true once it is done (the event may carry a request too).
+    private mutating func continueHandshake(_ connection: ServerConnection, slot: Int) -> Bool {
+        guard let session = connection.tls else { return true }
+        switch session.handshake() {
+        case .done:
+            connection.handshaking = false
+            watchWritable(connection, slot: slot, false)
+            return true
+        case .wantRead:
+            watchWritable(connection, slot: slot, false)
+        case .wantWrite:
+            watchWritable(connection, slot: slot, true)
+        case .failed:
+            close(slot)
+        }
+        return false
+    }
+
+    private mutating func watchWritable(_ connection: ServerConnection, slot: Int, _ writable: Bool) {
+        guard connection.watchingWritable != writable else { return }
+        connection.watchingWritable = writable
+        try? epoll.modify(connection.fd.rawValue, events: writable ? Epoll.readable | Epoll.writable : Epoll.readable, data: UInt64(slot))
+    }
+
     private mutating func readRequests(_ connection: ServerConnection, slot: Int) {
+        if let session = connection.tls {
+            // Everything OpenSSL can give now: epoll never fires for bytes it already holds.
+            while true {
+                switch session.read(into: readBuffer) {
+                case .transferred(let count):
+                    received(count, connection, slot: slot)
+                    // Answering may have closed the connection (and freed the session).
+                    guard connection.tls != nil, session.hasBufferedInput else { return }
+                case .wantRead:
+                    return
+                case .wantWrite:
+                    watchWritable(connection, slot: slot, true)
+                    return
+                case .closed, .failed:
+                    close(slot)
+                    return
+                }
+            }
+            return
+        }
         switch connection.fd.read(into: readBuffer) {
         case .transferred(let count):
+            received(count, connection, slot: slot)
+        case .wouldBlock:
+            return
+        case .endOfFile, .failed:
+            close(slot)
+        }
+    }
+
+    /// `count` request bytes are in the read buffer: answer what is complete, keep the rest.
+    private mutating func received(_ count: Int, _ connection: ServerConnection, slot: Int) {
             if options.idleTimeoutSeconds > 0 { connection.lastActivityNanoseconds = Clock.monotonicNanoseconds() }
             if connection.isBusy {
                 // Requests behind a stream wait until it ends (responses stay in order).
@@ -159,11 +235,6 @@ struct ServerLoop: ~Copyable {
                 }
             }
             flush(connection, slot: slot)
-        case .wouldBlock:
-            return
-        case .endOfFile, .failed:
-            close(slot)
-        }
     }
 
     /// Answers the requests buffered behind a stream that just ended.
@@ -319,9 +390,24 @@ struct ServerLoop: ~Copyable {
     }
 
     private mutating func flush(_ connection: ServerConnection, slot: Int) {
+        if connection.handshaking { return }
         while connection.outputSent < connection.output.count {
-            let outcome = connection.output.withUnsafeBytes { bytes in
-                connection.fd.send(UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
+            let outcome: IOOutcome
+            if let session = connection.tls {
+                let result = connection.output.withUnsafeBytes { bytes in
+                    session.write(UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
+                }
+                switch result {
+                case .transferred(let count): outcome = .transferred(count)
+                // A write that wants a read (a renegotiation, which loadgen never starts) is
+                // retried by the next flush, after the next read.
+                case .wantWrite, .wantRead: outcome = .wouldBlock
+                case .closed, .failed: outcome = .endOfFile
+                }
+            } else {
+                outcome = connection.output.withUnsafeBytes { bytes in
+                    connection.fd.send(UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
+                }
             }
             switch outcome {
             case .transferred(let count):
@@ -348,6 +434,8 @@ struct ServerLoop: ~Copyable {
 
     private mutating func close(_ slot: Int) {
         guard let connection = connections[slot] else { return }
+        connection.tls?.close()
+        connection.tls = nil
         connection.fd.close()
         connections[slot] = nil
         stop.openConnections.subtract(1, ordering: .relaxed)

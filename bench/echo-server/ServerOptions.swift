@@ -20,9 +20,15 @@ struct ServerOptions {
     var idleTimeoutSeconds = 300.0
     /// Answer GET /stats with the stream token lateness so far.
     var stats = false
+    /// HTTPS (`--tls-cert`/`--tls-key`, PEM files): every connection is TLS; with
+    /// `--tls-client-ca` clients must present a certificate signed by that CA (mTLS).
+    var tlsCertificate: String?
+    var tlsKey: String?
+    var tlsClientCA: String?
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
+                       [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 
     An OpenAI-shaped HTTP/1.1 server that answers in microseconds: the deterministic peer that
     measures loadgen's own ceiling. Its first line on stdout is http://HOST:PORT once it accepts.
@@ -48,6 +54,11 @@ struct ServerOptions {
       --stats              answer GET /stats with how late stream tokens left so far (JSON:
                            sent minus due, p50/p99/max; at most 100 ms old); the same line
                            is printed on stderr at exit whenever tokens were timed
+      --tls-cert FILE      serve HTTPS with this PEM certificate (chain); needs --tls-key and
+                           the system's OpenSSL 3 (loaded at run time); the first line is then
+                           https://HOST:PORT
+      --tls-key FILE       the certificate's PEM private key
+      --tls-client-ca FILE require client certificates signed by a CA in this PEM file (mTLS)
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
     body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
@@ -96,10 +107,19 @@ struct ServerOptions {
                 options.maxConnections = count
             case "--idle-timeout": options.idleTimeoutSeconds = try milliseconds(try value(flag), flag)
             case "--stats": options.stats = true
+            case "--tls-cert": options.tlsCertificate = try value(flag)
+            case "--tls-key": options.tlsKey = try value(flag)
+            case "--tls-client-ca": options.tlsClientCA = try value(flag)
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }
             index += 1
+        }
+        if (options.tlsCertificate == nil) != (options.tlsKey == nil) {
+            throw .message("--tls-cert and --tls-key go together")
+        }
+        if options.tlsClientCA != nil, options.tlsCertificate == nil {
+            throw .message("--tls-client-ca needs --tls-cert and --tls-key")
         }
         return options
     }

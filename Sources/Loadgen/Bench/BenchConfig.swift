@@ -11,6 +11,9 @@ public struct BenchConfig: Sendable {
     public var workload: OpenAIWorkload
     /// Extra request headers (the API key among them).
     public var headers: [HTTPHeader] = []
+    /// https: how the server is verified and how the client identifies itself (`--cacert`,
+    /// `--insecure`, `--cert`/`--key`); ignored for http.
+    public var tls = TLSClientConfiguration()
     /// Request counts are multiplied by this (rounded, at least 1): 0.5 quick, 1, 3 thorough.
     public var multiplier = SeedProtocol.Bench.defaultMultiplier
     /// Adds the vision stress tests.

@@ -38,8 +38,8 @@ package enum BenchReport {
             ("latency_histogram", .string(run.latency.encoded())),
         ]
         members += RunReport.clientMembers(run)
-        if !run.errorExamples.isEmpty {
-            members.append(("error_examples", RunReport.errorExamples(run.errorExamples)))
+        if !run.errorExamples.isEmpty || run.tlsFailureExample != nil {
+            members.append(("error_examples", RunReport.errorExamples(run.errorExamples, tls: run.tlsFailureExample)))
         }
         if run.streamedResponses > 0 {
             members.append(("ttft_ms", RunReport.distribution(run.timeToFirstToken)))

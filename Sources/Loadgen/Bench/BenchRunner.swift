@@ -89,9 +89,8 @@ public enum BenchRunner {
                     bench.interruptedBySignal = signal
                     break phases
                 }
-                if phase == .warmup, run.requests > 0, run.succeeded == 0, run.failures[.connect] == run.failed {
+                if phase == .warmup, let reason = run.connectionSetupFailure {
                     // Nothing answers: every later test would only repeat the connect errors.
-                    let reason = run.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
                     bench.abortReason = "cannot connect to \(config.target.hostHeader): \(reason)"
                     break phases
                 }
@@ -120,6 +119,7 @@ public enum BenchRunner {
         }
         plan.workload = workload
         plan.headers = config.headers
+        plan.tls = config.tls
         plan.concurrency = test.concurrency
         plan.stop = .requests(test.requests)
         plan.threads = max(1, min(config.threads, test.concurrency))

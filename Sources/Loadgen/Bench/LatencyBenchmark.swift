@@ -9,6 +9,9 @@ public struct LatencyBenchmark: Sendable {
     public var workload: OpenAIWorkload
     /// Extra request headers.
     public var headers: [HTTPHeader] = []
+    /// https: how the server is verified and how the client identifies itself (`--cacert`,
+    /// `--insecure`, `--cert`/`--key`); ignored for http.
+    public var tls = TLSClientConfiguration()
     /// Measured requests, one after another (default the seed's 10).
     public var requests = SeedProtocol.Latency.requests
     /// Requests sent first and discarded (default 1).
@@ -68,6 +71,7 @@ public struct LatencyBenchmark: Sendable {
         var plan = LoadPlan(target: target)
         plan.workload = workload
         plan.headers = headers
+        plan.tls = tls
         plan.concurrency = 1
         plan.threads = 1
         plan.requestTimeoutSeconds = requestTimeoutSeconds

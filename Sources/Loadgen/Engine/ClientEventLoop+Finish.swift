@@ -11,11 +11,15 @@ extension ClientEventLoop {
         case .response(let closeAfter):
             // A response that arrived before the whole request was written leaves the rest of the
             // request unsent; the connection cannot carry another request.
+            // Without keep-alive the request asked for the close; a server that kept the
+            // connection anyway does not get a second request on it.
             let requestUnfinished = slot.pointee.phase == .sending
-            if closeAfter || requestUnfinished || !slot.pointee.parser.keepAlive { closeConnection(index) }
+            if closeAfter || requestUnfinished || !(slot.pointee.parser.keepAlive && plan.keepAlive) { closeConnection(index) }
         case .failure(let failure, _):
             closeConnection(index)
-            if failure == .connect {
+            // A connection that could not be set up, TCP or TLS, waits before it tries again, and
+            // counts towards "no connection ever worked" (a verification failure: one clear error).
+            if failure == .connect || failure == .tls {
                 backoff.failed(slot, now: now)
                 if !backoff.everConnected,
                    pacing.givesUpConnecting(failuresBeforeAnySuccess: backoff.failuresBeforeAnySuccess,
@@ -43,6 +47,7 @@ extension ClientEventLoop {
     func closeConnection(_ index: Int) {
         let slot = slots[index]
         guard slot.pointee.fd >= 0 else { return }
+        if let tls { tls.endSession(index) }
         FileDescriptor(rawValue: slot.pointee.fd).close()
         slot.pointee.fd = -1
         slot.pointee.watchingWritable = false

@@ -156,9 +156,10 @@ extension ClientEventLoop {
         slot.pointee.watchingWritable = true
         slot.pointee.prepareForResponse()
         slot.pointee.writeOffset = 0
+        slot.pointee.connectStartedNanoseconds = now
         switch Socket.startConnect(fd, to: plan.address) {
         case .connected:
-            connected(index, now: now)
+            tcpConnected(index, now: now)
         case .inProgress:
             slot.pointee.phase = .connecting
         case .failed(let errno):
@@ -166,10 +167,22 @@ extension ClientEventLoop {
         }
     }
 
+    /// The TCP connect completed at `now`: https goes on to the handshake; plain HTTP sends.
+    mutating func tcpConnected(_ index: Int, now: UInt64) {
+        let slot = slots[index]
+        tally.tcpConnected(nanoseconds: now &- slot.pointee.connectStartedNanoseconds)
+        if let tls {
+            startHandshake(index, tls, now: now)
+            return
+        }
+        backoff.connected(slot)
+        connected(index, now: now)
+    }
+
+    /// The connection can carry requests (TCP connected, and for https the handshake done).
     mutating func connected(_ index: Int, now: UInt64) {
         let slot = slots[index]
         tally.connectionOpened()
-        backoff.connected(slot)
         slot.pointee.phase = .sending
         // The timeout runs from the claim; latency and TTFT run from the send start (as in
         // `vllm bench serve`'s definitions), so connection setup is not counted as server time.
@@ -180,6 +193,10 @@ extension ClientEventLoop {
 
     /// Writes what is left of the request: one send, or one sendmsg around the request number.
     mutating func sendRequest(_ index: Int) {
+        if let tls {
+            sendTLSRequest(index, tls)
+            return
+        }
         let slot = slots[index]
         let offset = slot.pointee.writeOffset
         let template = plan.requests.templates[slot.pointee.template]
@@ -208,7 +225,7 @@ extension ClientEventLoop {
         }
     }
 
-    private mutating func watchWritable(_ index: Int, _ writable: Bool) {
+    mutating func watchWritable(_ index: Int, _ writable: Bool) {
         let events = writable ? Epoll.readable | Epoll.writable : Epoll.readable
         do {
             try epoll.modify(slots[index].pointee.fd, events: events, data: UInt64(index))

@@ -4,19 +4,16 @@ import HTTPWire
 /// streams, to the token timing.
 extension ClientEventLoop {
     mutating func readResponse(_ index: Int) {
+        if let tls {
+            readTLSResponse(index, tls)
+            return
+        }
         let slot = slots[index]
         let fd = FileDescriptor(rawValue: slot.pointee.fd)
         var kernelStamp: UInt64 = 0
         switch fd.receive(into: readBuffer, control: receiveClock.control, kernelStamp: &kernelStamp) {
         case .transferred(let count):
-            let stamp = arrived(slot, kernelStamp: kernelStamp)
-            tally.bytesReceived(count)
-            slot.pointee.responseBytes &+= count
-            if slot.pointee.responseBytes > plan.maxResponseBytes {
-                finish(index, .failure(.responseTooLarge, errno: 0), now: stamp.eventTime())
-                return
-            }
-            parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), stamp)
+            received(index, count, arrived(slot, kernelStamp: kernelStamp))
         case .wouldBlock:
             return
         case .endOfFile:
@@ -35,6 +32,20 @@ extension ClientEventLoop {
         let arrival = receiveClock.arrival(kernelStamp: kernelStamp, now: now, start: slot.pointee.requestStartNanoseconds)
         tally.read(slot, arrival: arrival, now: now)
         return ReadStamp(arrival: receiveClock.source == .kernel ? arrival : nil)
+    }
+
+    /// `count` bytes of the response on `index` are in the read buffer (from a read, or TLS's),
+    /// arrived at `stamp`.
+    @inline(__always)
+    mutating func received(_ index: Int, _ count: Int, _ stamp: ReadStamp) {
+        let slot = slots[index]
+        tally.bytesReceived(count)
+        slot.pointee.responseBytes &+= count
+        if slot.pointee.responseBytes > plan.maxResponseBytes {
+            finish(index, .failure(.responseTooLarge, errno: 0), now: stamp.eventTime())
+            return
+        }
+        parse(index, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), stamp)
     }
 
     private mutating func parse(_ index: Int, _ bytes: UnsafeRawBufferPointer, _ stamp: ReadStamp) {
@@ -88,7 +99,7 @@ extension ClientEventLoop {
 
     /// The peer closed the connection: that completes a body delimited by the close, and fails
     /// any other response in flight.
-    private mutating func peerClosed(_ index: Int) {
+    mutating func peerClosed(_ index: Int) {
         let slot = slots[index]
         guard slot.pointee.hasRequestInFlight else {
             closeConnection(index)

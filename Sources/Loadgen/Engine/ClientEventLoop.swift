@@ -16,7 +16,9 @@ import HTTPWire
 /// Its parts are concrete structs, called directly (no protocol, no existential): the slots
 /// (`SlotTable`), the pacing, the counts and measurements (`LoopTally`), the connect backoff,
 /// the receive timestamps (`ReceiveClock`) and the loop's own load (`LoopLoadMeter`); per slot
-/// the parser, the OpenAI checks (`OpenAIResponseCheck`) and the token timing.
+/// the parser, the OpenAI checks (`OpenAIResponseCheck`) and the token timing. An https
+/// run adds `LoopTLS` (sessions beside the slots, in `ClientEventLoop+TLS.swift`); each I/O call
+/// tests once whether the loop has it, so plain HTTP takes the same path as before.
 struct ClientEventLoop: ~Copyable {
     let plan: LoadPlanSnapshot
     let epoll: Epoll
@@ -29,6 +31,8 @@ struct ClientEventLoop: ~Copyable {
     var loadMeter = LoopLoadMeter()
     var numbering: RequestNumbering
     let control: RunControl
+    /// https only: the TLS sessions of the slots, the session cache, the write scratch.
+    let tls: LoopTLS?
 
     /// Requests this loop may still start (its share of a request count, or unlimited).
     var quota: Int
@@ -74,9 +78,12 @@ struct ClientEventLoop: ~Copyable {
         warmupRemaining = warmupRequests
         self.control = control
         tally = LoopTally(progress: progress, plan: plan, quota: quota)
+        tls = plan.tls.map { LoopTLS(slots: connections, openSSL: $0.context.openSSL) }
     }
 
     deinit {
+        // Sessions first (close_notify on sockets still open); the slots close the sockets after.
+        tls?.close()
         readBuffer.deallocate()
         receiveClock.deallocate()
         pacing.close()
@@ -155,10 +162,12 @@ struct ClientEventLoop: ~Copyable {
         case .connecting:
             let error = Socket.pendingError(FileDescriptor(rawValue: slot.pointee.fd))
             if error == 0 {
-                connected(index, now: Clock.monotonicNanoseconds())
+                tcpConnected(index, now: Clock.monotonicNanoseconds())
             } else {
                 finish(index, .failure(.connect, errno: error), now: Clock.monotonicNanoseconds())
             }
+        case .handshaking:
+            if let tls { continueHandshake(index, tls) }
         case .sending:
             if flags & (Epoll.readable | Epoll.error | Epoll.hangup) != 0 {
                 // The server answered (or closed) before the request was fully written.
@@ -170,7 +179,8 @@ struct ClientEventLoop: ~Copyable {
             readResponse(index)
         case .idle, .backoff, .finished:
             // A peer closing an idle keep-alive connection: drop it; the next request reconnects.
-            closeConnection(index)
+            // (Over TLS the event may be a late session ticket, which keeps the connection.)
+            if let tls { idleTLSEvent(index, tls) } else { closeConnection(index) }
         }
     }
 
@@ -196,6 +206,14 @@ struct ClientEventLoop: ~Copyable {
             case .connecting:
                 if now >= slot.pointee.deadlineNanoseconds {
                     finish(index, .failure(.connect, errno: ETIMEDOUT), now: now)
+                } else if drainOver {
+                    finish(index, .cancelled, now: now)
+                }
+            case .handshaking:
+                // The connect timeout covers TCP and TLS: a peer that accepts and never answers
+                // the ClientHello (a plain-HTTP server waiting for a request) ends here.
+                if now >= slot.pointee.deadlineNanoseconds {
+                    handshakeTimedOut(index, now: now)
                 } else if drainOver {
                     finish(index, .cancelled, now: now)
                 }

@@ -12,6 +12,8 @@ struct ConnectionSlot {
         case idle
         /// Nonblocking connect in progress (waiting for writability).
         case connecting
+        /// https: TCP is connected, the TLS handshake is in progress (`ConnectionTLS`).
+        case handshaking
         /// Request bytes partly written.
         case sending
         /// Request written; reading the response.
@@ -36,6 +38,8 @@ struct ConnectionSlot {
     /// When the slot last became free for a request: its previous request's end (a response's
     /// arrival), or the end of a connect backoff. The client's send lag counts from here.
     var availableSinceNanoseconds: UInt64 = 0
+    /// When the connect in progress started (for `RunResult.tcpConnectTime`).
+    var connectStartedNanoseconds: UInt64 = 0
     var retryDelayNanoseconds: UInt64 = 0
     /// Bytes read for the response in flight, against `--max-response-bytes`.
     var responseBytes = 0
@@ -57,6 +61,6 @@ struct ConnectionSlot {
     }
 
     var hasRequestInFlight: Bool {
-        phase == .connecting || phase == .sending || phase == .awaitingResponse
+        phase == .connecting || phase == .handshaking || phase == .sending || phase == .awaitingResponse
     }
 }

@@ -6,6 +6,10 @@
 public enum FailureClass: Sendable, Equatable, Hashable {
     /// The connection for it could not be opened (refused, unreachable, connect timeout, no descriptors).
     case connect
+    /// HTTPS: the TLS handshake failed (certificate verification, hostname mismatch, a refused
+    /// client certificate, a peer that is not TLS, no handshake within the connect timeout), or
+    /// a TLS record could not be read (`RunResult.tlsFailureExample` keeps OpenSSL's reason).
+    case tls
     /// No complete response within the request timeout.
     case timeout
     /// The connection was closed or reset before the response completed (includes failed writes).
@@ -29,7 +33,7 @@ public enum FailureClass: Sendable, Equatable, Hashable {
 
     /// Every class, in the order reports list them: the status codes ascending between
     /// `malformedResponse` and `empty`.
-    static let all: [FailureClass] = [.connect, .timeout, .connectionClosed, .malformedResponse]
+    static let all: [FailureClass] = [.connect, .tls, .timeout, .connectionClosed, .malformedResponse]
         + statusCodes.map { .httpStatus($0) } + [.empty, .invalidJSON, .responseTooLarge, .cancelled]
 
     /// This class's index in `all`, which is its counter in `FailureCounts`: a switch and a clamp,
@@ -39,22 +43,24 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     var slot: Int {
         switch self {
         case .connect: 0
-        case .timeout: 1
-        case .connectionClosed: 2
-        case .malformedResponse: 3
-        case .httpStatus(let code): 4 + min(max(code, Self.statusCodes.lowerBound), Self.statusCodes.upperBound) - Self.statusCodes.lowerBound
-        case .empty: 4 + Self.statusCodes.count
-        case .invalidJSON: 5 + Self.statusCodes.count
-        case .responseTooLarge: 6 + Self.statusCodes.count
-        case .cancelled: 7 + Self.statusCodes.count
+        case .tls: 1
+        case .timeout: 2
+        case .connectionClosed: 3
+        case .malformedResponse: 4
+        case .httpStatus(let code): 5 + min(max(code, Self.statusCodes.lowerBound), Self.statusCodes.upperBound) - Self.statusCodes.lowerBound
+        case .empty: 5 + Self.statusCodes.count
+        case .invalidJSON: 6 + Self.statusCodes.count
+        case .responseTooLarge: 7 + Self.statusCodes.count
+        case .cancelled: 8 + Self.statusCodes.count
         }
     }
 
-    /// The key used in JSON and tables: `connect`, `timeout`, `closed`, `malformed`, `http_503`,
-    /// `empty`, `invalid_json`, `too_large`, `cancelled`.
+    /// The key used in JSON and tables: `connect`, `tls`, `timeout`, `closed`, `malformed`,
+    /// `http_503`, `empty`, `invalid_json`, `too_large`, `cancelled`.
     public var name: String {
         switch self {
         case .connect: "connect"
+        case .tls: "tls"
         case .timeout: "timeout"
         case .connectionClosed: "closed"
         case .malformedResponse: "malformed"
@@ -85,10 +91,11 @@ public enum FailureClass: Sendable, Equatable, Hashable {
 
     /// True when the server ended the request (an answer, an error status, a close, a broken
     /// response); false for the failures that happen when a timer the client chose fires
-    /// (connect, timeout) or the client stops (cancelled). Only responses end the measured window.
+    /// (connect, timeout) or the client stops (cancelled), and for a connection that could not be
+    /// set up (tls: it carried no request). Only responses end the measured window.
     public var isResponse: Bool {
         switch self {
-        case .connect, .timeout, .cancelled: false
+        case .connect, .tls, .timeout, .cancelled: false
         case .connectionClosed, .malformedResponse, .httpStatus, .empty, .invalidJSON, .responseTooLarge: true
         }
     }

@@ -24,6 +24,14 @@ public struct LoadPlan: Sendable {
     public var method: String = "GET"
     /// Extra request headers, in order (Host, Content-Length and Connection are generated).
     public var headers: [HTTPHeader] = []
+    /// https: how the server's certificate is checked and which client certificate is shown
+    /// (mTLS); ignored for http. The default trusts the system's CA store, as curl does.
+    public var tls = TLSClientConfiguration()
+    /// False: every request asks for `Connection: close` and gets a connection of its own (a
+    /// new TCP connect, and over https a new TLS handshake, resumed when the server allows it),
+    /// so connection setup is part of what is measured. wrk's equivalent is a `Connection:
+    /// close` header; the default keeps each connection for the next request.
+    public var keepAlive = true
     public var body: [UInt8] = []
     /// An OpenAI workload instead of `method`/`body`: its requests go to the endpoint's path under
     /// the target's path, and successes must be valid OpenAI answers (see `FailureClass.empty`).
@@ -105,11 +113,13 @@ public struct LoadPlan: Sendable {
             var count: Int?
             if case .requests(let requests) = stop { count = requests }
             // A base URL may carry a path (a proxy prefix) in front of /v1/..., and may end in /v1.
+            // Without keep-alive the request says so (HTTPRequest then adds no Connection header).
+            let headers = keepAlive ? headers : headers + [HTTPHeader("Connection", "close")]
             return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count,
                                           pathPrefix: target.openAIBasePath)
         }
         let request = HTTPRequest(method: method, target: target.path, host: target.hostHeader,
-                                  headers: headers, body: body, keepAlive: true)
+                                  headers: headers, body: body, keepAlive: keepAlive)
         do {
             return [RequestTemplate(bytes: try request.serialized(), counterOffset: nil, inputTokens: 0, outputTokens: 0)]
         } catch {

@@ -13,10 +13,16 @@ struct LoadPlanSnapshot: Sendable {
     let keepsLatencySamples: Bool
     let timestamps: TimestampSource
     let injectedBatchDelayNanoseconds: UInt64
+    /// Requests asked for `Connection: close`: each connection carries one.
+    let keepAlive: Bool
+    /// https: the run's TLS context and the name every connection sends and verifies; nil for http.
+    let tls: LoadPlanTLS?
 
-    init(plan: LoadPlan, requests: RequestSet, address: SocketAddress) {
+    init(plan: LoadPlan, requests: RequestSet, address: SocketAddress, tls: LoadPlanTLS?) {
         self.requests = requests
         self.address = address
+        self.tls = tls
+        keepAlive = plan.keepAlive
         requestTimeoutNanoseconds = Self.nanoseconds(plan.requestTimeoutSeconds)
         connectTimeoutNanoseconds = Self.nanoseconds(plan.connectTimeoutSeconds)
         drainNanoseconds = Self.nanoseconds(plan.drainSeconds)
@@ -37,4 +43,11 @@ struct LoadPlanSnapshot: Sendable {
     private static func nanoseconds(_ seconds: Double) -> UInt64 {
         Clock.nanoseconds(seconds: seconds)
     }
+}
+
+/// The TLS side of an https plan, set up once before the loops start and shared by them.
+struct LoadPlanTLS: Sendable {
+    let context: TLSClientContext
+    /// SNI and the name the certificate is checked against: the URL's host.
+    let serverName: TLSServerName
 }

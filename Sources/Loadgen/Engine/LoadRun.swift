@@ -85,8 +85,15 @@ public final class LoadRun: Sendable {
         } catch {
             throw .unresolvableHost(plan.target.host)
         }
+        var tls: LoadPlanTLS?
+        if plan.target.scheme == .https {
+            // One context for the run: a missing OpenSSL or a bad --cacert is one line, before any connect.
+            do { tls = LoadPlanTLS(context: try TLSClientContext(plan.tls), serverName: TLSServerName(host: plan.target.host)) } catch {
+                throw .tls(error)
+            }
+        }
         let requests = RequestSet(try plan.requestTemplates(), validatesOpenAI: plan.workload != nil)
-        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address)
+        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls)
         let loops = min(plan.threads, plan.concurrency)
         // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
         try ProcessResources.ensureDescriptors(plan.concurrency + loops + 64)

@@ -81,6 +81,19 @@ struct LoopTally {
     mutating func bytesSent(_ count: Int) { result.bytesSent &+= UInt64(count) }
     mutating func bytesReceived(_ count: Int) { result.bytesReceived &+= UInt64(count) }
     mutating func connectionOpened() { result.connectionsOpened &+= 1 }
+    mutating func tcpConnected(nanoseconds: UInt64) { result.tcpConnectTime.record(nanoseconds: nanoseconds) }
+
+    /// A TLS handshake completed after `nanoseconds`, resuming a session or not.
+    mutating func tlsHandshake(nanoseconds: UInt64, resumed: Bool) {
+        result.tlsHandshakeTime.record(nanoseconds: nanoseconds)
+        if resumed { result.tlsResumedHandshakes &+= 1 } else { result.tlsFullHandshakes &+= 1 }
+    }
+
+    /// A connection failed in TLS: the first reason is kept as the `tls` example (warmup too, so
+    /// a run that never got past its warmup still says why). The text is built only then.
+    mutating func tlsFailed(reason: () -> String) {
+        if result.tlsFailureExample == nil { result.tlsFailureExample = reason() }
+    }
 
     /// Open loop: the measured request on `slot` went out `lag` after its scheduled time.
     mutating func sendLag(_ lag: UInt64) { result.sendLag.record(nanoseconds: lag) }
@@ -153,9 +166,9 @@ struct LoopTally {
         case .failure(let failure, let errno):
             if !slot.pointee.isWarmup {
                 failed(failure)
-                // A timeout or a failed connect ends when the client's timer says, not the server:
-                // it does not stretch the measured window.
-                if failure != .timeout, failure != .connect { completed(at: now) } else { publishProgress() }
+                // A timeout ends when the client's timer says, and a connection that could not be
+                // set up (TCP or TLS) carried no request: only responses stretch the measured window.
+                if failure.isResponse { completed(at: now) } else { publishProgress() }
             }
             if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
         case .cancelled:

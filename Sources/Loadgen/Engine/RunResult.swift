@@ -66,6 +66,18 @@ public struct RunResult: Sendable {
     public var responsesWithoutUsage: UInt64 = 0
     /// TCP connections established (keep-alive: equals concurrency unless the server closes them).
     public var connectionsOpened: UInt64 = 0
+    /// Connection setup, per connection of the run (warmup included, like `connectionsOpened`):
+    /// the TCP connect (connect(2) to writable), and for HTTPS the TLS handshake after it, timed
+    /// apart so a slow handshake is not mistaken for a slow network. Neither is part of a
+    /// request's latency.
+    public var tcpConnectTime = LatencyHistogram()
+    public var tlsHandshakeTime = LatencyHistogram()
+    /// HTTPS: completed handshakes that resumed a session (no certificate exchange), and the full ones.
+    public var tlsResumedHandshakes: UInt64 = 0
+    public var tlsFullHandshakes: UInt64 = 0
+    /// HTTPS: OpenSSL's reason for the first `tls` failure (e.g. "error:0A000086:SSL
+    /// routines::certificate verify failed: self-signed certificate"), for the error summary.
+    public var tlsFailureExample: String?
     /// Requests started during the warmup, excluded from everything above.
     public var warmupRequests: UInt64 = 0
     public var bytesSent: UInt64 = 0
@@ -119,6 +131,7 @@ public struct RunResult: Sendable {
         scheduleWindowNanoseconds = max(scheduleWindowNanoseconds, other.scheduleWindowNanoseconds)
         if firstMalformed == nil { firstMalformed = other.firstMalformed }
         if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
+        if tlsFailureExample == nil { tlsFailureExample = other.tlsFailureExample }
         startedAtWallSeconds = [startedAtWallSeconds, other.startedAtWallSeconds].compactMap { $0 }.min()
         endedAtWallSeconds = [endedAtWallSeconds, other.endedAtWallSeconds].compactMap { $0 }.max()
         firstSendNanoseconds = min(firstSendNanoseconds, other.firstSendNanoseconds)
@@ -170,9 +183,18 @@ public struct RunResult: Sendable {
     public var countsAddUp: Bool { requests == succeeded + failed }
 
     /// Requests the server answered or closed on (successes and the failures it caused); the
-    /// rest timed out, could not connect, or were cancelled.
+    /// rest timed out, could not connect (TCP or TLS), or were cancelled.
     public var responses: UInt64 {
         succeeded + failures.responses
+    }
+
+    /// Why nothing could be measured when no connection could be set up: every request failed
+    /// to connect or in its TLS handshake. "TLS handshake failed: ..." (OpenSSL's reason) or the
+    /// connect error in words; nil when anything succeeded or failed otherwise.
+    public var connectionSetupFailure: String? {
+        guard succeeded == 0, requests > 0, failures[.connect] + failures[.tls] == failed else { return nil }
+        if failures[.tls] > 0 { return "TLS handshake failed: " + (tlsFailureExample ?? "no reason given") }
+        return firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
     }
 
     public enum WorkloadKind: String, Sendable, Equatable, CustomStringConvertible {

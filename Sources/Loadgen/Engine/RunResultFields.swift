@@ -71,7 +71,8 @@ extension RunResult {
         case objectives
         /// Requests started per second; in open loop it is what the schedule window is read back from.
         case achievedRate
-        /// One error body per status, when there were error responses.
+        /// One error body per status, when there were error responses, and OpenSSL's reason of
+        /// the first `tls` failure (key `tls`).
         case errorExamples
         /// `TimestampSource` (files from before it were stamped by the user clock).
         case timestamps
@@ -93,6 +94,11 @@ extension RunResult {
         /// The client's own figures (`ClientVerdict`): always written; read back when `timestamps`
         /// is there (files from before them have none).
         case clientTiming
+        /// Always written; read back when `connect_histogram` is there (files from before the
+        /// connect time was measured have none).
+        case connectTimes
+        /// HTTPS only (a handshake completed or failed); read back when `tls_handshakes_full` is there.
+        case tls
         /// Kept and merged but not in the JSON.
         case notWritten
     }
@@ -122,6 +128,12 @@ extension RunResult {
         Field("latency_ms", .summary(\.latency, .full)),
         Field("latency_histogram", .histogram(\.latency)),
         Field("connections_opened", .count(\.connectionsOpened)),
+        Field("connect_ms", .summary(\.tcpConnectTime, .distribution), .connectTimes),
+        Field("connect_histogram", .histogram(\.tcpConnectTime), .connectTimes),
+        Field("tls_handshakes_full", .count(\.tlsFullHandshakes), .tls),
+        Field("tls_handshakes_resumed", .count(\.tlsResumedHandshakes), .tls),
+        Field("tls_handshake_ms", .summary(\.tlsHandshakeTime, .distribution), .tls),
+        Field("tls_handshake_histogram", .histogram(\.tlsHandshakeTime), .tls),
         Field("concurrency", .processSize(\.concurrency)),
         Field("threads", .processSize(\.threads)),
         Field("warmup_requests", .count(\.warmupRequests)),

@@ -22,13 +22,30 @@ struct RequestNumber {
     @inline(__always)
     func send(_ request: UnsafeRawBufferPointer, counterOffset start: Int, from offset: Int,
               on fd: FileDescriptor) -> IOOutcome {
+        withPieces(request, counterOffset: start, from: offset) { head, middle, tail in fd.send(head, middle, tail) }
+    }
+
+    /// The same bytes through a TLS session, gathered in `scratch` into one record.
+    @inline(__always)
+    func write(_ request: UnsafeRawBufferPointer, counterOffset start: Int, from offset: Int,
+               on session: TLSConnection, through scratch: UnsafeMutableRawBufferPointer) -> TLSIOResult {
+        withPieces(request, counterOffset: start, from: offset) { head, middle, tail in
+            session.write(head, middle, tail, through: scratch)
+        }
+    }
+
+    /// The request from byte `offset` on as three pieces: the template before the number, the
+    /// digits, the template after it (each empty once `offset` has passed it).
+    @inline(__always)
+    private func withPieces<Result>(_ request: UnsafeRawBufferPointer, counterOffset start: Int, from offset: Int,
+                                    _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Result) -> Result {
         let end = start + OpenAIWorkload.counterWidth
         return withUnsafeBytes(of: digits) { digits in
             let number = UnsafeRawBufferPointer(rebasing: digits[0..<OpenAIWorkload.counterWidth])
             let head = UnsafeRawBufferPointer(rebasing: request[min(offset, start)..<start])
             let middle = UnsafeRawBufferPointer(rebasing: number[min(max(offset - start, 0), number.count)...])
             let tail = UnsafeRawBufferPointer(rebasing: request[max(offset, end)...])
-            return fd.send(head, middle, tail)
+            return body(head, middle, tail)
         }
     }
 }

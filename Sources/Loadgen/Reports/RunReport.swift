@@ -16,6 +16,8 @@ public enum RunReport {
         case .openLoop: result.requestedRate > 0
         case .streamed: result.streamedResponses > 0
         case .clientTiming: true
+        case .connectTimes: true
+        case .tls: result.tlsHandshakeTime.count > 0 || result.failures[.tls] > 0
         case .notWritten: false
         }
     }
@@ -46,7 +48,8 @@ public enum RunReport {
         case .interruptedBy: result.interruptedBySignal.map { .string(LoadgenError.signalName($0)) } ?? .null
         case .objectives: result.objectives.map(objectivesJSON)
         case .achievedRate: .number(result.achievedRate, decimals: 3)
-        case .errorExamples: result.errorExamples.isEmpty ? nil : errorExamples(result.errorExamples)
+        case .errorExamples:
+            result.errorExamples.isEmpty && result.tlsFailureExample == nil ? nil : errorExamples(result.errorExamples, tls: result.tlsFailureExample)
         case .timestamps: .string(result.timestamps.rawValue)
         case .loopLoads: .array(result.loopLoads.map(loopLoadJSON))
         case .clientLimits: clientLimitsJSON(result.clientLimits)
@@ -101,9 +104,11 @@ public enum RunReport {
         failures.byClass.map { "\($0.failure.name) \(grouped ? Format.grouped($0.count) : String($0.count))" }.joined(separator: ", ")
     }
 
-    /// `error_examples`: `http_NNN` -> the first bytes of one error body per status.
-    static func errorExamples(_ examples: [HTTPErrorExample]) -> JSONValue {
-        .object(examples.map { ("http_\($0.status)", .string($0.printableBody)) })
+    /// `error_examples`: `tls` -> OpenSSL's reason for the first TLS failure, if any, then
+    /// `http_NNN` -> the first bytes of one error body per status.
+    static func errorExamples(_ examples: [HTTPErrorExample], tls: String? = nil) -> JSONValue {
+        let reason: [(String, JSONValue)] = tls.map { [(FailureClass.tls.name, .string($0))] } ?? []
+        return .object(reason + examples.map { ("http_\($0.status)", .string($0.printableBody)) })
     }
 
     private static func objectivesJSON(_ objectives: ServiceLevelObjectives) -> JSONValue {
@@ -238,7 +243,17 @@ public enum RunReport {
         if result.streamedResponses > 0 {
             lines += streamingTable(result, columns: streaming)
         }
-        lines.append("  connections  \(Format.grouped(result.connectionsOpened)) opened")
+        var connections = "  connections  \(Format.grouped(result.connectionsOpened)) opened"
+        if result.tcpConnectTime.count > 0 {
+            let connect = LatencySummary(result.tcpConnectTime)
+            connections += "; connect ms p50 \(ms(connect.p50))  p99 \(ms(connect.p99))  max \(ms(connect.max))"
+        }
+        lines.append(connections)
+        if result.tlsHandshakeTime.count > 0 {
+            let handshake = LatencySummary(result.tlsHandshakeTime)
+            lines.append("  tls          \(Format.grouped(result.tlsHandshakeTime.count)) handshakes (\(Format.grouped(result.tlsFullHandshakes)) full, "
+                + "\(Format.grouped(result.tlsResumedHandshakes)) resumed); handshake ms p50 \(ms(handshake.p50))  p99 \(ms(handshake.p99))  max \(ms(handshake.max))")
+        }
         if result.failed > 0 {
             lines.append("  errors       " + errorsText(result.failures))
             if let malformed = result.firstMalformed {
@@ -246,6 +261,9 @@ public enum RunReport {
             }
             if let errno = result.firstConnectErrno {
                 lines.append("               first connect error: \(SystemError.message(for: errno))")
+            }
+            if let reason = result.tlsFailureExample {
+                lines.append("               first tls failure: \(reason)")
             }
             for example in result.errorExamples {
                 lines.append("               http_\(example.status) body: \(example.printableBody)")

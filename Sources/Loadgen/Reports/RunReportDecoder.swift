@@ -2,7 +2,8 @@
 /// results of several processes (`RunMerge`).
 ///
 /// Everything the JSON carries comes back exactly: counts, tokens, errors by class, error examples,
-/// the latency histograms (from their lossless `v2:` encoding), the wall-clock window, CPU time.
+/// the latency and connection-setup histograms (from their lossless `v2:` encoding), the
+/// wall-clock window, CPU time.
 /// What it does not carry stays at its default: latency samples, the first malformed response,
 /// the first connect errno, responses without usage.
 public enum RunReportDecoder {
@@ -36,6 +37,9 @@ public enum RunReportDecoder {
                 if path == \RunResult.latency, result.latency.count != result.succeeded {
                     throw .inconsistent("latency_histogram holds \(result.latency.count) latencies for \(result.succeeded) successful requests")
                 }
+                if path == \RunResult.tlsHandshakeTime, result.tlsHandshakeTime.count != result.tlsFullHandshakes + result.tlsResumedHandshakes {
+                    throw .inconsistent("tls_handshake_histogram holds \(result.tlsHandshakeTime.count) handshakes for \(result.tlsFullHandshakes) full and \(result.tlsResumedHandshakes) resumed")
+                }
             case .figure, .derivedCount, .summary: continue
             case .special(let special): try read(special, json, into: &result)
             }
@@ -54,6 +58,8 @@ public enum RunReportDecoder {
         case .openLoop: json["requested_rate"] != nil
         case .streamed: json["streamed_responses"] != nil
         case .clientTiming: json["timestamps"] != nil
+        case .connectTimes: json["connect_histogram"] != nil
+        case .tls: json["tls_handshakes_full"] != nil
         case .notWritten: false
         }
     }
@@ -117,8 +123,12 @@ public enum RunReportDecoder {
             guard let examples = json["error_examples"] else { return }
             guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }
             for (name, body) in members {
+                if name == FailureClass.tls.name, let text = body.stringValue {
+                    result.tlsFailureExample = text
+                    continue
+                }
                 guard case .httpStatus(let status)? = FailureClass(name: name), let text = body.stringValue else {
-                    throw .badField("error_examples." + name, expected: "an http_NNN body text")
+                    throw .badField("error_examples." + name, expected: "an http_NNN body text or the tls reason")
                 }
                 result.errorExamples.append(HTTPErrorExample(status: status, body: Array(text.utf8)))
             }

@@ -11,17 +11,19 @@ enum MetricsFetch {
     /// OpenMetrics or protobuf on the text format this parser reads.
     static let acceptHeader = HTTPHeader("Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1")
 
+    /// `tls`: for an https target, the context made once by the caller (nil: the default one).
     static func scrape(_ target: HTTPTarget, timeoutSeconds: Double, maximumBodyBytes: Int,
-                       cancelWhenReadable: FileDescriptor?) -> Result<PrometheusExposition, ScrapeFailure>? {
+                       cancelWhenReadable: FileDescriptor?, tls: TLSClientContext? = nil) -> Result<PrometheusExposition, ScrapeFailure>? {
         let response: HTTPFetch.Response
         do {
             response = try HTTPFetch.get(target, path: target.path, headers: [acceptHeader], timeoutSeconds: timeoutSeconds,
-                                         cancelWhenReadable: cancelWhenReadable, maximumBodyBytes: maximumBodyBytes)
+                                         cancelWhenReadable: cancelWhenReadable, maximumBodyBytes: maximumBodyBytes, tls: tls)
         } catch {
             switch error {
             // No signal watcher is passed, so `.interrupted` cannot happen; treat it as a stop.
             case .cancelled, .interrupted: return nil
             case .connect(_, let errno): return .failure(.connect(errno: errno))
+            case .tls(_, let reason): return .failure(.tls(reason: reason))
             case .timedOut: return .failure(.timedOut(seconds: timeoutSeconds))
             case .malformed(_, let wire): return .failure(.malformedHTTP(wire))
             case .closed: return .failure(.closed)

@@ -32,14 +32,18 @@ final class MetricsScraper: Sendable {
         var timeoutSeconds: Double
         /// Larger answers are refused (vLLM 0.32's is about 50 KB for one engine).
         var maximumBodyBytes: Int
+        /// How https targets are verified (the run's --cacert, --insecure, --cert/--key).
+        var tls: TLSClientConfiguration
 
         init(targets: [HTTPTarget], intervalSeconds: Double = ServerMetricsPolicy.defaultIntervalSeconds,
                     timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds,
-                    maximumBodyBytes: Int = ServerMetricsPolicy.defaultMaximumBodyBytes) {
+                    maximumBodyBytes: Int = ServerMetricsPolicy.defaultMaximumBodyBytes,
+                    tls: TLSClientConfiguration = TLSClientConfiguration()) {
             self.targets = targets
             self.intervalSeconds = intervalSeconds
             self.timeoutSeconds = timeoutSeconds
             self.maximumBodyBytes = maximumBodyBytes
+            self.tls = tls
         }
     }
 
@@ -132,9 +136,14 @@ final class MetricsScraper: Sendable {
 
     /// One scrape of `target`, to decide whether it serves Prometheus text before a run (the
     /// default `BASE/metrics` is only used when it does). Nil when it does; the failure otherwise.
-    static func probe(_ target: HTTPTarget, timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds) -> ScrapeFailure? {
+    static func probe(_ target: HTTPTarget, timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds,
+                      tls: TLSClientConfiguration = TLSClientConfiguration()) -> ScrapeFailure? {
+        let context: TLSClientContext?
+        do { context = try HTTPFetch.tlsContext(for: target, tls) } catch {
+            return .tls(reason: error.description)
+        }
         switch MetricsFetch.scrape(target, timeoutSeconds: timeoutSeconds,
-                                   maximumBodyBytes: ServerMetricsPolicy.defaultMaximumBodyBytes, cancelWhenReadable: nil) {
+                                   maximumBodyBytes: ServerMetricsPolicy.defaultMaximumBodyBytes, cancelWhenReadable: nil, tls: context) {
         case .success: return nil
         case .failure(let failure): return failure
         case nil: return .closed
@@ -157,9 +166,15 @@ private final class ReplicaScraper: Sendable {
     /// Written by scrapeNow(), drained by the worker.
     let nowEvent: FileDescriptor
     let recording: LockedValue<ReplicaMetricsRecording>
+    /// https: the context every scrape uses, made once (or why it could not be, recorded as each
+    /// scrape's failure); nil for http.
+    let tls: Result<TLSClientContext?, ScrapeFailure>
 
     init(target: HTTPTarget, configuration: MetricsScraper.Configuration, stopEvent: FileDescriptor) throws(SystemError) {
         self.target = target
+        do { tls = .success(try HTTPFetch.tlsContext(for: target, configuration.tls)) } catch {
+            tls = .failure(.tls(reason: error.description))
+        }
         // At least 10 ms between scrapes: an interval of 0 would spin on the endpoint.
         intervalNanoseconds = max(Clock.nanoseconds(seconds: configuration.intervalSeconds), 10_000_000)
         timeoutSeconds = configuration.timeoutSeconds
@@ -179,8 +194,14 @@ private final class ReplicaScraper: Sendable {
             case .due, .asked: break
             }
             let started = Clock.monotonicNanoseconds()
-            guard let outcome = MetricsFetch.scrape(target, timeoutSeconds: timeoutSeconds, maximumBodyBytes: maximumBodyBytes,
-                                                    cancelWhenReadable: stopEvent) else { return }
+            let outcome: Result<PrometheusExposition, ScrapeFailure>
+            switch tls {
+            case .failure(let failure): outcome = .failure(failure)
+            case .success(let context):
+                guard let scraped = MetricsFetch.scrape(target, timeoutSeconds: timeoutSeconds, maximumBodyBytes: maximumBodyBytes,
+                                                        cancelWhenReadable: stopEvent, tls: context) else { return }
+                outcome = scraped
+            }
             let ended = Clock.monotonicNanoseconds()
             recording.withLock { recording in
                 switch outcome {

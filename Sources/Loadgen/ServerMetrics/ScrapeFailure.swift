@@ -5,6 +5,8 @@ import HTTPWire
 enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
     /// No TCP connection (refused, unreachable, unresolvable host).
     case connect(errno: Int32)
+    /// https: no TLS session (verification, handshake, or the TLS setup itself), with OpenSSL's reason.
+    case tls(reason: String)
     /// No complete answer within the scrape timeout (a stalled endpoint).
     case timedOut(seconds: Double)
     /// An answer other than 200.
@@ -24,6 +26,7 @@ enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
     var kind: String {
         switch self {
         case .connect: "connect"
+        case .tls: "tls"
         case .timedOut: "timeout"
         case .status(let code): "HTTP \(code)"
         case .closed: "closed"
@@ -37,6 +40,7 @@ enum ScrapeFailure: Error, Equatable, Sendable, CustomStringConvertible {
     var description: String {
         switch self {
         case .connect(let errno): "cannot connect: \(SystemError.message(for: errno))"
+        case .tls(let reason): "TLS failed: \(reason)"
         case .timedOut(let seconds): "no complete answer in \(Format.fixed(seconds, decimals: 3, trimZeros: true)) s"
         case .status(let code): "answered HTTP \(code)"
         case .closed: "connection closed before the answer completed"

@@ -12,10 +12,16 @@ final class ServerRestarter: @unchecked Sendable {
     let headers: [HTTPHeader]
     /// The command's output goes here (appended), not to the terminal.
     let logPath: String
+    /// https: how the probes verify the server (the run's --cacert, --insecure, --cert/--key).
+    let tls: TLSClientConfiguration
     private var child: ChildProcess?
+    /// The probes' TLS context, made at the first restart (nil for http).
+    private var tlsContext: TLSClientContext?
 
     enum Failure: Error, CustomStringConvertible {
         case cannotStart(String)
+        /// https: the probes' TLS context could not be set up (a bad --cacert, no OpenSSL).
+        case tlsSetup(String)
         case commandFailed(exitCode: Int32?, log: String)
         case notReady(seconds: Double, last: String)
         case interrupted(Int32)
@@ -23,6 +29,7 @@ final class ServerRestarter: @unchecked Sendable {
         var description: String {
             switch self {
             case .cannotStart(let reason): "cannot run the restart command: \(reason)"
+            case .tlsSetup(let reason): "cannot probe the server: \(reason)"
             case .commandFailed(let code, let log):
                 "the restart command \(code.map { "exited with \($0)" } ?? "was killed by a signal") before the server was ready (output in \(log))"
             case .notReady(let seconds, let last):
@@ -32,11 +39,13 @@ final class ServerRestarter: @unchecked Sendable {
         }
     }
 
-    init(command: String, target: HTTPTarget, headers: [HTTPHeader], logPath: String) {
+    init(command: String, target: HTTPTarget, headers: [HTTPHeader], logPath: String,
+         tls: TLSClientConfiguration = TLSClientConfiguration()) {
         self.command = command
         self.target = target
         self.headers = headers
         self.logPath = logPath
+        self.tls = tls
     }
 
     deinit { child?.stop() }
@@ -47,6 +56,9 @@ final class ServerRestarter: @unchecked Sendable {
                         onWait: (Double, String) -> Void) throws(Failure) -> Double {
         child?.stop()
         child = nil
+        if tlsContext == nil {
+            do { tlsContext = try HTTPFetch.tlsContext(for: target, tls) } catch { throw .tlsSetup(error.description) }
+        }
         let started = Clock.monotonicNanoseconds()
         do {
             child = try ChildProcess(path: "/bin/sh", arguments: ["-c", command], outputFile: logPath)
@@ -66,7 +78,7 @@ final class ServerRestarter: @unchecked Sendable {
             if now >= probeAfter {
                 probeAfter = now + 1_000_000_000
                 let answer: (ready: Bool, description: String)
-                do { answer = try Self.probe(target, headers: headers, signals: signals) } catch { throw .interrupted(error.signal) }
+                do { answer = try Self.probe(target, headers: headers, signals: signals, tls: tlsContext) } catch { throw .interrupted(error.signal) }
                 if answer.ready, child.map({ $0.isRunning || $0.exitCode == 0 }) ?? true { return waited }
                 last = answer.description
             }
@@ -90,12 +102,13 @@ final class ServerRestarter: @unchecked Sendable {
     struct ProbeInterrupted: Error { let signal: Int32 }
 
     /// GET /health, then /v1/models: ready on the first 200. A signal ends it at once.
-    static func probe(_ target: HTTPTarget, headers: [HTTPHeader], signals: SignalWatcher? = nil) throws(ProbeInterrupted) -> (ready: Bool, description: String) {
+    static func probe(_ target: HTTPTarget, headers: [HTTPHeader], signals: SignalWatcher? = nil,
+                      tls: TLSClientContext? = nil) throws(ProbeInterrupted) -> (ready: Bool, description: String) {
         let base = target.openAIBasePath
         var description = ""
         for path in [base + "/health", base + "/v1/models"] {
             do {
-                let answer = try HTTPFetch.get(target, path: path, headers: headers, timeoutSeconds: 5, signals: signals)
+                let answer = try HTTPFetch.get(target, path: path, headers: headers, timeoutSeconds: 5, signals: signals, tls: tls)
                 if answer.status == 200 { return (true, "HTTP 200 from \(path)") }
                 description = "HTTP \(answer.status) from \(path)"
             } catch {

@@ -9,6 +9,9 @@ public struct SweepPlan: Sendable {
     public var workload: OpenAIWorkload
     /// Extra request headers.
     public var headers: [HTTPHeader] = []
+    /// https: how the server is verified and how the client identifies itself (`--cacert`,
+    /// `--insecure`, `--cert`/`--key`); ignored for http.
+    public var tls = TLSClientConfiguration()
     /// Concurrency levels, walked in order by every run (default the seeds' 10 to 1,000).
     public var levels = SeedProtocol.Sweep.levels
     /// Independent runs (default 5).

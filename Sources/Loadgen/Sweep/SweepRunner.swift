@@ -41,7 +41,7 @@ public enum SweepRunner {
         try plan.validate()
         var sweep = SweepResult(plan: plan, environment: .current(), startedAtWallSeconds: Clock.wallSeconds())
         let restarter = plan.restartCommand.map {
-            ServerRestarter(command: $0, target: plan.target, headers: plan.headers, logPath: restartLogPath)
+            ServerRestarter(command: $0, target: plan.target, headers: plan.headers, logPath: restartLogPath, tls: plan.tls)
         }
         defer { restarter?.stop() }
 
@@ -89,8 +89,7 @@ public enum SweepRunner {
                     sweep.interruptedBySignal = signal
                     break runs
                 }
-                if result.succeeded == 0, result.failures[.connect] == result.failed {
-                    let reason = result.firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
+                if let reason = result.connectionSetupFailure {
                     sweep.abortReason = "run \(index): cannot connect to \(plan.target.hostHeader): \(reason)"
                     break runs
                 }
@@ -118,6 +117,7 @@ public enum SweepRunner {
         var load = LoadPlan(target: plan.target)
         load.workload = plan.workload
         load.headers = plan.headers
+        load.tls = plan.tls
         load.concurrency = concurrency
         if let requests = plan.requestsPerLevel {
             load.stop = .requests(requests)

@@ -8,34 +8,49 @@
 ///
 /// Ownership is by convention, as with `FileDescriptor`: whoever made the connection calls
 /// `close()` exactly once, before closing the socket.
-struct TLSConnection {
+package struct TLSConnection {
     private let ssl: OpaquePointer
     private let api: UnsafePointer<OpenSSLFunctions>
 
     /// A client session for `serverName` over `socket`, without resumption.
     init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName) throws(TLSError) {
-        try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: nil)
+        try self.init(client: context, socket: socket, serverName: serverName, sessions: nil)
     }
 
     /// A client session that offers the session kept in `sessions` (if any) and keeps the ones
     /// the server issues there.
     init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
                  sessions: borrowing TLSSessionCache) throws(TLSError) {
-        try self.init(client: context, socket: socket, serverName: serverName, sessionSlot: sessions.slot)
+        try self.init(client: context, socket: socket, serverName: serverName, sessions: sessions.storage)
+    }
+
+    /// An event loop's client session: the BIO reads and writes the descriptor in `socketRecord`
+    /// (which must stay at its address until `close()`), offering and keeping sessions in `sessions`.
+    init(client context: TLSClientContext, socketRecord: UnsafeMutablePointer<TLSSocketRecord>, serverName: TLSServerName,
+                 sessions: borrowing TLSSessionCache) throws(TLSError) {
+        let api = context.openSSL.api
+        let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(record: socketRecord, api: api) }
+        try self.init(client: context, ssl: ssl, serverName: serverName, sessions: sessions.storage)
     }
 
     private init(client context: TLSClientContext, socket: FileDescriptor, serverName: TLSServerName,
-                 sessionSlot: UnsafeMutablePointer<OpaquePointer?>?) throws(TLSError) {
+                 sessions: UnsafeMutablePointer<TLSSessionCache.Storage>?) throws(TLSError) {
         let api = context.openSSL.api
-        let ssl = try Self.makeSSL(context.context, socket: socket, api: api)
+        let ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(socket: socket.rawValue, api: api) }
+        try self.init(client: context, ssl: ssl, serverName: serverName, sessions: sessions)
+    }
+
+    /// Configures a new client `ssl` (freed here if that fails).
+    private init(client context: TLSClientContext, ssl: OpaquePointer, serverName: TLSServerName,
+                 sessions: UnsafeMutablePointer<TLSSessionCache.Storage>?) throws(TLSError) {
+        let api = context.openSSL.api
         do throws(TLSError) {
             try Self.setServerName(serverName, on: ssl, verifying: context.verifiesPeer, api: api)
-            if let sessionSlot {
-                guard api.pointee.SSL_set_ex_data(ssl, 0, UnsafeMutableRawPointer(sessionSlot)) == 1 else {
+            if let sessions {
+                guard api.pointee.SSL_set_ex_data(ssl, 0, UnsafeMutableRawPointer(sessions)) == 1 else {
                     throw Self.setupError("attaching the session cache", api)
                 }
-                // A session the server no longer accepts only costs a full handshake.
-                if let session = sessionSlot.pointee { _ = api.pointee.SSL_set_session(ssl, session) }
+                TLSSessionCache.offer(sessions, to: ssl, api: api)
             }
         } catch {
             api.pointee.SSL_free(ssl)
@@ -47,19 +62,21 @@ struct TLSConnection {
     }
 
     /// A server session over an accepted `socket`.
-    init(server context: TLSServerContext, socket: FileDescriptor) throws(TLSError) {
+    package init(server context: TLSServerContext, socket: FileDescriptor) throws(TLSError) {
         let api = context.openSSL.api
-        ssl = try Self.makeSSL(context.context, socket: socket, api: api)
+        ssl = try Self.makeSSL(context.context, api: api) { TLSSocketBIO.make(socket: socket.rawValue, api: api) }
         api.pointee.SSL_set_accept_state(ssl)
         self.api = api
     }
 
-    private static func makeSSL(_ context: OpaquePointer, socket: FileDescriptor, api: UnsafePointer<OpenSSLFunctions>) throws(TLSError) -> OpaquePointer {
+    /// A new SSL over the BIO `makeBIO` returns.
+    private static func makeSSL(_ context: OpaquePointer, api: UnsafePointer<OpenSSLFunctions>,
+                                makeBIO: () -> OpaquePointer?) throws(TLSError) -> OpaquePointer {
         api.pointee.ERR_clear_error()
-        guard let ssl = api.pointee.SSL_new(context) else { throw setupError("SSL_new", api) }
-        guard let bio = TLSSocketBIO.make(socket: socket.rawValue, api: api) else {
-            api.pointee.SSL_free(ssl)
-            throw setupError("making the socket BIO", api)
+        guard let bio = makeBIO() else { throw setupError("making the socket BIO", api) }
+        guard let ssl = api.pointee.SSL_new(context) else {
+            _ = api.pointee.BIO_free(bio)
+            throw setupError("SSL_new", api)
         }
         // One BIO for both directions: SSL_set_bio takes the single reference.
         api.pointee.SSL_set_bio(ssl, bio, bio)
@@ -94,7 +111,7 @@ struct TLSConnection {
     // MARK: Handshake
 
     /// Advances the handshake as far as the socket allows.
-    func handshake() -> TLSHandshakeStep {
+    package func handshake() -> TLSHandshakeStep {
         let rc = api.pointee.SSL_do_handshake(ssl)
         if rc == 1 { return .done }
         let error = api.pointee.SSL_get_error(ssl, rc)
@@ -138,7 +155,7 @@ struct TLSConnection {
     /// already hold the next bytes (read-ahead, or a record larger than `buffer`), and the
     /// socket will not become readable again for bytes that have left it.
     @inline(__always)
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {
         var count = 0
         if api.pointee.SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .transferred(count) }
         return incomplete()
@@ -146,13 +163,13 @@ struct TLSConnection {
 
     /// OpenSSL holds received bytes not yet returned by `read` (decrypted, or a partial record).
     @inline(__always)
-    var hasBufferedInput: Bool { api.pointee.SSL_has_pending(ssl) == 1 }
+    package var hasBufferedInput: Bool { api.pointee.SSL_has_pending(ssl) == 1 }
 
     /// Encrypts and sends `bytes`; may be partial (one 16 KiB record at a time). After
     /// `wantWrite`/`wantRead`, call again with the same bytes (the same content; the address may
     /// differ).
     @inline(__always)
-    func write(_ bytes: UnsafeRawBufferPointer) -> TLSIOResult {
+    package func write(_ bytes: UnsafeRawBufferPointer) -> TLSIOResult {
         guard bytes.count > 0 else { return .transferred(0) }
         var count = 0
         if api.pointee.SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .transferred(count) }
@@ -199,7 +216,7 @@ struct TLSConnection {
 
     /// Sends close_notify when the session is healthy (best effort, never waits for the peer's),
     /// then frees the session. The socket stays open: its owner closes it next.
-    func close() {
+    package func close() {
         if api.pointee.SSL_is_init_finished(ssl) == 1 { _ = api.pointee.SSL_shutdown(ssl) }
         api.pointee.SSL_free(ssl)
         // A shutdown into a closed socket queues errors; the next connection needs an empty queue.

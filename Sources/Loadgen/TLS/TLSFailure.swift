@@ -7,7 +7,7 @@ import Glibc
 /// Capturing drains OpenSSL's per-thread error queue: `SSL_get_error` is only reliable with an
 /// empty queue, and loadgen never clears it before each read (a thread-local lookup per call),
 /// so every failure must leave it empty.
-struct TLSFailure: Equatable, Sendable {
+package struct TLSFailure: Equatable, Sendable {
     /// `SSL_get_error`'s verdict: `SSL_ERROR_SSL` (protocol or verification) or `SSL_ERROR_SYSCALL`.
     let sslError: Int32
     /// The earliest code on OpenSSL's error queue (usually the root cause), 0 if it was empty.
@@ -39,6 +39,12 @@ struct TLSFailure: Equatable, Sendable {
             verifyResult: isVerification ? api.pointee.SSL_get_verify_result(ssl) : OpenSSLConstant.X509_V_OK,
             systemErrno: sslError == OpenSSLConstant.SSL_ERROR_SYSCALL ? systemErrno : 0,
             duringHandshake: api.pointee.SSL_is_init_finished(ssl) != 1)
+    }
+
+    /// The socket itself failed (a reset, a broken pipe), with no OpenSSL error: for a load
+    /// generator the same as a plain-HTTP connection closing, not a TLS problem.
+    var isSocketError: Bool {
+        sslError == OpenSSLConstant.SSL_ERROR_SYSCALL && errorCode == 0 && systemErrno != 0
     }
 
     /// The peer closed the TCP connection without TLS's close_notify (OpenSSL 3 reports it as an

@@ -1,5 +1,5 @@
 /// What one call of `TLSConnection.handshake()` achieved.
-enum TLSHandshakeStep: Equatable, Sendable {
+package enum TLSHandshakeStep: Equatable, Sendable {
     /// The handshake is complete: application data may flow.
     case done
     /// Call again when the socket is readable.

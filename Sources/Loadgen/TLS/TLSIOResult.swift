@@ -3,7 +3,7 @@
 /// Either direction may want the other: a read can need a write (a key update to answer), a
 /// write can need a read (a renegotiation, which loadgen's peers should never start). The
 /// caller retries the same call when the socket is ready in the direction asked for.
-enum TLSIOResult: Equatable, Sendable {
+package enum TLSIOResult: Equatable, Sendable {
     /// This many plaintext bytes were read or written (a write may be partial, like `send`).
     case transferred(Int)
     /// Nothing more until the socket is readable.

@@ -1,6 +1,6 @@
 /// A TLS version a context may be limited to. loadgen never goes below TLS 1.2 (RFC 8996
 /// deprecates 1.0 and 1.1).
-enum TLSProtocolVersion: Sendable, Equatable {
+package enum TLSProtocolVersion: Sendable, Equatable {
     case tls12
     case tls13
 

@@ -1,7 +1,7 @@
 /// The TLS settings of a server (echo-server's `--tls-cert`/`--tls-key`, and the tests' peer):
 /// its certificate and key, optionally a CA that client certificates must chain to (mTLS), and
 /// ALPN that accepts "http/1.1". Shared by the server's threads, like `TLSClientContext`.
-final class TLSServerContext: @unchecked Sendable {
+package final class TLSServerContext: @unchecked Sendable {
     // @unchecked: configured in init, only read afterwards.
 
     let openSSL: OpenSSL
@@ -11,7 +11,7 @@ final class TLSServerContext: @unchecked Sendable {
     ///   - clientCertificateAuthorities: a PEM file of CAs; when given, clients must present a
     ///     certificate that chains to one of them or the handshake fails.
     ///   - maximumVersion: caps the version (tests of TLS 1.2 behaviour); nil allows TLS 1.3.
-    init(certificateFile: String, privateKeyFile: String, clientCertificateAuthorities: String? = nil,
+    package init(certificateFile: String, privateKeyFile: String, clientCertificateAuthorities: String? = nil,
                  maximumVersion: TLSProtocolVersion? = nil) throws(TLSError) {
         let openSSL = try OpenSSL.system()
         let api = openSSL.api

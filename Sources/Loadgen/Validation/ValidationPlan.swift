@@ -35,6 +35,8 @@ public struct ValidationPlan: Sendable {
     public var threads: Int?
     /// Split the CPUs between client and the started echo-server (half each).
     public var pinCPUs = true
+    /// A running https server (`--url https://...`): how it is verified, as in `LoadPlan.tls`.
+    public var tls = TLSClientConfiguration()
     /// Per-request timeout: 30 s, since the echo server answers in microseconds.
     public var requestTimeoutSeconds = 30.0
     /// The clock that stamps the response times (`LoadPlan.timestamps`; default the kernel's).

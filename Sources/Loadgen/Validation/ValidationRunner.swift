@@ -83,6 +83,7 @@ public enum ValidationRunner {
         template.headers = [.init("Content-Type", "application/json")]
         template.body = plan.body
         template.requestTimeoutSeconds = plan.requestTimeoutSeconds
+        template.tls = plan.tls
         template.cpuAffinity = clientCPUs
         template.timestamps = plan.timestamps
         template.clientLimits = plan.clientLimits

@@ -16,7 +16,7 @@ final class EchoServerProcess: @unchecked Sendable {
         errors = keepStderr ? Pipe() : nil
         process.standardError = errors ?? FileHandle.nullDevice
         try process.run()
-        // The first line on stdout is exactly http://HOST:PORT once it accepts.
+        // The first line on stdout is exactly http://HOST:PORT (https:// with --tls-cert) once it accepts.
         var line = Data()
         let handle = output.fileHandleForReading
         while !line.contains(UInt8(ascii: "\n")) {
@@ -25,7 +25,7 @@ final class EchoServerProcess: @unchecked Sendable {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        guard text.hasPrefix("http://"), let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+        guard text.hasPrefix("http://") || text.hasPrefix("https://"), let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
             process.terminate()
             throw EchoServerError.noAddressLine(text)
         }
