@@ -44,11 +44,19 @@ struct TLSReconnectTests {
         let descriptorsBefore = outcome.descriptorsBefore
         let rssBefore = outcome.rssBefore
 
-        let descriptorsAfter = try #require(ProcessResources.openDescriptors)
+        // In the suite the other tests' files come and go: give them a moment to close theirs
+        // (a leak of ours would stay, one descriptor per connection: thousands).
+        var descriptorsAfter = try #require(ProcessResources.openDescriptors)
+        for _ in 0..<30 where !Self.alone && descriptorsAfter - descriptorsBefore >= 32 {
+            _ = ProcessResources.sleep(milliseconds: 100)
+            descriptorsAfter = try #require(ProcessResources.openDescriptors)
+        }
         let rssAfter = try #require(ProcessResources.currentRSSKiB)
-        // A leaked SSL (tens of KiB with its buffers) per connection would add tens of MiB; a
-        // leaked session (about 1 KiB) 10 MiB over 10,000 reconnects, which the strict bound
-        // catches. The test server's own record of each connection is about 100 bytes of it.
+        // A leaked SSL (about 44 KiB with its buffers) per connection would add about 95 MiB over
+        // the suite's 2,200 connections; a leaked session (about 1 KiB) 10 MiB over 10,000
+        // reconnects, which the strict bound catches. The test server's own record of each
+        // connection is about 100 bytes of it. In the suite, the other tests allocate at the same
+        // time (25 MiB seen once), so the bound there only tells "no SSL leaked" apart.
         let growthKiB = rssAfter - rssBefore
         if Self.alone {
             #expect(descriptorsAfter == descriptorsBefore)
@@ -56,7 +64,7 @@ struct TLSReconnectTests {
             #expect(descriptorsAfter - descriptorsBefore < 32)
         }
         if !Self.sanitized {
-            #expect(growthKiB < (Self.alone ? 4096 : 16_384), "RSS grew \(growthKiB) KiB over \(Self.reconnects) reconnects")
+            #expect(growthKiB < (Self.alone ? 4096 : 65_536), "RSS grew \(growthKiB) KiB over \(Self.reconnects) reconnects")
         }
         print("tls reconnects: \(Self.reconnects), resumed \(outcome.resumed), descriptors \(descriptorsBefore) -> \(descriptorsAfter), RSS \(rssBefore) -> \(rssAfter) KiB")
     }
