@@ -16,6 +16,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case interrupted(signal: Int32)
     /// A result file could not be written: the run stops rather than measure on unsaved.
     case resultsNotWritten(directory: String, SystemError)
+    /// Prompts of exactly the asked-for tokens could not be built (`ExactPrompts`).
+    case promptsNotBuilt(String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
             "interrupted by \(Self.signalName(signal))"
         case .resultsNotWritten(let directory, let error):
             "cannot write results to \(directory): \(error)"
+        case .promptsNotBuilt(let reason):
+            "cannot build exact prompts: \(reason)"
         }
     }
 }

@@ -40,7 +40,9 @@ enum BenchCommand {
 
     struct Options {
         var config: BenchConfig
-        var model: String?
+        /// What to ask the server before the runs (`--model` among it).
+        var server = OpenAIOptions.ServerLookup()
+        var model: String? { server.model }
         var outputDirectory = "results"
         var quiet = false
         var json = false
@@ -104,7 +106,7 @@ enum BenchCommand {
         config.requestTimeoutSeconds = timeout
         if let threads { config.threads = threads }
         do { try config.validate() } catch { throw UsageError(error.description) }
-        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
+        return Options(config: config, server: openAI.serverLookup, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
 
     static func main(_ arguments: [String], signals: SignalWatcher) -> Int32 {
@@ -118,9 +120,7 @@ enum BenchCommand {
             Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, signals: signals) {
-        case .success(let model): config.workload.model = model
-        case .failure(let error):
+        if let error = OpenAIOptions.prepare(&config.workload, options.server, target: config.target, headers: config.headers, signals: signals) {
             if let signal = error.signal { return 128 + signal }
             Terminal.error("loadgen bench: \(error.message)")
             return 1

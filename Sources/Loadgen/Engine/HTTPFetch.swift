@@ -3,7 +3,8 @@ import Glibc
 import HTTPWire
 
 /// One blocking HTTP/1.1 request with a deadline, for the few requests made outside a load level:
-/// asking `/v1/models` for a model name, probing readiness. Never used on the hot path.
+/// asking `/v1/models` for a model name, probing readiness, `/tokenize` for exact prompts. Never
+/// used on the hot path.
 package enum HTTPFetch {
     package struct Response: Sendable {
         package var status: Int
@@ -43,6 +44,23 @@ package enum HTTPFetch {
                            timeoutSeconds: Double = 10, cancelWhenReadable: FileDescriptor? = nil,
                            signals: SignalWatcher? = nil,
                            maximumBodyBytes: Int = .max) throws(FetchError) -> Response {
+        try fetch(target, method: "GET", path: path, headers: headers, body: [], timeoutSeconds: timeoutSeconds,
+                  cancelWhenReadable: cancelWhenReadable, signals: signals, maximumBodyBytes: maximumBodyBytes)
+    }
+
+    /// POSTs `body` (JSON) to `path`, as `get` does otherwise (the server's `/tokenize`).
+    package static func post(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [], json body: [UInt8],
+                            timeoutSeconds: Double = 30, signals: SignalWatcher? = nil,
+                            maximumBodyBytes: Int = 64 << 20) throws(FetchError) -> Response {
+        var all = headers
+        if !all.contains(where: { $0.name.lowercased() == "content-type" }) { all.append(HTTPHeader("Content-Type", "application/json")) }
+        return try fetch(target, method: "POST", path: path, headers: all, body: body, timeoutSeconds: timeoutSeconds,
+                         cancelWhenReadable: nil, signals: signals, maximumBodyBytes: maximumBodyBytes)
+    }
+
+    private static func fetch(_ target: HTTPTarget, method: String, path: String, headers: [HTTPHeader], body requestBody: [UInt8],
+                              timeoutSeconds: Double, cancelWhenReadable: FileDescriptor?, signals: SignalWatcher?,
+                              maximumBodyBytes: Int) throws(FetchError) -> Response {
         let url = "http://\(target.hostHeader)\(path)"
         let deadline = Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds)
         let address: SocketAddress
@@ -62,8 +80,8 @@ package enum HTTPFetch {
         }
         let request: [UInt8]
         do {
-            request = try HTTPRequest(method: "GET", target: path, host: target.hostHeader, headers: headers,
-                                      keepAlive: false).serialized()
+            request = try HTTPRequest(method: method, target: path, host: target.hostHeader, headers: headers,
+                                      body: requestBody, keepAlive: false).serialized()
         } catch { throw .malformed(url: url, error) }
         var sent = 0
         while sent < request.count {

@@ -24,6 +24,8 @@ public final class LoadRun: Sendable {
     /// CLOCK_REALTIME read together with `startWall` (monotonic), to put the measured window on
     /// the calendar: the loops time everything on the monotonic clock, which no other machine shares.
     private let startUnixSeconds: Double
+    /// How an OpenAI workload's prompts were made, for the result.
+    private let prompts: (facts: PromptFacts, nonce: String?)?
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
@@ -34,8 +36,10 @@ public final class LoadRun: Sendable {
     }
 
     private init(plan: LoadPlan, control: RunControl, threads: [Thread.Handle], results: [ResultBox],
-                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double) {
+                 startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double,
+                 prompts: (facts: PromptFacts, nonce: String?)?) {
         self.plan = plan
+        self.prompts = prompts
         self.control = control
         self.threads = Mutex(threads)
         self.results = results
@@ -81,7 +85,8 @@ public final class LoadRun: Sendable {
         } catch {
             throw .unresolvableHost(plan.target.host)
         }
-        let requests = RequestSet(try plan.requestTemplates(), validatesOpenAI: plan.workload != nil)
+        let built = try plan.requests()
+        let requests = RequestSet(built.templates, validatesOpenAI: plan.workload != nil)
         let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address)
         let loops = min(plan.threads, plan.concurrency)
         // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
@@ -133,7 +138,8 @@ public final class LoadRun: Sendable {
             }
         }
         return LoadRun(plan: plan, control: control, threads: handles, results: boxes,
-                       startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds)
+                       startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds,
+                       prompts: built.prompts.map { ($0.facts, $0.nonce) })
     }
 
     /// Stops the run: no new requests; those in flight are counted as cancelled.
