@@ -101,6 +101,8 @@ struct OpenAIWorkloadTests {
             header.utf8.enumerated().allSatisfy { position, byte in position % 2 == 0 ? (48...57).contains(byte) : (97...122).contains(byte) }
         })
         #expect(result.requestedPromptTokens == 600)
+        #expect(result.promptNonce == String(headers[0].prefix(PromptHeader.nonceSymbols)))
+        #expect(result.promptTokenMethod == .estimate)
     }
 
     @Test("HTTP 200 answers that are not OpenAI answers fail as invalid_json or empty", arguments: [

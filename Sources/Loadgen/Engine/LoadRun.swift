@@ -198,6 +198,15 @@ public final class LoadRun: Sendable {
             merged.concurrency = plan.concurrency
             merged.workloadKind = plan.workload.map { $0.stream ? .openAIStreamed : .openAI } ?? .http
             merged.objectives = plan.objectives
+            if let prompts {
+                merged.promptTokenMethod = prompts.facts.method
+                merged.promptTokenSource = prompts.facts.source
+                merged.promptNonce = prompts.nonce
+                merged.promptSpecialTokens = prompts.facts.specialTokens
+                if prompts.facts.method != .estimate {
+                    merged.promptTemplateTokens = plan.workload?.endpoint == .chat ? prompts.facts.chatTemplateTokens : prompts.facts.specialTokens
+                }
+            }
             merged.threads = results.count
             if merged.firstSendNanoseconds != .max {
                 merged.startedAtWallSeconds = wallSeconds(atMonotonic: merged.firstSendNanoseconds)

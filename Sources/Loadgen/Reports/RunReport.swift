@@ -8,6 +8,9 @@ public enum RunReport {
         var errors: [(String, JSONValue)] = []
         for row in result.failures.byClass { errors.append((row.failure.name, .uint(row.count))) }
         var members = runMembers(result, summary: summary, errors: errors)
+        if let index = members.firstIndex(where: { $0.0 == "requested_output_tokens" }) {
+            members.insert(contentsOf: promptMembers(result), at: index + 1)
+        }
         members.insert(("window_end", .string(result.windowEnd.rawValue)), at: 6)
         members.insert(("workload", .string(result.workloadKind.rawValue)), at: 0)
         members.append(("interrupted", .bool(result.interruptedBySignal != nil)))
@@ -36,13 +39,61 @@ public enum RunReport {
             members.append(("ttft_ms", distribution(result.timeToFirstToken)))
             members.append(("tpot_ms", distribution(result.timePerOutputToken)))
             members.append(("itl_ms", distribution(result.interTokenLatency)))
+            members.append(("itl_per_token_ms", distribution(result.interTokenLatencyPerToken)))
             members.append(("e2e_ms", distribution(result.latency)))
+            members.append(("token_chunks", .uint(result.tokenChunks)))
+            members.append(("multi_token_chunks", .uint(result.multiTokenChunks)))
             // Lossless histograms, so `loadgen merge` can combine the streaming percentiles too.
             members.append(("ttft_histogram", .string(result.timeToFirstToken.encoded())))
             members.append(("tpot_histogram", .string(result.timePerOutputToken.encoded())))
             members.append(("itl_histogram", .string(result.interTokenLatency.encoded())))
+            members.append(("itl_per_token_histogram", .string(result.interTokenLatencyPerToken.encoded())))
         }
         return .object(members)
+    }
+
+    /// How the prompts were made and what the server counted, per request (OpenAI workloads).
+    static func promptMembers(_ result: RunResult) -> [(String, JSONValue)] {
+        guard let method = result.promptTokenMethod else { return [] }
+        let perRequest = PromptCheck(result)
+        return [
+            ("prompt_token_method", .string(method.rawValue)),
+            ("prompt_token_source", result.promptTokenSource.map { .string($0) } ?? .null),
+            ("prompt_nonce", result.promptNonce.map { .string($0) } ?? .null),
+            ("prompt_special_tokens", .int(Int64(result.promptSpecialTokens))),
+            ("prompt_template_tokens", result.promptTemplateTokens.map { .int(Int64($0)) } ?? .null),
+            ("requested_prompt_tokens_per_request", .number(perRequest.requested, decimals: 3)),
+            ("prompt_tokens_per_request", .number(perRequest.counted, decimals: 3)),
+            ("expected_prompt_tokens_per_request", perRequest.expected.map { .number($0, decimals: 3) } ?? .null),
+            // Server-counted over expected (or, when the server's additions are unknown, requested).
+            ("prompt_token_ratio", perRequest.ratio.map { .number($0, decimals: 4) } ?? .null),
+        ]
+    }
+
+    /// The prompt tokens asked for, expected and counted by the server, per successful request.
+    struct PromptCheck {
+        var requested = 0.0
+        var counted = 0.0
+        /// What the server should count: the text's tokens (requested - special) plus what it adds
+        /// (the chat template, or the special tokens of a completion), when known.
+        var expected: Double?
+        var ratio: Double?
+        /// Within 5% (the estimate) or 1% (exact prompts) of what was expected or requested.
+        var agrees = true
+
+        init(_ result: RunResult) {
+            guard result.succeeded > 0, result.requestedPromptTokens > 0, let method = result.promptTokenMethod else { return }
+            let answered = Double(result.succeeded - min(result.responsesWithoutUsage, result.succeeded))
+            requested = Double(result.requestedPromptTokens) / Double(result.succeeded)
+            counted = answered > 0 ? Double(result.promptTokens) / answered : 0
+            if method != .estimate, let template = result.promptTemplateTokens {
+                expected = requested - Double(result.promptSpecialTokens) + Double(template)
+            }
+            guard counted > 0 else { return }
+            let reference = expected ?? requested
+            ratio = counted / reference
+            agrees = abs(counted / reference - 1) <= (method == .estimate ? 0.05 : 0.01) || (expected == nil && method != .estimate)
+        }
     }
 
     /// mean, p50, p90, p95, p99 (and min, max) of a histogram, in milliseconds.
@@ -198,10 +249,12 @@ public enum RunReport {
         if result.requestedOutputTokens > 0 {
             let shortfall = result.requestedOutputTokens > result.completionTokens
                 ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) : 0
-            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested ~\(Format.grouped(result.requestedPromptTokens))), "
+            let approximately = result.promptTokenMethod == .estimate ? "~" : ""
+            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested \(approximately)\(Format.grouped(result.requestedPromptTokens))), "
                 + "output \(Format.grouped(result.completionTokens)) (requested \(Format.grouped(result.requestedOutputTokens)), "
                 + "shortfall \(Format.percent(shortfall)))")
         }
+        lines += promptLines(result)
         if result.latency.count > 0 {
             lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")
             lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")
@@ -232,6 +285,37 @@ public enum RunReport {
         return lines.joined(separator: "\n")
     }
 
+    /// How the prompts were made, and what the server counted against what was asked: said
+    /// plainly when they are apart (over 5% with the estimate, 1% with exact prompts).
+    static func promptLines(_ result: RunResult) -> [String] {
+        guard let method = result.promptTokenMethod else { return [] }
+        let check = PromptCheck(result)
+        func tokens(_ value: Double) -> String { Format.fixed(value, decimals: 1) }
+        let how = method == .estimate ? "estimated, ~4 bytes a token" : "exact"
+        var line = "  prompts      \(how) (\(result.promptTokenSource ?? method.rawValue))"
+        if let nonce = result.promptNonce { line += ", nonce \(nonce)" }
+        var lines = [line]
+        guard check.counted > 0 else { return lines }
+        var counts = "               per request: \(tokens(check.requested)) requested, \(tokens(check.counted)) counted by the server"
+        if let expected = check.expected, let template = result.promptTemplateTokens {
+            counts += " (expected \(tokens(expected)): \(result.promptSpecialTokens > 0 ? "\(result.promptSpecialTokens) special taken off the text, " : "")"
+                + "\(template) added by the server)"
+        } else if method != .estimate {
+            counts += " (the chat template adds some)"
+        }
+        lines.append(counts)
+        if !check.agrees, let ratio = check.ratio {
+            if method == .estimate {
+                lines.append("               the server counted \(Format.fixed(ratio, decimals: 2))x the requested prompt tokens, more than 5% apart: "
+                    + "this run did not measure the workload asked for (give --tokenizer PATH, or a server that answers POST /tokenize)")
+            } else {
+                lines.append("               the server counted \(Format.fixed(ratio, decimals: 3))x the expected prompt tokens: "
+                    + "is the tokenizer the served model's?")
+            }
+        }
+        return lines
+    }
+
     /// The streaming rows: a header of right-aligned column names, then each metric's values,
     /// every value ending in the same column as its name (the header used to be built with a
     /// different width than the rows, which put every value one column right of its name).
@@ -243,10 +327,19 @@ public enum RunReport {
         var lines = ["  streaming    \(Format.grouped(result.streamedResponses)) streamed responses, in ms"]
         lines.append(indent + Format.padRight("", labelWidth) + names.map { Format.padLeft($0, columnWidth) }.joined())
         let titles = ["ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2el": "E2E"]
+        func row(_ title: String, _ histogram: LatencyHistogram) -> String {
+            let values = [histogram.meanNanoseconds / 1e6] + columns.percentiles.map { Double(histogram.valueAtPercentile($0)) / 1e6 }
+            return indent + Format.padRight(title, labelWidth) + values.map { Format.padLeft(Format.milliseconds($0), columnWidth) }.joined()
+        }
         for metric in columns.metrics {
             guard let histogram = histogram(result, metric: metric) else { continue }
-            let values = [histogram.meanNanoseconds / 1e6] + columns.percentiles.map { Double(histogram.valueAtPercentile($0)) / 1e6 }
-            lines.append(indent + Format.padRight(titles[metric] ?? metric, labelWidth) + values.map { Format.padLeft(Format.milliseconds($0), columnWidth) }.joined())
+            lines.append(row(titles[metric] ?? metric, histogram))
+            // Chunks of several tokens: the per-chunk ITL is not a per-token figure; show both.
+            if metric == "itl", result.multiTokenChunks > 0 { lines.append(row("ITL per token", result.interTokenLatencyPerToken)) }
+        }
+        if result.multiTokenChunks > 0 {
+            lines.append(indent + "\(Format.grouped(result.multiTokenChunks)) of \(Format.grouped(result.tokenChunks)) token chunks carried several tokens "
+                + "(counted from the usage in every chunk)")
         }
         return lines
     }

@@ -4,7 +4,8 @@
 /// Everything the JSON carries comes back exactly: counts, tokens, errors by class, error examples,
 /// the latency histograms (from their lossless `v2:` encoding), the wall-clock window, CPU time.
 /// What it does not carry stays at its default: latency samples, the first malformed response,
-/// the first connect errno, responses without usage.
+/// the first connect errno, responses without usage. Fields added later (per-token ITL, chunk
+/// counts, how prompts were counted) are optional, so older files still read.
 public enum RunReportDecoder {
     /// Counts above this (2^48, about 2.8e14) are refused as not from a real run, so that adding
     /// up to `RunMerge.maximumParts` results can never overflow.
@@ -91,6 +92,20 @@ public enum RunReportDecoder {
             result.timeToFirstToken = try histogram(json, "ttft_histogram")
             result.timePerOutputToken = try histogram(json, "tpot_histogram")
             result.interTokenLatency = try histogram(json, "itl_histogram")
+            // Files from before per-token ITL and chunk counts have none.
+            if json["itl_per_token_histogram"] != nil { result.interTokenLatencyPerToken = try histogram(json, "itl_per_token_histogram") }
+            if json["token_chunks"] != nil { result.tokenChunks = try count(json, "token_chunks") }
+            if json["multi_token_chunks"] != nil { result.multiTokenChunks = try count(json, "multi_token_chunks") }
+        }
+        if let text = json["prompt_token_method"]?.stringValue {
+            guard let method = PromptTokenMethod(rawValue: text) else { throw .badField("prompt_token_method", expected: "tokenizer, server or estimate") }
+            result.promptTokenMethod = method
+            result.promptTokenSource = json["prompt_token_source"]?.stringValue
+            result.promptNonce = json["prompt_nonce"]?.stringValue
+            if json["prompt_special_tokens"] != nil { result.promptSpecialTokens = Int(clamping: try count(json, "prompt_special_tokens")) }
+            if let template = json["prompt_template_tokens"], !template.isNull {
+                result.promptTemplateTokens = Int(clamping: try count(json, "prompt_template_tokens"))
+            }
         }
         if let text = json["workload"]?.stringValue {
             guard let kind = RunResult.WorkloadKind(rawValue: text) else { throw .badField("workload", expected: "http, openai or openai_stream") }
