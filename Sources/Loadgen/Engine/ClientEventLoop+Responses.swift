@@ -46,7 +46,7 @@ extension ClientEventLoop {
                 tally.bodyPiece(piece, index: index)
                 slot.pointee.answer.scan(piece)
                 if slot.pointee.parser.isEventStream {
-                    timeTextEvents(slot, piece)
+                    timeTokenEvents(slot, piece)
                 } else if plan.requests.validatesOpenAI {
                     slot.pointee.answer.validate(piece)
                 }
@@ -60,14 +60,13 @@ extension ClientEventLoop {
         }
     }
 
-    /// Each event of a stream that carries text is a token event: the first sets the TTFT, each
-    /// later one adds an inter-token gap.
-    private mutating func timeTextEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer) {
+    /// Each token event of a stream (a chunk with a choice, not the role-only first one): the
+    /// first sets the TTFT, each later one adds an inter-token gap, and its tokens per-token gaps.
+    private mutating func timeTokenEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer) {
         var offset = 0
-        while slot.pointee.answer.nextTextEvent(in: piece, offset: &offset) {
-            if let gap = slot.pointee.timing.tokenEvent(at: Clock.monotonicNanoseconds()) {
-                tally.interTokenGap(gap, slot: slot)
-            }
+        while let chunk = slot.pointee.answer.nextTokenChunk(in: piece, offset: &offset) {
+            let gaps = slot.pointee.timing.tokenChunk(at: Clock.monotonicNanoseconds(), completionTokens: chunk.completionTokens)
+            tally.tokenChunk(gaps, slot: slot)
         }
     }
 
