@@ -41,7 +41,7 @@ struct ExactPromptWorkloadTests {
         #expect(built.nonce == PromptHeader.nonceText(123_456))
         let special = tokenizer.specialTokensAddedPerSequence
         #expect(built.facts.specialTokens == special)
-        var encoder = TokenEncoder(tokenizer)
+        var encoder = TokenEncoder(tokenizer, cacheEntries: 1024)
         for template in built.templates {
             for number in [0, 1, 9, 10, 25, 26, 12_345, 987_654_321, Int(PromptHeader.numberValues) - 1] {
                 let text = try promptText(try patched(template, number: number))
@@ -73,7 +73,7 @@ struct ExactPromptWorkloadTests {
         let prompts = try server.received.map { try promptText(Array($0.utf8)) }
         #expect(prompts.count == 24)
         #expect(Set(prompts).count == 24, "every request differs")
-        var encoder = TokenEncoder(tokenizer)
+        var encoder = TokenEncoder(tokenizer, cacheEntries: 1024)
         #expect(prompts.allSatisfy { encoder.count($0) == 64 }, "\(prompts.map { encoder.count($0) })")
         #expect(result.promptTokenMethod == .tokenizer)
         #expect(result.promptTokenSource == "tokenizer tinyllama")

@@ -66,6 +66,9 @@ public final class ExactPrompts: Sendable, Equatable {
         var facts: PromptFacts?
         var texts: [Int: String] = [:]
         var builder: ExactTokenPrompts?
+        /// Re-encodes texts with other headers; a small word cache (a default one is 3 MiB, and
+        /// a new one per length would churn that much for every length of a range).
+        var checker: TokenEncoder?
         /// Server: the ids of the filler text, as long as the longest prompt built so far needed.
         var fillerIDs: [Int] = []
         var fillerWords = 0
@@ -159,14 +162,18 @@ public final class ExactPrompts: Sendable, Equatable {
     // MARK: With loadgen's tokenizer
 
     private func tokenizerText(tokens: Int, tokenizer: Tokenizer) throws(LoadgenError) -> String {
-        var builder = state.withLock { state -> ExactTokenPrompts in
-            if let builder = state.builder { return builder }
-            return ExactTokenPrompts(tokenizer: tokenizer, seed: seed, nonce: 0)
+        var (builder, encoder) = state.withLock { state in
+            (state.builder ?? ExactTokenPrompts(tokenizer: tokenizer, seed: seed, nonce: 0),
+             state.checker ?? TokenEncoder(tokenizer, cacheEntries: 4096))
         }
-        defer { state.withLock { $0.builder = builder } }
+        defer {
+            state.withLock { state in
+                state.builder = builder
+                state.checker = encoder
+            }
+        }
         let placeholder = PromptHeader.text(nonce: 0, number: 0)
         let variants = headerVariants()
-        var encoder = TokenEncoder(tokenizer)
         for attempt in 0..<Self.attempts {
             let text: String
             do throws(TokenizerError) {
