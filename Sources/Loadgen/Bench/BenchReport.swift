@@ -32,6 +32,7 @@ public enum BenchReport {
             ("completion_tokens", .uint(run.completionTokens)),
             ("requested_prompt_tokens", .uint(run.requestedPromptTokens)),
             ("requested_output_tokens", .uint(run.requestedOutputTokens)),
+        ] + RunReport.promptMembers(run) + [
             ("errors", .object(run.failures.byClass.map { ($0.failure.name, .uint($0.count)) })),
             ("interrupted", .bool(result.interrupted)),
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
@@ -44,6 +45,7 @@ public enum BenchReport {
             members.append(("ttft_ms", RunReport.distribution(run.timeToFirstToken)))
             members.append(("tpot_ms", RunReport.distribution(run.timePerOutputToken)))
             members.append(("itl_ms", RunReport.distribution(run.interTokenLatency)))
+            members.append(("itl_per_token_ms", RunReport.distribution(run.interTokenLatencyPerToken)))
             members.append(("e2e_ms", RunReport.distribution(run.latency)))
         }
         return .object(members)
