@@ -43,7 +43,9 @@ enum BenchCommand {
 
     struct Options {
         var config: BenchConfig
-        var model: String?
+        /// What to ask the server before the runs (`--model` among it).
+        var server = OpenAIOptions.ServerLookup()
+        var model: String? { server.model }
         var outputDirectory = "results"
         var quiet = false
         var json = false
@@ -115,7 +117,7 @@ enum BenchCommand {
         config.timestamps = clientCheck.timestamps
         config.clientLimits = clientCheck.limits
         do { try config.validate() } catch { throw UsageError(error.description) }
-        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
+        return Options(config: config, server: openAI.serverLookup, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
                        clientCheck: clientCheck)
     }
 
@@ -130,9 +132,8 @@ enum BenchCommand {
             Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, tls: config.tls, signals: signals) {
-        case .success(let model): config.workload.model = model
-        case .failure(let error):
+        if let error = OpenAIOptions.prepare(&config.workload, options.server, target: config.target, headers: config.headers,
+                                             tls: config.tls, signals: signals) {
             if let signal = error.signal { return 128 + signal }
             Terminal.error("loadgen bench: \(error.message)")
             return 1

@@ -83,9 +83,8 @@ enum LatencyCommand {
             Terminal.error("loadgen latency: cannot write results to \(output): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(openAI.model, target: benchmark.target, headers: benchmark.headers, tls: benchmark.tls, signals: signals) {
-        case .success(let model): benchmark.workload.model = model
-        case .failure(let error):
+        if let error = OpenAIOptions.prepare(&benchmark.workload, openAI.serverLookup, target: benchmark.target,
+                                             headers: benchmark.headers, tls: benchmark.tls, signals: signals) {
             if let signal = error.signal { return 128 + signal }
             Terminal.error("loadgen latency: \(error.message)")
             return 1

@@ -89,6 +89,8 @@ enum RunCommand {
         var clientCheck = ClientCheckOptions()
         /// `--save-result`: the vLLM-named result file to write, and what to write in it.
         var saved: SavedResult?
+        /// What to ask the server before an OpenAI run.
+        var server = OpenAIOptions.ServerLookup()
     }
 
     struct SavedResult {
@@ -318,6 +320,7 @@ enum RunCommand {
         do { try plan.validate() } catch { throw UsageError(error.description) }
         var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
         options.clientCheck = clientCheck
+        options.server = openAI.serverLookup
         if let percentiles { options.streaming.percentiles = percentiles }
         if let percentileMetrics { options.streaming.metrics = percentileMetrics }
         if saveResult {
@@ -409,15 +412,15 @@ enum RunCommand {
                 return 1
             }
         }
-        if let workload = plan.workload, workload.model.isEmpty {
-            // No --model: ask the server, as OpenAI clients do.
-            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers, tls: plan.tls, signals: signals) {
-            case .success(let id): plan.workload?.model = id
-            case .failure(let error):
+        if var workload = plan.workload {
+            // The model (without --model, as OpenAI clients do), vLLM or not, its tokenizer.
+            if let error = OpenAIOptions.prepare(&workload, options.server, target: plan.target, headers: plan.headers,
+                                                 tls: plan.tls, signals: signals) {
                 if let signal = error.signal { return 128 + signal }
                 Terminal.error("loadgen run: \(error.message)")
                 return 1
             }
+            plan.workload = workload
         }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
         if let startAt = options.startAt {

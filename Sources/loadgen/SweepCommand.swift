@@ -53,7 +53,9 @@ enum SweepCommand {
 
     struct Options {
         var plan: SweepPlan
-        var model: String?
+        /// What to ask the server before the runs (`--model` among it).
+        var server = OpenAIOptions.ServerLookup()
+        var model: String? { server.model }
         var outputDirectory = "results"
         var quiet = false
         var json = false
@@ -155,7 +157,7 @@ enum SweepCommand {
         plan.timestamps = clientCheck.timestamps
         plan.clientLimits = clientCheck.limits
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
+        return Options(plan: plan, server: openAI.serverLookup, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
                        clientCheck: clientCheck)
     }
 
@@ -175,9 +177,8 @@ enum SweepCommand {
         // With a restart command the server may not be up yet: the model is asked for after the
         // first restart, by the runner's first level; without one, ask now so errors come early.
         if plan.restartCommand == nil || options.model != nil {
-            switch OpenAIOptions.resolveModel(options.model, target: plan.target, headers: plan.headers, tls: plan.tls, signals: signals) {
-            case .success(let model): plan.workload.model = model
-            case .failure(let error):
+            if let error = OpenAIOptions.prepare(&plan.workload, options.server, target: plan.target, headers: plan.headers,
+                                                 tls: plan.tls, signals: signals) {
                 if let signal = error.signal { return 128 + signal }
                 Terminal.error("loadgen sweep: \(error.message)")
                 return 1

@@ -32,6 +32,7 @@ package enum BenchReport {
             ("completion_tokens", .uint(run.completionTokens)),
             ("requested_prompt_tokens", .uint(run.requestedPromptTokens)),
             ("requested_output_tokens", .uint(run.requestedOutputTokens)),
+        ] + RunReport.promptMembers(run) + [
             ("errors", RunReport.errors(run.failures)),
             ("interrupted", .bool(result.interrupted)),
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
@@ -45,6 +46,7 @@ package enum BenchReport {
             members.append(("ttft_ms", RunReport.distribution(run.timeToFirstToken)))
             members.append(("tpot_ms", RunReport.distribution(run.timePerOutputToken)))
             members.append(("itl_ms", RunReport.distribution(run.interTokenLatency)))
+            members.append(("itl_per_token_ms", RunReport.distribution(run.interTokenLatencyPerToken)))
             members.append(("e2e_ms", RunReport.distribution(run.latency)))
         }
         return .object(members)

@@ -107,7 +107,8 @@ public enum BenchRunner {
     static func runTest(_ test: BenchTest, config: BenchConfig, signals: SignalWatcher?,
                         progress: (Int, Int, Double) -> Void) throws(LoadgenError) -> (RunResult, Int32?) {
         var plan = LoadPlan(target: config.target)
-        var workload = config.workload
+        // A seeded benchmark's tests must not share prompts either (see `derivingNonce`).
+        var workload = config.workload.derivingNonce(Self.salt(test.name))
         workload.inputTokens = .fixed(test.inputTokens)
         workload.outputTokens = .fixed(test.outputTokens)
         if let images = test.images {
@@ -128,6 +129,14 @@ public enum BenchRunner {
         plan.clientLimits = config.clientLimits
         plan.keepsLatencySamples = true
         return try LoadRun.run(plan, signals: signals) { now, elapsed in progress(now.completed, now.failed, elapsed) }
+    }
+
+    /// A number that stays the same for a test's name (FNV-1a), so each test of a seeded benchmark
+    /// gets a nonce of its own, the same in every run of it.
+    static func salt(_ name: String) -> Int {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return Int(truncatingIfNeeded: hash)
     }
 
     /// Sleeps `seconds`, reporting progress; returns a signal if one ended it early.

@@ -84,6 +84,8 @@ public struct LatencyBenchmark: Sendable {
             plan.warmupSeconds = warmupSeconds
         } else if warmupRequests > 0 {
             var warmupPlan = plan
+            // Its own prompts: with a fixed nonce the measured requests would repeat the warmup's.
+            warmupPlan.workload = workload.derivingNonce(1)
             warmupPlan.stop = .requests(warmupRequests)
             let (result, signal) = try LoadRun.run(warmupPlan, signals: signals)
             warmup = result

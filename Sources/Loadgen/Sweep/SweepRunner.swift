@@ -78,7 +78,8 @@ public enum SweepRunner {
                 }
             }
             if plan.warmupRequests > 0 || (plan.warmupSeconds ?? 0) > 0 {
-                var warmup = levelPlan(plan, concurrency: min(plan.warmupSeconds == nil ? plan.warmupRequests : .max, plan.levels.first ?? 1))
+                var warmup = levelPlan(plan, concurrency: min(plan.warmupSeconds == nil ? plan.warmupRequests : .max, plan.levels.first ?? 1),
+                                       salt: index * 1000)
                 warmup.stop = plan.warmupSeconds.map { .duration(seconds: $0) } ?? .requests(plan.warmupRequests)
                 warmup.keepsLatencySamples = false
                 let (result, signal) = try LoadRun.run(warmup, signals: signals) { now, elapsed in
@@ -95,8 +96,9 @@ public enum SweepRunner {
                 }
             }
             sweep.runs.append(run)
-            for concurrency in plan.levels {
-                let (result, signal) = try LoadRun.run(levelPlan(plan, concurrency: concurrency), signals: signals) { now, elapsed in
+            for (level, concurrency) in plan.levels.enumerated() {
+                let load = levelPlan(plan, concurrency: concurrency, salt: index * 1000 + level + 1)
+                let (result, signal) = try LoadRun.run(load, signals: signals) { now, elapsed in
                     onProgress(Progress(run: index, runs: plan.runs, stage: .level(concurrency: concurrency), completed: now.completed,
                                         failed: now.failed, total: plan.requestsPerLevel, elapsedSeconds: elapsed))
                 }
@@ -113,9 +115,11 @@ public enum SweepRunner {
         return sweep
     }
 
-    static func levelPlan(_ plan: SweepPlan, concurrency: Int) -> LoadPlan {
+    /// One level's plan. With a fixed nonce (`--seed`), each run and level gets its own (`salt`),
+    /// so no level is served from the prefix cache an earlier one filled.
+    static func levelPlan(_ plan: SweepPlan, concurrency: Int, salt: Int = 0) -> LoadPlan {
         var load = LoadPlan(target: plan.target)
-        load.workload = plan.workload
+        load.workload = plan.workload.derivingNonce(salt)
         load.headers = plan.headers
         load.tls = plan.tls
         load.concurrency = concurrency
