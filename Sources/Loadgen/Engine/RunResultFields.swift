@@ -140,5 +140,8 @@ extension RunResult {
         Field("tpot_histogram", .histogram(\.timePerOutputToken), .streamed),
         Field("itl_histogram", .histogram(\.interTokenLatency), .streamed),
         Field("responses_without_usage", .count(\.responsesWithoutUsage), .notWritten),
+        // The warmup's tokens, for the server-metrics cross-check only.
+        Field("warmup_prompt_tokens", .count(\.warmupPromptTokens), .notWritten),
+        Field("warmup_completion_tokens", .count(\.warmupCompletionTokens), .notWritten),
     ]
 }
