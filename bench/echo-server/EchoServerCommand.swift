@@ -34,10 +34,12 @@ package enum EchoServerCommand {
             let stop = StopFlag()
             ProcessResources.raiseDescriptorLimitToHard()
             var threads: [Thread.Handle] = []
-            for _ in 0..<options.threads {
+            let metrics = options.servesMetrics ? EchoMetrics(loops: options.threads, modelName: options.modelName) : nil
+            for index in 0..<options.threads {
                 let thread = try Thread {
                     do {
-                        var loop = try ServerLoop(listener: listener, options: options, stop: stop)
+                        var loop = try ServerLoop(listener: listener, options: options, stop: stop,
+                                                  metrics: metrics.map { ($0, $0.loops[index]) })
                         loop.run()
                     } catch {
                         writeLine("\(programName): \(error)", to: 2)

@@ -26,7 +26,11 @@ struct ServerLoop: ~Copyable {
     /// Timer entries with this stream id send the next byte of a slow-drip answer.
     private static let dripID = -1
 
-    init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag) throws(SystemError) {
+    /// With `--metrics`: this loop's counts, to book stream ends (the responder books the rest).
+    private let counts: EchoMetrics.LoopCounts?
+
+    init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag,
+         metrics: (all: EchoMetrics, loop: EchoMetrics.LoopCounts)? = nil) throws(SystemError) {
         let epoll = try Epoll(capacity: 1024)
         // EPOLLEXCLUSIVE would avoid waking every thread per connection; level-triggered accept
         // races are harmless (the losers get EAGAIN) and connections are long-lived.
@@ -46,7 +50,8 @@ struct ServerLoop: ~Copyable {
         self.listener = listener
         self.options = options
         self.stop = stop
-        responder = OpenAIResponder(modelName: options.modelName)
+        responder = OpenAIResponder(modelName: options.modelName, metrics: metrics)
+        counts = metrics?.loop
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     }
 
@@ -184,6 +189,7 @@ struct ServerLoop: ~Copyable {
             stream.appendDue(now: now, into: &connection.output)
             if stream.isFinished {
                 connection.stream = nil
+                counts?.streamEnded(generationTokens: stream.sentTokens, finished: true)
                 answerBuffered(connection, slot: entry.slot)
             } else {
                 connection.stream = stream
@@ -236,6 +242,8 @@ struct ServerLoop: ~Copyable {
                     let wasEarliest = timers.earliest?.dueNanoseconds ?? .max
                     timers.push(.init(dueNanoseconds: stream.nextDueNanoseconds, slot: slot, streamID: stream.id))
                     if stream.nextDueNanoseconds < wasEarliest { armTimer() }
+                } else {
+                    counts?.streamEnded(generationTokens: stream.sentTokens, finished: true)
                 }
                 continue
             }
@@ -249,7 +257,7 @@ struct ServerLoop: ~Copyable {
                                      _ connection: ServerConnection, slot: Int, timing: StreamTiming) {
         var normal: [UInt8] = []
         // A streamed request's "normal answer" is only its head here; the faults cut it anyway.
-        _ = responder.respond(to: head, body: body, into: &normal, timing: timing)
+        _ = responder.respond(to: head, body: body, into: &normal, timing: timing, counted: false)
         switch FaultResponder.respond(fault, normal: normal, into: &connection.output) {
         case .keep:
             if !head.keepAlive { connection.closeAfterWrite = true }
@@ -317,6 +325,7 @@ struct ServerLoop: ~Copyable {
 
     private mutating func close(_ slot: Int) {
         guard let connection = connections[slot] else { return }
+        if let stream = connection.stream { counts?.streamEnded(generationTokens: stream.sentTokens, finished: false) }
         connection.fd.close()
         connections[slot] = nil
         stop.openConnections.subtract(1, ordering: .relaxed)

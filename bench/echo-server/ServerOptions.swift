@@ -18,6 +18,8 @@ struct ServerOptions {
     /// Connections beyond this are answered 503 and closed; idle ones close after the timeout.
     var maxConnections = 100_000
     var idleTimeoutSeconds = 300.0
+    /// Serve GET /metrics (`EchoMetrics`); without it /metrics is a 404 like any unknown path.
+    var servesMetrics = false
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
@@ -43,9 +45,13 @@ struct ServerOptions {
       --drip-ms MS         slow-drip interval (default 10)
       --max-connections N  connections beyond N are answered 503 and closed (default 100000)
       --idle-timeout S     close a connection silent for S seconds (default 300; 0 = never)
+      --metrics            serve GET /metrics: Prometheus text with vLLM's names for the tokens
+                           and requests echo-server answered and the streams it is sending, for
+                           testing loadgen's server-metrics cross-check without vLLM
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
-    body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
+    body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models,
+    GET /metrics with --metrics.
     With "stream": true the answer is Server-Sent Events in OpenAI's chunk format, one token per
     event (max_tokens events), then a usage event and data: [DONE]; delays run on timers.
     Anything else: 404. Malformed requests: 400, then close. SIGINT/SIGTERM stop it cleanly.
@@ -90,6 +96,7 @@ struct ServerOptions {
                 guard let count = Int(try value(flag)), count >= 1 else { throw .message("--max-connections must be >= 1") }
                 options.maxConnections = count
             case "--idle-timeout": options.idleTimeoutSeconds = try milliseconds(try value(flag), flag)
+            case "--metrics": options.servesMetrics = true
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }
