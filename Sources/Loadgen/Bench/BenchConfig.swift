@@ -27,6 +27,8 @@ public struct BenchConfig: Sendable {
     public var requestTimeoutSeconds = SeedProtocol.requestTimeoutSeconds
     /// Client event-loop threads (default: online CPUs).
     public var threads: Int = ProcessResources.onlineCPUs
+    /// The server's own metrics, scraped around every test (nil, the library's default: none).
+    package var serverMetrics: ServerMetricsPlan?
 
     /// The seed's benchmark of `workload` against `target`, at 1x.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
