@@ -24,6 +24,8 @@ enum BenchCommand {
     \(OpenAIOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
+    Server metrics:
+    \(MetricsOptions.help)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
                                   first request, and a failed write stops the benchmark)
@@ -63,7 +65,9 @@ enum BenchCommand {
         var quiet = false
         var json = false
         var maxErrorRate: Double?
+        var metrics = MetricsOptions()
         while let argument = cursor.next() {
+            if try metrics.consume(argument, &cursor) { continue }
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--images", "--random-input-len", "--random-output-len",
                 "--input-len", "--output-len", "--random-range-ratio"].contains(argument) {
                 throw UsageError("\(argument) is set per test by the benchmark's phases; use loadgen run for one level of your own")
@@ -103,6 +107,7 @@ enum BenchCommand {
         config.cooldownSeconds = cooldown
         config.requestTimeoutSeconds = timeout
         if let threads { config.threads = threads }
+        config.serverMetrics = try metrics.plan()
         do { try config.validate() } catch { throw UsageError(error.description) }
         return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
@@ -178,6 +183,11 @@ enum BenchCommand {
                 Terminal.out(streaming)
             }
             Terminal.out("")
+            if let server = ServerMetricsReport.table(bench.serverMetricsWindows, firstColumn: "Test") {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             for line in BenchReport.summaryLines(bench) { Terminal.out(line) }
             if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }

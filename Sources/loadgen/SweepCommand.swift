@@ -35,6 +35,8 @@ enum SweepCommand {
     \(OpenAIOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
+    Server metrics:
+    \(MetricsOptions.help)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
                                   first request, and a failed write stops the sweep)
@@ -79,7 +81,9 @@ enum SweepCommand {
         var json = false
         var maxErrorRate: Double?
         var lengthsGiven = false
+        var metrics = MetricsOptions()
         while let argument = cursor.next() {
+            if try metrics.consume(argument, &cursor) { continue }
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--random-input-len", "--random-output-len", "--input-len",
                 "--output-len", "--random-range-ratio"].contains(argument) { lengthsGiven = true }
             if try openAI.consume(argument, &cursor) { continue }
@@ -143,6 +147,7 @@ enum SweepCommand {
         if let readyTimeout { plan.readyTimeoutSeconds = readyTimeout }
         plan.requestTimeoutSeconds = timeout
         if let threads { plan.threads = threads }
+        plan.serverMetrics = try metrics.plan()
         do { try plan.validate() } catch { throw UsageError(error.description) }
         return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
@@ -215,6 +220,11 @@ enum SweepCommand {
         } else {
             Terminal.out(SweepReport.table(sweep))
             Terminal.out("")
+            if let server = ServerMetricsReport.table(sweep.serverMetricsWindows) {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             for line in SweepReport.summaryLines(sweep) { Terminal.out(line) }
             if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }

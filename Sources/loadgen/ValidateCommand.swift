@@ -16,6 +16,8 @@ enum ValidateCommand {
           --echo-server PATH      a standalone echo-server binary to start (default: this loadgen,
                                   re-executed as `loadgen echo-server`)
           --no-pin                do not split the CPUs between client and server
+    Server metrics (the started echo-server serves /metrics with --metrics):
+    \(MetricsOptions.help)
     Levels:
           --levels A,B,C          concurrency levels (default \(HelpDefaults.list(SeedProtocol.Validation.levels)))
       -n, --requests N            exactly N requests per level, no warmup (\(SeedProtocol.Validation.requestsPerLevel) = the seed's method)
@@ -56,7 +58,9 @@ enum ValidateCommand {
         var targetRPS: Double?
         var targetTokens: Double?
         var tokensPerRequest: Double?
+        var metrics = MetricsOptions()
         while let argument = cursor.next() {
+            if try metrics.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--url":
@@ -98,6 +102,7 @@ enum ValidateCommand {
         } else if tokensPerRequest != nil {
             throw UsageError("--tokens-per-request needs --target-tokens-per-sec")
         }
+        plan.serverMetrics = try metrics.plan()
         return Options(plan: plan, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate)
     }
 
@@ -158,6 +163,11 @@ enum ValidateCommand {
             Terminal.out("")
             Terminal.out(ValidationReport.table(result))
             Terminal.out("")
+            if let server = ServerMetricsReport.table(result.serverMetricsWindows) {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             Terminal.out(ValidationReport.verdict(result))
             Terminal.out("")
             for line in ValidationReport.setup(result) { Terminal.out(line) }
