@@ -58,7 +58,7 @@ package enum ServerMetricsReport {
     package static func scrapingLine(_ run: ServerMetricsRun) -> String {
         let interval = run.recording.map { Format.fixed($0.intervalSeconds, decimals: 3, trimZeros: true) } ?? "?"
         var line = "scraped \(run.urls.joined(separator: ", ")) every \(interval) s: \(Format.grouped(UInt64(run.scrapes))) scrapes"
-        line += run.failedScrapes > 0 ? ", \(Format.grouped(UInt64(run.failedScrapes))) failed." : ", none failed."
+        line += run.failedScrapes > 0 ? ", \(Format.grouped(UInt64(run.failedScrapes))) failed (\(run.failureSummary))." : ", none failed."
         return line
     }
 

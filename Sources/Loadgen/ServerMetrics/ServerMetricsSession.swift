@@ -52,6 +52,9 @@ package final class ServerMetricsSession {
     /// The moment a window's counted span starts.
     package struct Opening: Sendable {
         let nanoseconds: UInt64
+        /// Every replica answered the opening scrape within the edge wait.
+        let answered: Bool
+        let waitedSeconds: Double
     }
 
     /// The endpoints scraped (or to be probed).
@@ -70,8 +73,9 @@ package final class ServerMetricsSession {
         if !started { start() }
         guard let scraper else { return nil }
         if settleFirst { pause(seconds: ServerMetricsPolicy.settleSeconds) }
-        edge(scraper, waitSeconds: edgeWaitSeconds)
-        return Opening(nanoseconds: Clock.monotonicNanoseconds())
+        let wait = edgeWaitSeconds
+        let answered = edge(scraper, waitSeconds: wait)
+        return Opening(nanoseconds: Clock.monotonicNanoseconds(), answered: answered, waitedSeconds: wait)
     }
 
     /// Call once the level's run has returned: waits for the server to settle, takes the closing
@@ -83,7 +87,11 @@ package final class ServerMetricsSession {
         let interrupted = result.interruptedBySignal != nil
         if !interrupted { pause(seconds: ServerMetricsPolicy.settleSeconds) }
         let until = Clock.monotonicNanoseconds()
-        edge(scraper, waitSeconds: interrupted ? ServerMetricsPolicy.stalledEdgeWaitSeconds : edgeWaitSeconds)
+        let wait = interrupted ? ServerMetricsPolicy.stalledEdgeWaitSeconds : edgeWaitSeconds
+        let answered = edge(scraper, waitSeconds: wait)
+        var unanswered: [WindowServerMetrics.UnansweredEdge] = []
+        if !opening.answered { unanswered.append(.init(edge: "before", waitedSeconds: opening.waitedSeconds)) }
+        if !answered { unanswered.append(.init(edge: "after", waitedSeconds: wait)) }
         let window: MetricsWindow
         if let measured = MetricsWindow(label: label, result: result) {
             window = MetricsWindow(label: label, startNanoseconds: measured.startNanoseconds, endNanoseconds: measured.endNanoseconds,
@@ -96,7 +104,7 @@ package final class ServerMetricsSession {
         windows.append(window)
         let summary = ServerMetricsSummary(scraper.recording(), window: window)
         let client = ClientWindowFigures(result, includingWarmup: window.countsWarmup)
-        return WindowServerMetrics(summary: summary, crossCheck: summary.crossCheck(client))
+        return WindowServerMetrics(summary: summary, crossCheck: summary.crossCheck(client), unansweredEdges: unanswered)
     }
 
     /// Everything so far (scraping goes on): for results saved after every level.
@@ -138,9 +146,11 @@ package final class ServerMetricsSession {
     }
 
     /// A deliberate scrape of every replica; after one gave up, the next edges wait briefly.
-    private func edge(_ scraper: MetricsScraper, waitSeconds: Double) {
+    /// Returns whether every replica answered in time.
+    private func edge(_ scraper: MetricsScraper, waitSeconds: Double) -> Bool {
         let answered = scraper.scrapeNowAndWait(timeoutSeconds: waitSeconds, stopWhenReadable: signals?.descriptor)
         edgeWaitSeconds = answered ? ServerMetricsPolicy.edgeWaitSeconds : ServerMetricsPolicy.stalledEdgeWaitSeconds
+        return answered
     }
 
     /// Sleeps, unless a signal is pending (left unread, for the runner).

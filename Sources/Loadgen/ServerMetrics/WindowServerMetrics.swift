@@ -3,14 +3,38 @@
 package struct WindowServerMetrics: Sendable {
     let summary: ServerMetricsSummary
     let crossCheck: ServerClientCrossCheck
+    /// The deliberate scrapes at the window's edges that had no answer in time (a slow or
+    /// stalled endpoint): the load went on without them, and the sentences say so.
+    let unansweredEdges: [UnansweredEdge]
 
-    init(summary: ServerMetricsSummary, crossCheck: ServerClientCrossCheck) {
+    struct UnansweredEdge: Sendable, Equatable {
+        /// "before" or "after" the window.
+        var edge: String
+        var waitedSeconds: Double
+    }
+
+    init(summary: ServerMetricsSummary, crossCheck: ServerClientCrossCheck, unansweredEdges: [UnansweredEdge] = []) {
         self.summary = summary
         self.crossCheck = crossCheck
+        self.unansweredEdges = unansweredEdges
     }
 
     /// The window's `server_metrics` object for result files.
-    package var json: JSONValue { summary.json(crossCheck: crossCheck) }
+    package var json: JSONValue {
+        guard case .object(var members) = summary.json(crossCheck: crossCheck) else { return summary.json(crossCheck: crossCheck) }
+        members.append(("unanswered_edge_scrapes", .array(unansweredEdges.map { edge in
+            .object([("edge", .string(edge.edge)), ("waited_sec", .number(edge.waitedSeconds, decimals: 3))])
+        })))
+        return .object(members)
+    }
+
+    /// The sentence about the edge scrapes that went unanswered, if any.
+    var unansweredStatement: String? {
+        guard !unansweredEdges.isEmpty else { return nil }
+        let parts = unansweredEdges.map { "the one \($0.edge) it within \(Format.fixed($0.waitedSeconds, decimals: 1, trimZeros: true)) s" }
+        return "scrapes: no answer to " + parts.joined(separator: " nor to ")
+            + " (a slow or stalled metrics endpoint); the load did not wait for them."
+    }
 
     /// The cross-check's sentences for reports: tokens, then TTFT when there was something to
     /// compare (the sentences saying there was not, because nothing streamed, the server has no
@@ -19,6 +43,7 @@ package struct WindowServerMetrics: Sendable {
     package var statements: [String] {
         var statements = [crossCheck.generationTokens.statement, crossCheck.promptTokens.statement]
         if crossCheck.timeToFirstToken.differenceSeconds != nil { statements.append(crossCheck.timeToFirstToken.statement) }
+        if let unansweredStatement { statements.append(unansweredStatement) }
         return statements
     }
 
@@ -66,6 +91,17 @@ package struct ServerMetricsRun: Sendable {
         recording?.replicas.reduce(0) { $0 + $1.scrapes.filter { !$0.succeeded }.count } ?? 0
     }
 
+    /// "3 timeout, 1 HTTP 500": the failed scrapes by kind, in the order first seen.
+    package var failureSummary: String {
+        var kinds: [(kind: String, count: Int)] = []
+        for replica in recording?.replicas ?? [] {
+            for failure in replica.scrapes.compactMap(\.failure) {
+                if let index = kinds.firstIndex(where: { $0.kind == failure.kind }) { kinds[index].count += 1 } else { kinds.append((failure.kind, 1)) }
+            }
+        }
+        return kinds.map { "\($0.count) \($0.kind)" }.joined(separator: ", ")
+    }
+
     /// Scrapes in all.
     package var scrapes: Int { recording?.replicas.reduce(0) { $0 + $1.scrapes.count } ?? 0 }
 
@@ -84,6 +120,7 @@ package struct ServerMetricsRun: Sendable {
             ("unavailable_reason", unavailableReason.map { .string($0) } ?? .null),
             ("scrapes", .int(Int64(scrapes))),
             ("failed_scrapes", .int(Int64(failedScrapes))),
+            ("failures", .string(failureSummary)),
         ]
         if let recording {
             members.append(("timeline", ServerMetricsTimeline(recording: recording, windows: windows).json()))
