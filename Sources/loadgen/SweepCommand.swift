@@ -37,6 +37,8 @@ enum SweepCommand {
     \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
+    Server metrics:
+    \(MetricsOptions.help)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
                                   first request, and a failed write stops the sweep)
@@ -87,7 +89,9 @@ enum SweepCommand {
         var maxErrorRate: Double?
         var lengthsGiven = false
         var clientCheck = ClientCheckOptions()
+        var metrics = MetricsOptions()
         while let argument = cursor.next() {
+            if try metrics.consume(argument, &cursor) { continue }
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--random-input-len", "--random-output-len", "--input-len",
                 "--output-len", "--random-range-ratio"].contains(argument) { lengthsGiven = true }
             if try openAI.consume(argument, &cursor) { continue }
@@ -156,6 +160,7 @@ enum SweepCommand {
         if let threads { plan.threads = threads }
         plan.timestamps = clientCheck.timestamps
         plan.clientLimits = clientCheck.limits
+        plan.serverMetrics = try metrics.plan()
         do { try plan.validate() } catch { throw UsageError(error.description) }
         return Options(plan: plan, server: openAI.serverLookup, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
                        clientCheck: clientCheck)
@@ -228,6 +233,11 @@ enum SweepCommand {
         } else {
             Terminal.out(SweepReport.table(sweep))
             Terminal.out("")
+            if let server = ServerMetricsReport.table(sweep.serverMetricsWindows) {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             for line in SweepReport.summaryLines(sweep) { Terminal.out(line) }
             if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }

@@ -27,8 +27,10 @@ public enum BenchRunner {
     public static func run(_ config: BenchConfig, signals: SignalWatcher?,
                            onProgress: (Progress) -> Void = { _ in },
                            onTest: (BenchResult) throws(LoadgenError) -> Void = { _ in }) throws(LoadgenError) -> BenchResult {
-        try run(config, signals: signals, executor: EngineExecutor(config: config, signals: signals),
-                onProgress: onProgress, onTest: onTest)
+        let metrics = config.serverMetrics.map { ServerMetricsSession($0, server: config.target, signals: signals) }
+        defer { metrics?.finish() }
+        return try run(config, signals: signals, executor: EngineExecutor(config: config, signals: signals), metrics: metrics,
+                       onProgress: onProgress, onTest: onTest)
     }
 
     /// Runs one test: the real one drives the engine; tests substitute crafted results.
@@ -46,6 +48,7 @@ public enum BenchRunner {
 
     /// The phase logic, over any executor.
     static func run<Executor: TestExecutor>(_ config: BenchConfig, signals: SignalWatcher?, executor: Executor,
+                                            metrics: ServerMetricsSession? = nil,
                                             onProgress: (Progress) -> Void,
                                             onTest: (BenchResult) throws(LoadgenError) -> Void) throws(LoadgenError) -> BenchResult {
         try config.validate()
@@ -65,6 +68,7 @@ public enum BenchRunner {
             }
             var previousThroughput: Double?
             for test in tests {
+                let opening = metrics?.openWindow()
                 let startedWall = Clock.wallSeconds()
                 let (run, signal) = try executor.execute(test) { completed, failed, elapsed in
                     onProgress(Progress(phase: phase, test: test.name, completed: completed, failed: failed, total: test.requests,
@@ -82,7 +86,9 @@ public enum BenchRunner {
                     result.status = .interrupted
                     result.statusReason = "stopped by \(LoadgenError.signalName(signal)) after \(run.requests) of \(test.requests) requests started"
                 }
+                result.serverMetrics = metrics?.closeWindow(opening, label: test.name, result: run)
                 bench.results.append(result)
+                bench.serverMetrics = metrics?.snapshot()
                 bench.endedAtWallSeconds = Clock.wallSeconds()
                 try onTest(bench)
                 if let signal {
@@ -99,6 +105,7 @@ public enum BenchRunner {
             }
         }
         bench.complete = bench.interruptedBySignal == nil && bench.abortReason == nil
+        bench.serverMetrics = metrics?.finish()
         bench.endedAtWallSeconds = Clock.wallSeconds()
         return bench
     }

@@ -168,7 +168,10 @@ struct LoopTally {
         }
         switch ending {
         case .response:
-            guard !slot.pointee.isWarmup else { return }
+            guard !slot.pointee.isWarmup else {
+                if status < 400 { warmupAnswered(slot) }
+                return
+            }
             if status >= 400 {
                 failed(.httpStatus(status))
             } else if requests.validatesOpenAI,
@@ -234,6 +237,15 @@ struct LoopTally {
             tpot = perToken ?? 0
         }
         if objectives.enabled, objectives.met(ttft: ttft, tpot: tpot, e2e: e2e) { result.goodRequests &+= 1 }
+    }
+
+    /// A warmup request answered: its tokens are kept apart from the results, for the
+    /// server-metrics cross-check (a server counts the warmup requests that were still running
+    /// when the measured window opened; see `MetricsWindow.countsWarmup`).
+    private mutating func warmupAnswered(_ slot: UnsafeMutablePointer<ConnectionSlot>) {
+        let tokens = slot.pointee.answer.tokens(tokenEvents: slot.pointee.timing.tokenEvents)
+        result.warmupPromptTokens &+= tokens.prompt
+        result.warmupCompletionTokens &+= tokens.completion
     }
 
     func publishProgress() {

@@ -101,6 +101,11 @@ public struct RunResult: Sendable {
     public var tlsFailureExample: String?
     /// Requests started during the warmup, excluded from everything above.
     public var warmupRequests: UInt64 = 0
+    /// The `usage` tokens of the warmup's answers (HTTP < 400), kept apart: a server's token
+    /// counters over a level include the warmup requests still running when its measured
+    /// window opened, so the server-metrics cross-check adds these (`MetricsWindow.countsWarmup`).
+    package var warmupPromptTokens: UInt64 = 0
+    package var warmupCompletionTokens: UInt64 = 0
     public var bytesSent: UInt64 = 0
     public var bytesReceived: UInt64 = 0
     /// The first malformed-response error seen, and the first connect errno, for error messages.

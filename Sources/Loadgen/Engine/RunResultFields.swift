@@ -187,5 +187,8 @@ extension RunResult {
         Field("itl_histogram", .histogram(\.interTokenLatency), .streamed),
         Field("itl_per_token_histogram", .histogram(\.interTokenLatencyPerToken), .tokenChunks),
         Field("responses_without_usage", .count(\.responsesWithoutUsage), .notWritten),
+        // The warmup's tokens, for the server-metrics cross-check only.
+        Field("warmup_prompt_tokens", .count(\.warmupPromptTokens), .notWritten),
+        Field("warmup_completion_tokens", .count(\.warmupCompletionTokens), .notWritten),
     ]
 }
