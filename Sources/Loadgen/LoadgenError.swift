@@ -18,6 +18,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case resultsNotWritten(directory: String, SystemError)
     /// https could not be set up: OpenSSL missing, or a certificate, key or CA file refused.
     case tls(TLSError)
+    /// Prompts of exactly the asked-for tokens could not be built (`ExactPrompts`).
+    case promptsNotBuilt(String)
 
     /// The error as one line for a human, with what to do when there is something to do.
     public var description: String {
@@ -40,6 +42,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot write results to \(directory): \(error)"
         case .tls(let error):
             error.description
+        case .promptsNotBuilt(let reason):
+            "cannot build exact prompts: \(reason)"
         }
     }
 }

@@ -25,6 +25,8 @@ enum BenchCommand {
     \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
+    Server metrics:
+    \(MetricsOptions.help)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
                                   first request, and a failed write stops the benchmark)
@@ -43,7 +45,9 @@ enum BenchCommand {
 
     struct Options {
         var config: BenchConfig
-        var model: String?
+        /// What to ask the server before the runs (`--model` among it).
+        var server = OpenAIOptions.ServerLookup()
+        var model: String? { server.model }
         var outputDirectory = "results"
         var quiet = false
         var json = false
@@ -69,7 +73,9 @@ enum BenchCommand {
         var json = false
         var maxErrorRate: Double?
         var clientCheck = ClientCheckOptions()
+        var metrics = MetricsOptions()
         while let argument = cursor.next() {
+            if try metrics.consume(argument, &cursor) { continue }
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--images", "--random-input-len", "--random-output-len",
                 "--input-len", "--output-len", "--random-range-ratio"].contains(argument) {
                 throw UsageError("\(argument) is set per test by the benchmark's phases; use loadgen run for one level of your own")
@@ -114,8 +120,9 @@ enum BenchCommand {
         if let threads { config.threads = threads }
         config.timestamps = clientCheck.timestamps
         config.clientLimits = clientCheck.limits
+        config.serverMetrics = try metrics.plan()
         do { try config.validate() } catch { throw UsageError(error.description) }
-        return Options(config: config, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
+        return Options(config: config, server: openAI.serverLookup, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
                        clientCheck: clientCheck)
     }
 
@@ -130,9 +137,8 @@ enum BenchCommand {
             Terminal.error("loadgen bench: cannot write results to \(options.outputDirectory): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(options.model, target: config.target, headers: config.headers, tls: config.tls, signals: signals) {
-        case .success(let model): config.workload.model = model
-        case .failure(let error):
+        if let error = OpenAIOptions.prepare(&config.workload, options.server, target: config.target, headers: config.headers,
+                                             tls: config.tls, signals: signals) {
             if let signal = error.signal { return 128 + signal }
             Terminal.error("loadgen bench: \(error.message)")
             return 1
@@ -190,6 +196,11 @@ enum BenchCommand {
                 Terminal.out(streaming)
             }
             Terminal.out("")
+            if let server = ServerMetricsReport.table(bench.serverMetricsWindows, firstColumn: "Test") {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             for line in BenchReport.summaryLines(bench) { Terminal.out(line) }
             if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }

@@ -16,7 +16,9 @@ enum LatencyCommand {
     \(OpenAIOptions.help)
     \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
-          --output-dir DIR        where the result file goes (default results; checked first)
+    \(MetricsOptions.help)
+          --output-dir DIR        where the result file goes (default results; checked first;
+                                  with server metrics, the timeline SVG goes beside the JSON)
           --json                  print the JSON instead of the table
           --quiet                 nothing on stderr but errors
           --max-error-rate R      exit 3 when more than R (0.05 or 5%) of the requests failed
@@ -43,11 +45,13 @@ enum LatencyCommand {
         var maxErrorRate: Double?
         var clientCheck = ClientCheckOptions()
         var benchmark: LatencyBenchmark
+        var metrics = MetricsOptions()
         do throws(UsageError) {
             while let argument = cursor.next() {
                 if try openAI.consume(argument, &cursor) { continue }
                 if try clientCheck.consume(argument, &cursor) { continue }
                 if try tls.consume(argument, &cursor) { continue }
+                if try metrics.consume(argument, &cursor) { continue }
                 switch argument {
                 case "-h", "--help":
                     Terminal.out(usage)
@@ -75,6 +79,7 @@ enum LatencyCommand {
             benchmark.requestTimeoutSeconds = timeout
             benchmark.timestamps = clientCheck.timestamps
             benchmark.clientLimits = clientCheck.limits
+            benchmark.serverMetrics = try metrics.plan()
         } catch {
             Terminal.error("loadgen latency: \(error.message) (see loadgen latency --help)")
             return 2
@@ -83,9 +88,8 @@ enum LatencyCommand {
             Terminal.error("loadgen latency: cannot write results to \(output): \(error)")
             return 1
         }
-        switch OpenAIOptions.resolveModel(openAI.model, target: benchmark.target, headers: benchmark.headers, tls: benchmark.tls, signals: signals) {
-        case .success(let model): benchmark.workload.model = model
-        case .failure(let error):
+        if let error = OpenAIOptions.prepare(&benchmark.workload, openAI.serverLookup, target: benchmark.target,
+                                             headers: benchmark.headers, tls: benchmark.tls, signals: signals) {
             if let signal = error.signal { return 128 + signal }
             Terminal.error("loadgen latency: \(error.message)")
             return 1
@@ -96,8 +100,11 @@ enum LatencyCommand {
             return 1
         }
         let document = LatencyBenchmark.json(benchmark, result)
-        let path = (output.hasSuffix("/") ? output : output + "/") + ResultFiles.freshStem("latency", wallSeconds: result.startedAtWallSeconds, directory: output) + ".json"
+        let directory = output.hasSuffix("/") ? output : output + "/"
+        let stem = ResultFiles.freshStem("latency", wallSeconds: result.startedAtWallSeconds, directory: output)
+        let path = directory + stem + ".json"
         do {
+            _ = try ResultFiles.writeServerTimeline(result.serverMetricsRun, directory: directory, stem: stem)
             try TextFile.writeAtomically(document.serialized(pretty: true) + "\n", to: path)
         } catch {
             Terminal.error("loadgen latency: cannot write \(path): \(error)")
@@ -107,6 +114,11 @@ enum LatencyCommand {
             Terminal.out(document.serialized())
         } else {
             Terminal.out(LatencyBenchmark.table(benchmark, result))
+            if let server = ServerMetricsReport.table([("measured", result.serverMetrics)], firstColumn: "Window") {
+                Terminal.out("")
+                Terminal.out("Server metrics: " + ServerMetricsReport.scrapingLine(result.serverMetricsRun!))
+                Terminal.out(server)
+            }
             Terminal.out("Results: \(path)")
         }
         if let signal = result.interruptedBySignal { return 128 + signal }

@@ -19,6 +19,13 @@ struct OpenAIOptions {
     var ignoreEOS = false
     var extraBody: String?
     var seed: UInt64 = 0
+    /// --seed was given: it fixes the prompts' nonce too (else a random one per run).
+    var seedGiven = false
+    /// `--tokenizer`: a tokenizer.json or model folder, `server` or `estimate`; nil: the server's
+    /// `/tokenize` when it answers, else the estimate.
+    var tokenizer: String?
+    /// `--continuous-usage on|off`; nil: on for streams to a vLLM server.
+    var continuousUsage: Bool?
     var images = 0
     var imageURLs: [String] = []
     var headers: [HTTPHeader] = []
@@ -42,12 +49,19 @@ struct OpenAIOptions {
           --completions           /v1/completions with a prompt (default /v1/chat/completions)
           --prompt unique|fixed   unique (default): a distinct request number leads every prompt,
                                   so a prefix cache cannot serve it; fixed: the seeds' repeated text
+          --tokenizer PATH        count prompt tokens exactly with this tokenizer.json (or the model
+                                  folder holding one): --input-tokens N sends N tokens of text
+          --tokenizer server|estimate  the server's POST /tokenize (an error if it does not answer),
+                                  or ~4 bytes per token; default: the server's when it answers
           --stream                stream: true, with stream_options.include_usage (adds TTFT, TPOT, ITL)
+          --continuous-usage on|off  ask for usage in every chunk (default on for vLLM, which is
+                                  how chunks of several tokens are told apart)
           --temperature T, --ignore-eos, --extra-body JSON
           --image-url URL         image to send, repeatable (default: the seeds' three URLs)
           --image-file PATH       image file sent as a base64 data: URL, repeatable
       -H, --header 'K: V'         extra header, repeatable (vLLM's KEY=VALUE also works)
-          --seed N                lengths, images and arrival times are a function of it (default 0)
+          --seed N                lengths, images, arrival times and prompts are a function of it
+                                  (default 0; without it every run's prompts get a random nonce)
           (OPENAI_API_KEY, when set, is sent as Authorization: Bearer unless -H gives one)
       vllm bench serve names:   --host H --port P (for --base-url), --endpoint PATH (under the
                                 base URL; picks chat or completions), --backend openai|openai-chat,
@@ -117,6 +131,17 @@ struct OpenAIOptions {
             default: throw UsageError("--prompt must be unique or fixed, got '\(text)'")
             }
         case "--stream": stream = true
+        case "--tokenizer":
+            let value = try cursor.value(for: argument)
+            guard !value.isEmpty else { throw UsageError("--tokenizer needs a tokenizer.json, a model folder, server or estimate") }
+            tokenizer = value
+        case "--continuous-usage":
+            let value = try cursor.value(for: argument)
+            switch value {
+            case "on": continuousUsage = true
+            case "off": continuousUsage = false
+            default: throw UsageError("--continuous-usage must be on or off, got '\(value)'")
+            }
         case "--temperature": temperature = try cursor.double(for: argument)
         case "--ignore-eos": ignoreEOS = true
         case "--extra-body": extraBody = try cursor.value(for: argument)
@@ -140,6 +165,7 @@ struct OpenAIOptions {
             let text = try cursor.value(for: argument)
             guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer, got '\(text)'") }
             seed = value
+            seedGiven = true
             return true  // also seeds open-loop arrivals of URL runs
         default:
             return false
@@ -202,7 +228,7 @@ struct OpenAIOptions {
         do { return try HTTPTarget(url: url) } catch { throw UsageError(error.description) }
     }
 
-    /// The workload these options describe (model may still be empty: see `resolveModel`).
+    /// The workload these options describe (model may still be empty: see `prepare`).
     func workload() throws(UsageError) -> OpenAIWorkload {
         var workload = OpenAIWorkload(model: model ?? "")
         workload.endpoint = endpoint
@@ -219,6 +245,15 @@ struct OpenAIOptions {
         workload.ignoreEOS = ignoreEOS
         workload.extraBody = extraBody
         workload.seed = seed
+        if seedGiven { workload.nonce = OpenAIWorkload.nonce(seed: seed) }
+        if let tokenizer, tokenizer != "server", tokenizer != "estimate" {
+            do {
+                workload.exactPrompts = ExactPrompts(source: .tokenizer(try Tokenizer(path: tokenizer), name: tokenizer), seed: seed)
+            } catch {
+                throw UsageError("--tokenizer: \(error)")
+            }
+        }
+        if let continuousUsage { workload.continuousUsage = continuousUsage && stream }
         workload.imagesPerRequest = images
         if !imageURLs.isEmpty { workload.imageURLs = imageURLs }
         do { try workload.validate() } catch { throw UsageError(error.description) }
@@ -243,19 +278,59 @@ struct OpenAIOptions {
         return all
     }
 
-    /// The model to use: `--model`, or the first id of GET /v1/models under the base URL.
-    /// Returns a one-line error message when there is none; a signal ends the wait at once.
-    static func resolveModel(_ model: String?, target: HTTPTarget, headers: [HTTPHeader], tls: TLSClientConfiguration,
-                             signals: SignalWatcher? = nil) -> Result<String, ModelLookupError> {
-        if let model, !model.isEmpty { return .success(model) }
-        let path = target.openAIBasePath + "/v1/models"
-        let url = target.url(path: path)
-        do {
-            let answer = try HTTPFetch.get(target, path: path, headers: headers, signals: signals, tls: tls)
-            guard answer.status == 200, let id = ModelList.firstID(in: answer.body) else {
-                return .failure(ModelLookupError(message: "\(url) listed no model (HTTP \(answer.status)); give --model"))
+    /// What to learn from the server before the run: `--model` (or none), `--tokenizer`, and
+    /// `--continuous-usage` when given.
+    struct ServerLookup {
+        var model: String?
+        var tokenizer: String?
+        var continuousUsage: Bool?
+    }
+
+    var serverLookup: ServerLookup { ServerLookup(model: model, tokenizer: tokenizer, continuousUsage: continuousUsage) }
+
+    /// Gets `workload` ready for the server: the model (`--model`, or the first id of GET
+    /// /v1/models), continuous usage for streams when that list says the server is vLLM (unless
+    /// `--continuous-usage` said), and the server's tokenizer for exact prompts unless
+    /// `--tokenizer` chose another way (it answers, or not, when the first run starts: a sweep's
+    /// server may only be up after its restart). Returns a one-line error when there is no model;
+    /// a signal ends the wait at once.
+    static func prepare(_ workload: inout OpenAIWorkload, _ lookup: ServerLookup, target: HTTPTarget, headers: [HTTPHeader],
+                        tls: TLSClientConfiguration, signals: SignalWatcher?) -> ModelLookupError? {
+        var owner: String?
+        if lookup.model == nil || (workload.stream && lookup.continuousUsage == nil) {
+            switch models(target: target, headers: headers, tls: tls, signals: signals) {
+            case .success(let answer):
+                owner = ModelList.firstOwner(in: answer.body)
+                if lookup.model == nil {
+                    guard answer.status == 200, let id = ModelList.firstID(in: answer.body) else {
+                        return ModelLookupError(message: "\(modelsURL(target)) listed no model (HTTP \(answer.status)); give --model")
+                    }
+                    workload.model = id
+                }
+            case .failure(let error):
+                if lookup.model == nil || error.signal != nil { return error }
             }
-            return .success(id)
+        }
+        if let model = lookup.model { workload.model = model }
+        if workload.stream, lookup.continuousUsage == nil { workload.continuousUsage = owner == "vllm" }
+        switch lookup.tokenizer {
+        case nil, "server"?:
+            workload.exactPrompts = ExactPrompts(source: .server(ServerTokenizer(target: target, headers: headers, tls: tls, signals: signals),
+                                                                 required: lookup.tokenizer != nil), seed: workload.seed)
+        case "estimate"?:
+            workload.exactPrompts = nil
+        default:
+            break  // a tokenizer file, loaded with the options
+        }
+        return nil
+    }
+
+    private static func modelsURL(_ target: HTTPTarget) -> String { target.url(path: target.openAIBasePath + "/v1/models") }
+
+    private static func models(target: HTTPTarget, headers: [HTTPHeader], tls: TLSClientConfiguration,
+                               signals: SignalWatcher?) -> Result<HTTPFetch.Response, ModelLookupError> {
+        do {
+            return .success(try HTTPFetch.get(target, path: target.openAIBasePath + "/v1/models", headers: headers, signals: signals, tls: tls))
         } catch {
             if case .interrupted(let signal) = error { return .failure(ModelLookupError(message: "\(error)", signal: signal)) }
             return .failure(ModelLookupError(message: "cannot list models: \(error); give --model or check --base-url"))

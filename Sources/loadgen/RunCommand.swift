@@ -55,6 +55,8 @@ enum RunCommand {
     Several machines:
           --start-at EPOCH    wait until this Unix time (seconds) before starting, so processes on
                               several machines start together; then `loadgen merge` their --json
+    Server metrics (with --save-result, the timeline SVG is saved beside the result file):
+    \(MetricsOptions.help)
     Output:
           --slo ttft=MS,tpot=MS,e2e=MS  goodput: requests/s meeting every objective given
                               (vLLM: --goodput ttft:MS tpot:MS e2el:MS)
@@ -89,6 +91,12 @@ enum RunCommand {
         var clientCheck = ClientCheckOptions()
         /// `--save-result`: the vLLM-named result file to write, and what to write in it.
         var saved: SavedResult?
+        /// What to ask the server before an OpenAI run.
+        var server = OpenAIOptions.ServerLookup()
+        /// The server's metrics to scrape around the run (nil: `--no-metrics`), and the server's
+        /// base their automatic endpoint is under.
+        var metrics: ServerMetricsPlan?
+        var metricsBase: HTTPTarget?
     }
 
     struct SavedResult {
@@ -131,6 +139,7 @@ enum RunCommand {
         var resultFileName: String?
         var label: String?
         var clientCheck = ClientCheckOptions()
+        var metrics = MetricsOptions()
         func once<T>(_ slot: T?, _ flag: String) throws(UsageError) {
             if slot != nil { throw UsageError("\(flag) is given twice, or with a flag that means the same") }
         }
@@ -138,6 +147,7 @@ enum RunCommand {
             if try openAI.consume(argument, &cursor) { continue }
             if try clientCheck.consume(argument, &cursor) { continue }
             if try tls.consume(argument, &cursor) { continue }
+            if try metrics.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--no-keepalive": keepAlive = false
@@ -318,6 +328,12 @@ enum RunCommand {
         do { try plan.validate() } catch { throw UsageError(error.description) }
         var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
         options.clientCheck = clientCheck
+        options.server = openAI.serverLookup
+        options.metrics = try metrics.plan()
+        // An OpenAI base URL is the server's base; a URL run's URL is an endpoint: its server's root.
+        var metricsBase = plan.target
+        if url != nil { metricsBase.path = "/" }
+        options.metricsBase = metricsBase
         if let percentiles { options.streaming.percentiles = percentiles }
         if let percentileMetrics { options.streaming.metrics = percentileMetrics }
         if saveResult {
@@ -334,6 +350,16 @@ enum RunCommand {
             options.saved = SavedResult(directory: resultDirectory ?? ".", fileName: resultFileName, settings: settings)
         }
         return options
+    }
+
+    /// `document` (a result object) with the run's server figures after its members:
+    /// `server_metrics` (the window's, null when nothing was scraped) and `server_metrics_run`
+    /// (the scraping and its timeline); unchanged when metrics were off.
+    static func addingServerMetrics(_ document: JSONValue, window: WindowServerMetrics?, run: ServerMetricsRun?) -> JSONValue {
+        guard let run, case .object(var members) = document else { return document }
+        members.append(("server_metrics", window?.json ?? .null))
+        members.append(("server_metrics_run", run.json))
+        return .object(members)
     }
 
     /// vLLM's `--goodput ttft:500 tpot:50 e2el:10000` (milliseconds), as loadgen's objectives.
@@ -409,15 +435,15 @@ enum RunCommand {
                 return 1
             }
         }
-        if let workload = plan.workload, workload.model.isEmpty {
-            // No --model: ask the server, as OpenAI clients do.
-            switch OpenAIOptions.resolveModel(nil, target: plan.target, headers: plan.headers, tls: plan.tls, signals: signals) {
-            case .success(let id): plan.workload?.model = id
-            case .failure(let error):
+        if var workload = plan.workload {
+            // The model (without --model, as OpenAI clients do), vLLM or not, its tokenizer.
+            if let error = OpenAIOptions.prepare(&workload, options.server, target: plan.target, headers: plan.headers,
+                                                 tls: plan.tls, signals: signals) {
                 if let signal = error.signal { return 128 + signal }
                 Terminal.error("loadgen run: \(error.message)")
                 return 1
             }
+            plan.workload = workload
         }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
         if let startAt = options.startAt {
@@ -434,6 +460,10 @@ enum RunCommand {
                 }
             }
         }
+        // Made after the signal watcher (main.swift) and just before the load: the opening scrape
+        // is answered before the first request.
+        let metrics = options.metrics.map { ServerMetricsSession($0, server: options.metricsBase ?? plan.target, signals: signals) }
+        let opening = metrics?.openWindow()
         let startedWall = Clock.wallSeconds()
         let result: RunResult
         let interruptedBy: Int32?
@@ -462,10 +492,17 @@ enum RunCommand {
             Terminal.error(Self.progressLine(elapsed: result.durationSeconds, completed: Int(result.succeeded), failed: Int(result.failed),
                                              rate: result.requestsPerSecond, final: true))
         }
+        let serverWindow = metrics?.closeWindow(opening, label: "run", result: result)
+        let serverRun = metrics?.finish()
         if options.json {
-            Terminal.out(RunReport.json(result).serialized())
+            Terminal.out(Self.addingServerMetrics(RunReport.json(result), window: serverWindow, run: serverRun).serialized())
         } else {
             Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming))
+            if let server = ServerMetricsReport.table([("run", serverWindow)], firstColumn: "Window") {
+                Terminal.out("")
+                Terminal.out("Server metrics: " + ServerMetricsReport.scrapingLine(serverRun!))
+                Terminal.out(server)
+            }
         }
         if var saved = options.saved {
             saved.settings.date = String(ResultFiles.timestamp(startedWall).map { $0 == "_" ? "-" : $0 })
@@ -473,7 +510,13 @@ enum RunCommand {
             saved.settings.modelID = plan.workload?.model
             let directory = saved.directory.hasSuffix("/") ? saved.directory : saved.directory + "/"
             let path = directory + (saved.fileName ?? VLLMResult.fileName(saved.settings))
-            do { try TextFile.writeAtomically(VLLMResult.json(result, settings: saved.settings).serialized(pretty: true) + "\n", to: path) } catch {
+            let document = Self.addingServerMetrics(VLLMResult.json(result, settings: saved.settings), window: serverWindow, run: serverRun)
+            do {
+                if let svg = serverRun?.timelineSVG() {
+                    try TextFile.writeAtomically(svg, to: (path.hasSuffix(".json") ? String(path.dropLast(5)) : path) + "_server.svg")
+                }
+                try TextFile.writeAtomically(document.serialized(pretty: true) + "\n", to: path)
+            } catch {
                 Terminal.error("loadgen run: cannot write \(path): \(error)")
                 return 1
             }

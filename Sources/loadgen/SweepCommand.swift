@@ -37,6 +37,8 @@ enum SweepCommand {
     \(TLSOptions.help)
           --timeout TIME          per-request timeout (default \(HelpDefaults.seconds(SeedProtocol.requestTimeoutSeconds)))
       -t, --threads N             client event-loop threads (default: online CPUs)
+    Server metrics:
+    \(MetricsOptions.help)
     Output:
           --output-dir DIR        where result files go (default results; checked before the
                                   first request, and a failed write stops the sweep)
@@ -53,7 +55,9 @@ enum SweepCommand {
 
     struct Options {
         var plan: SweepPlan
-        var model: String?
+        /// What to ask the server before the runs (`--model` among it).
+        var server = OpenAIOptions.ServerLookup()
+        var model: String? { server.model }
         var outputDirectory = "results"
         var quiet = false
         var json = false
@@ -85,7 +89,9 @@ enum SweepCommand {
         var maxErrorRate: Double?
         var lengthsGiven = false
         var clientCheck = ClientCheckOptions()
+        var metrics = MetricsOptions()
         while let argument = cursor.next() {
+            if try metrics.consume(argument, &cursor) { continue }
             if ["--input-tokens", "--max-tokens", "--output-tokens", "--random-input-len", "--random-output-len", "--input-len",
                 "--output-len", "--random-range-ratio"].contains(argument) { lengthsGiven = true }
             if try openAI.consume(argument, &cursor) { continue }
@@ -154,8 +160,9 @@ enum SweepCommand {
         if let threads { plan.threads = threads }
         plan.timestamps = clientCheck.timestamps
         plan.clientLimits = clientCheck.limits
+        plan.serverMetrics = try metrics.plan()
         do { try plan.validate() } catch { throw UsageError(error.description) }
-        return Options(plan: plan, model: openAI.model, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
+        return Options(plan: plan, server: openAI.serverLookup, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate,
                        clientCheck: clientCheck)
     }
 
@@ -175,9 +182,8 @@ enum SweepCommand {
         // With a restart command the server may not be up yet: the model is asked for after the
         // first restart, by the runner's first level; without one, ask now so errors come early.
         if plan.restartCommand == nil || options.model != nil {
-            switch OpenAIOptions.resolveModel(options.model, target: plan.target, headers: plan.headers, tls: plan.tls, signals: signals) {
-            case .success(let model): plan.workload.model = model
-            case .failure(let error):
+            if let error = OpenAIOptions.prepare(&plan.workload, options.server, target: plan.target, headers: plan.headers,
+                                                 tls: plan.tls, signals: signals) {
                 if let signal = error.signal { return 128 + signal }
                 Terminal.error("loadgen sweep: \(error.message)")
                 return 1
@@ -227,6 +233,11 @@ enum SweepCommand {
         } else {
             Terminal.out(SweepReport.table(sweep))
             Terminal.out("")
+            if let server = ServerMetricsReport.table(sweep.serverMetricsWindows) {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             for line in SweepReport.summaryLines(sweep) { Terminal.out(line) }
             if let files { Terminal.out("Results: \(files.json)\n         \(files.markdown)") }
         }

@@ -18,6 +18,8 @@ enum ValidateCommand {
                                   re-executed as `loadgen echo-server`)
           --no-pin                do not split the CPUs between client and server
     \(TLSOptions.help)
+    Server metrics (the started echo-server serves /metrics with --metrics):
+    \(MetricsOptions.help)
     Levels:
           --levels A,B,C          concurrency levels (default \(HelpDefaults.list(SeedProtocol.Validation.levels)))
       -n, --requests N            exactly N requests per level, no warmup (\(SeedProtocol.Validation.requestsPerLevel) = the seed's method)
@@ -62,10 +64,12 @@ enum ValidateCommand {
         var tokensPerRequest: Double?
         var clientCheck = ClientCheckOptions()
         var tls = TLSOptions()
+        var metrics = MetricsOptions()
         var urlTarget: HTTPTarget?
         while let argument = cursor.next() {
             if try clientCheck.consume(argument, &cursor) { continue }
             if try tls.consume(argument, &cursor) { continue }
+            if try metrics.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--url":
@@ -114,6 +118,7 @@ enum ValidateCommand {
         }
         plan.timestamps = clientCheck.timestamps
         plan.clientLimits = clientCheck.limits
+        plan.serverMetrics = try metrics.plan()
         return Options(plan: plan, outputDirectory: output, quiet: quiet, json: json, maxErrorRate: maxErrorRate, clientCheck: clientCheck)
     }
 
@@ -173,6 +178,11 @@ enum ValidateCommand {
             Terminal.out("")
             Terminal.out(ValidationReport.table(result))
             Terminal.out("")
+            if let server = ServerMetricsReport.table(result.serverMetricsWindows) {
+                Terminal.out("Server metrics:")
+                Terminal.out(server)
+                Terminal.out("")
+            }
             Terminal.out(ValidationReport.verdict(result))
             Terminal.out("")
             for line in ValidationReport.setup(result) { Terminal.out(line) }

@@ -30,9 +30,10 @@ struct OpenAIWorkloadTests {
         #expect(json["max_tokens"] as? Int == 7)
         let messages = try #require(json["messages"] as? [[String: Any]])
         let content = try #require(messages.first?["content"] as? String)
-        #expect(content.hasPrefix("[req ############] "))
+        #expect(content.hasPrefix("x0a0a0a0a0a0a0a "), "the header: nonce (0 here) and request number, patched as sent")
         #expect(content.count == 400, "about 4 characters per token")
-        #expect(template.counterOffset != nil)
+        let offset = try #require(template.counterOffset)
+        #expect(String(decoding: template.bytes[(offset - 6)..<(offset + 8)], as: UTF8.self) == "0a0a0a0a0a0a0a", "the number's place")
         #expect(String(decoding: template.bytes, as: UTF8.self).hasPrefix("POST /v1/chat/completions HTTP/1.1\r\n"))
     }
 
@@ -87,14 +88,21 @@ struct OpenAIWorkloadTests {
         plan.requestTimeoutSeconds = 5
         let result = try LoadRun.run(plan)
         #expect(result.succeeded == 30, "errors: \(result.failures.byClass)")
-        let numbers = server.received.compactMap { request -> String? in
-            guard let range = request.range(of: "[req ") else { return nil }
-            return String(request[range.upperBound...].prefix(12))
+        // "x", the nonce's 6 symbols and the number's 8.
+        let headers = server.received.compactMap { request -> String? in
+            guard let range = request.range(of: #""content":"x"#) else { return nil }
+            return String(request[range.upperBound...].prefix(PromptHeader.symbols))
         }
-        #expect(numbers.count == 30)
-        #expect(Set(numbers).count == 30, "request numbers repeat: \(numbers)")
-        #expect(numbers.allSatisfy { $0.count == 12 && $0.allSatisfy(\.isNumber) })
+        #expect(headers.count == 30)
+        #expect(Set(headers).count == 30, "request numbers repeat: \(headers)")
+        // One nonce for the run (a random one: none was set), then the alternating number symbols.
+        #expect(Set(headers.map { $0.prefix(PromptHeader.nonceSymbols) }).count == 1)
+        #expect(headers.allSatisfy { header in
+            header.utf8.enumerated().allSatisfy { position, byte in position % 2 == 0 ? (48...57).contains(byte) : (97...122).contains(byte) }
+        })
         #expect(result.requestedPromptTokens == 600)
+        #expect(result.promptNonce == String(headers[0].prefix(PromptHeader.nonceSymbols)))
+        #expect(result.promptTokenMethod == .estimate)
     }
 
     @Test("HTTP 200 answers that are not OpenAI answers fail as invalid_json or empty", arguments: [

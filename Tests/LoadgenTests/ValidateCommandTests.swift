@@ -55,7 +55,9 @@ struct ValidateCommandTests {
         #expect(environment["cpu_model"] is String)
         #expect(markdown.contains("![Client Throughput Capacity]"))
         #expect(markdown.contains("![Client Latency Profile]"))
-        #expect(svgs.count == 2)
+        // The two charts and, since the started echo-server serves /metrics, the server's timeline.
+        #expect(svgs.count == 3)
+        #expect(svgs.contains { $0.hasSuffix("_server.svg") } && markdown.contains("## Server metrics"))
         for svg in svgs {
             let text = try String(contentsOfFile: directory + "/" + svg, encoding: .utf8)
             #expect(text.hasPrefix("<svg"))
@@ -179,6 +181,7 @@ struct ValidateCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try CommandRunner.run(BuiltProducts.loadgen, [
             "validate", "--url", "http://127.0.0.1:\(server.port)\(path)", "--levels", "1", "-n", "3", "--quiet", "--output-dir", directory,
+            "--no-metrics",
         ])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let request = try #require(server.received.first)

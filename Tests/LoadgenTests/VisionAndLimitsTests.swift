@@ -40,7 +40,7 @@ struct VisionAndLimitsTests {
             let content = try #require(messages.first?["content"] as? [[String: Any]])
             #expect(content.count == 3)
             #expect(content[0]["type"] as? String == "text")
-            #expect((content[0]["text"] as? String)?.hasPrefix("[req ") == true)
+            #expect((content[0]["text"] as? String)?.hasPrefix(PromptHeader.text(nonce: 0, number: 0)) == true, "the header, then the text")
             let urls = content.dropFirst().compactMap { ($0["image_url"] as? [String: Any])?["url"] as? String }
             #expect(content.dropFirst().allSatisfy { $0["type"] as? String == "image_url" })
             seen.append(urls)

@@ -46,10 +46,12 @@ package enum EchoServerCommand {
             let lateness = LatenessBoard(loops: options.threads)
             ProcessResources.raiseDescriptorLimitToHard()
             var threads: [Thread.Handle] = []
+            let metrics = options.servesMetrics ? EchoMetrics(loops: options.threads, modelName: options.modelName) : nil
             for index in 0..<options.threads {
                 let thread = try Thread {
                     do {
-                        var loop = try ServerLoop(listener: listener, options: options, stop: stop, lateness: lateness, index: index, tls: tls)
+                        var loop = try ServerLoop(listener: listener, options: options, stop: stop, lateness: lateness, index: index, tls: tls,
+                                                  metrics: metrics.map { ($0, $0.loops[index]) })
                         loop.run()
                     } catch {
                         writeLine("\(programName): \(error)", to: 2)

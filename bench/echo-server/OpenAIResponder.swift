@@ -10,25 +10,39 @@ struct OpenAIResponder {
     private var cachedRoute: RequestHead.Route = .notFound
     private var cachedBody: [UInt8] = []
     private var cachedResponse: [UInt8] = []
+    /// The cached answer's usage, for `--metrics`.
+    private var cachedTokens = (prompt: 0, generation: 0)
+    /// With `--metrics`: all loops' counts (for /metrics) and this loop's (to add to).
+    private let metrics: EchoMetrics?
+    private let counts: EchoMetrics.LoopCounts?
 
-    init(modelName: String) { self.modelName = Array(modelName.utf8) }
+    init(modelName: String, metrics: (all: EchoMetrics, loop: EchoMetrics.LoopCounts)? = nil) {
+        self.modelName = Array(modelName.utf8)
+        self.metrics = metrics?.all
+        counts = metrics?.loop
+    }
 
     /// Appends the full response to `request` (head already parsed, body in `body`) to `output`.
     /// When a completion asks for `"stream": true`, the streaming head is appended and the stream
     /// returned for the caller to schedule; every other answer is appended whole and nil returned.
+    /// `counted`: the answer is really sent, so `--metrics` counts it (a fault's mangled answer
+    /// is not).
     mutating func respond(to head: RequestHead, body: UnsafeRawBufferPointer, into output: inout [UInt8],
-                          timing: StreamTiming) -> SSEStream? {
+                          timing: StreamTiming, counted: Bool = true) -> SSEStream? {
+        let counts = counted ? counts : nil
         switch head.route {
         case .chatCompletions, .completions:
             let cacheable = head.keepAlive && !head.isHead
             if cacheable, head.route == cachedRoute, sameBytes(body, cachedBody) {
                 output.append(contentsOf: cachedResponse)
+                counts?.answered(promptTokens: cachedTokens.prompt, generationTokens: cachedTokens.generation)
                 return nil
             }
             let fields = RequestBodyFields(body)
             responseCounter &+= 1
             if fields.stream, !head.isHead {
                 let promptTokens = body.count / 4
+                counts?.streamStarted(promptTokens: promptTokens)
                 let prefill = UInt64(timing.prefillNanosecondsPerToken * Double(promptTokens))
                 SSEStream.appendHead(into: &output)
                 return SSEStream(id: responseCounter, chat: head.route == .chatCompletions,
@@ -40,11 +54,20 @@ struct OpenAIResponder {
             let json = completionBody(chat: head.route == .chatCompletions, fields: fields, body: body)
             let start = output.count
             appendResponse(status: "200 OK", json: json, head: head, into: &output)
+            if !head.isHead { counts?.answered(promptTokens: body.count / 4, generationTokens: fields.maxTokens) }
             if cacheable {
                 cachedRoute = head.route
                 cachedBody = Array(body)
                 cachedResponse = Array(output[start...])
+                cachedTokens = (body.count / 4, fields.maxTokens)
             }
+            return nil
+        case .metrics where metrics != nil:
+            let text = metrics!.exposition()
+            output.append(ascii: "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: ")
+            output.append(decimal: text.count)
+            output.append(ascii: head.keepAlive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+            if !head.isHead { output.append(contentsOf: text) }
             return nil
         case .health:
             appendResponse(status: "200 OK", json: [], head: head, into: &output)
@@ -56,8 +79,8 @@ struct OpenAIResponder {
             json.append(ascii: #"","object":"model","created":0,"owned_by":"loadgen-echo-server"}]}"#)
             appendResponse(status: "200 OK", json: json, head: head, into: &output)
             return nil
-        case .notFound, .stats:
-            // GET /stats is answered by the loop, and only with --stats.
+        case .notFound, .stats, .metrics:
+            // GET /stats and GET /metrics are answered by the loop, and only with --stats or --metrics.
             appendResponse(status: "404 Not Found", json: Self.errorJSON("not found", code: 404), head: head, into: &output)
             return nil
         }

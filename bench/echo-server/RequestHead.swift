@@ -2,7 +2,7 @@ import Glibc
 
 /// One HTTP/1.1 request as echo-server sees it: route, framing and the fields it echoes.
 struct RequestHead {
-    enum Route { case chatCompletions, completions, health, models, stats, notFound }
+    enum Route { case chatCompletions, completions, health, models, stats, metrics, notFound }
 
     var route: Route = .notFound
     var isHead = false
@@ -92,6 +92,8 @@ private func parseRequestLine(_ line: UnsafeRawBufferPointer, into head: inout R
         head.route = .models
     } else if isGet, equals(path, "/stats") {
         head.route = .stats
+    } else if isGet || head.isHead, equals(path, "/metrics") {
+        head.route = .metrics
     } else {
         head.route = .notFound
     }

@@ -35,8 +35,11 @@ struct ServerLoop: ~Copyable {
     /// HTTPS: the context every connection's session is made from (shared by the threads).
     private let tls: TLSServerContext?
 
+    /// With `--metrics`: this loop's counts, to book stream ends (the responder books the rest).
+    private let counts: EchoMetrics.LoopCounts?
+
     init(listener: FileDescriptor, options: ServerOptions, stop: StopFlag, lateness board: LatenessBoard, index: Int,
-         tls: TLSServerContext? = nil) throws(SystemError) {
+         tls: TLSServerContext? = nil, metrics: (all: EchoMetrics, loop: EchoMetrics.LoopCounts)? = nil) throws(SystemError) {
         self.tls = tls
         let epoll = try Epoll(capacity: 1024)
         // EPOLLEXCLUSIVE would avoid waking every thread per connection; level-triggered accept
@@ -60,6 +63,8 @@ struct ServerLoop: ~Copyable {
         self.board = board
         self.index = index
         responder = OpenAIResponder(modelName: options.modelName)
+        responder = OpenAIResponder(modelName: options.modelName, metrics: metrics)
+        counts = metrics?.loop
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     }
 
@@ -265,6 +270,7 @@ struct ServerLoop: ~Copyable {
             stream.appendDue(now: now, into: &connection.output)
             if stream.isFinished {
                 connection.stream = nil
+                counts?.streamEnded(generationTokens: stream.sentTokens, finished: true)
                 answerBuffered(connection, slot: entry.slot)
             } else {
                 connection.stream = stream
@@ -338,6 +344,8 @@ struct ServerLoop: ~Copyable {
                     let wasEarliest = timers.earliest?.dueNanoseconds ?? .max
                     timers.push(.init(dueNanoseconds: stream.nextDueNanoseconds, slot: slot, streamID: stream.id))
                     if stream.nextDueNanoseconds < wasEarliest { armTimer() }
+                } else {
+                    counts?.streamEnded(generationTokens: stream.sentTokens, finished: true)
                 }
                 continue
             }
@@ -351,7 +359,7 @@ struct ServerLoop: ~Copyable {
                                      _ connection: ServerConnection, slot: Int, timing: StreamTiming) {
         var normal: [UInt8] = []
         // A streamed request's "normal answer" is only its head here; the faults cut it anyway.
-        _ = responder.respond(to: head, body: body, into: &normal, timing: timing)
+        _ = responder.respond(to: head, body: body, into: &normal, timing: timing, counted: false)
         switch FaultResponder.respond(fault, normal: normal, into: &connection.output) {
         case .keep:
             if !head.keepAlive { connection.closeAfterWrite = true }
@@ -436,6 +444,7 @@ struct ServerLoop: ~Copyable {
         guard let connection = connections[slot] else { return }
         connection.tls?.close()
         connection.tls = nil
+        if let stream = connection.stream { counts?.streamEnded(generationTokens: stream.sentTokens, finished: false) }
         connection.fd.close()
         connections[slot] = nil
         stop.openConnections.subtract(1, ordering: .relaxed)

@@ -25,6 +25,8 @@ struct ServerOptions {
     var tlsCertificate: String?
     var tlsKey: String?
     var tlsClientCA: String?
+    /// Serve GET /metrics (`EchoMetrics`); without it /metrics is a 404 like any unknown path.
+    var servesMetrics = false
 
     static let usage = """
     usage: echo-server [--host ADDR] [--port N] [--threads N] [--model NAME] [--max-body-bytes N]
@@ -59,9 +61,13 @@ struct ServerOptions {
                            https://HOST:PORT
       --tls-key FILE       the certificate's PEM private key
       --tls-client-ca FILE require client certificates signed by a CA in this PEM file (mTLS)
+      --metrics            serve GET /metrics: Prometheus text with vLLM's names for the tokens
+                           and requests echo-server answered and the streams it is sending, for
+                           testing loadgen's server-metrics cross-check without vLLM
 
     Routes: POST /v1/chat/completions and /v1/completions (JSON with usage: prompt_tokens =
-    body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models.
+    body bytes / 4, completion_tokens = max_tokens, default 16), GET /health, GET /v1/models,
+    GET /metrics with --metrics.
     With "stream": true the answer is Server-Sent Events in OpenAI's chunk format, one token per
     event (max_tokens events), then a usage event and data: [DONE]; delays run on timers.
     Anything else: 404. Malformed requests: 400, then close. SIGINT/SIGTERM stop it cleanly.
@@ -110,6 +116,7 @@ struct ServerOptions {
             case "--tls-cert": options.tlsCertificate = try value(flag)
             case "--tls-key": options.tlsKey = try value(flag)
             case "--tls-client-ca": options.tlsClientCA = try value(flag)
+            case "--metrics": options.servesMetrics = true
             case "-h", "--help": throw .help
             default: throw .message("unknown option '\(flag)'")
             }

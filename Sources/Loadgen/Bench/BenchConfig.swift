@@ -34,6 +34,8 @@ public struct BenchConfig: Sendable {
     public var timestamps: TimestampSource = .kernel
     /// The limits of the verdict on the client at every level (`LoadPlan.clientLimits`).
     public var clientLimits = ClientLimits()
+    /// The server's own metrics, scraped around every test (nil, the library's default: none).
+    package var serverMetrics: ServerMetricsPlan?
 
     /// The seed's benchmark of `workload` against `target`, at 1x.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {

@@ -32,6 +32,7 @@ package enum BenchReport {
             ("completion_tokens", .uint(run.completionTokens)),
             ("requested_prompt_tokens", .uint(run.requestedPromptTokens)),
             ("requested_output_tokens", .uint(run.requestedOutputTokens)),
+        ] + RunReport.promptMembers(run) + [
             ("errors", RunReport.errors(run.failures)),
             ("interrupted", .bool(result.interrupted)),
             ("started_at", .number(result.startedAtWallSeconds, decimals: 3)),
@@ -45,8 +46,10 @@ package enum BenchReport {
             members.append(("ttft_ms", RunReport.distribution(run.timeToFirstToken)))
             members.append(("tpot_ms", RunReport.distribution(run.timePerOutputToken)))
             members.append(("itl_ms", RunReport.distribution(run.interTokenLatency)))
+            members.append(("itl_per_token_ms", RunReport.distribution(run.interTokenLatencyPerToken)))
             members.append(("e2e_ms", RunReport.distribution(run.latency)))
         }
+        if let metrics = result.serverMetrics { members.append(("server_metrics", metrics.json)) }
         return .object(members)
     }
 
@@ -86,7 +89,7 @@ package enum BenchReport {
             summary.append(("saturation_point", .null))
         }
         summary.append(("baseline_p99", bench.baselineP99.map { .number($0, decimals: 6) } ?? .null))
-        return .object([
+        var document: [(String, JSONValue)] = [
             ("config", configJSON(bench.config)),
             ("environment", bench.environment.json),
             ("results", .array(bench.results.map(testJSON))),
@@ -96,7 +99,9 @@ package enum BenchReport {
             ("started_at", .number(bench.startedAtWallSeconds, decimals: 3)),
             ("ended_at", .number(bench.endedAtWallSeconds, decimals: 3)),
             ("measurement_notes", .array(measurementNotes.map { .string($0) })),
-        ])
+        ]
+        if let metrics = bench.serverMetrics { document.append(("server_metrics_run", metrics.json)) }
+        return .object(document)
     }
 
     /// What loadgen does differently from the seed's script, stated in every report.
@@ -168,6 +173,7 @@ package enum BenchReport {
         if !interrupted.isEmpty {
             lines.append("INTERRUPTED: " + interrupted.map { "\($0.test.name) (\($0.statusReason))" }.joined(separator: "; ") + "; left out of the peak and saturation point.")
         }
+        if let attention = ServerMetricsReport.attentionLine(bench.serverMetricsWindows) { lines.append(attention) }
         if let reason = bench.abortReason {
             lines.append("The benchmark stopped after the warmup: \(reason).")
         } else if !bench.complete {
@@ -197,7 +203,7 @@ package enum BenchReport {
                                  .init(name: "p99", values: levels.map { $0.latencyP99 * scale }, color: SVGChart.palette[2])])
     }
 
-    static func markdown(_ bench: BenchResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ bench: BenchResult, throughputChart: String, latencyChart: String, serverTimeline: String? = nil) -> String {
         let config = bench.config
         var lines: [String] = []
         lines.append("# Unified Benchmark: \(config.workload.model)")
@@ -240,6 +246,8 @@ package enum BenchReport {
             }
             if results.contains(where: { $0.status != .ok || $0.run.failed > 0 }) { lines.append("") }
         }
+        lines += ServerMetricsReport.markdownSection(bench.serverMetrics, windows: bench.serverMetricsWindows, firstColumn: "Test",
+                                                     timelineFile: serverTimeline)
         lines.append("## Status legend")
         lines.append("")
         for status in [BenchStatus.ok, .degraded, .saturated, .failing, .interrupted] { lines.append("- **\(status.rawValue)**: \(status.meaning)") }

@@ -16,6 +16,13 @@ public struct BenchResult: Sendable {
     public var startedAtWallSeconds: Double
     /// ... and its end.
     public var endedAtWallSeconds: Double = 0
+    /// Every scrape of the server's metrics, for the timeline (nil: not asked for).
+    package var serverMetrics: ServerMetricsRun?
+
+    /// The tests' server figures, labelled by test name, for the server-metrics table.
+    package var serverMetricsWindows: [(label: String, metrics: WindowServerMetrics?)] {
+        results.map { ($0.test.name + ($0.interrupted ? " (interrupted)" : ""), $0.serverMetrics) }
+    }
 
     /// An empty result, before the first test.
     public init(config: BenchConfig, environment: EnvironmentInfo, startedAtWallSeconds: Double) {

@@ -27,8 +27,10 @@ public enum BenchRunner {
     public static func run(_ config: BenchConfig, signals: SignalWatcher?,
                            onProgress: (Progress) -> Void = { _ in },
                            onTest: (BenchResult) throws(LoadgenError) -> Void = { _ in }) throws(LoadgenError) -> BenchResult {
-        try run(config, signals: signals, executor: EngineExecutor(config: config, signals: signals),
-                onProgress: onProgress, onTest: onTest)
+        let metrics = config.serverMetrics.map { ServerMetricsSession($0, server: config.target, signals: signals) }
+        defer { metrics?.finish() }
+        return try run(config, signals: signals, executor: EngineExecutor(config: config, signals: signals), metrics: metrics,
+                       onProgress: onProgress, onTest: onTest)
     }
 
     /// Runs one test: the real one drives the engine; tests substitute crafted results.
@@ -46,6 +48,7 @@ public enum BenchRunner {
 
     /// The phase logic, over any executor.
     static func run<Executor: TestExecutor>(_ config: BenchConfig, signals: SignalWatcher?, executor: Executor,
+                                            metrics: ServerMetricsSession? = nil,
                                             onProgress: (Progress) -> Void,
                                             onTest: (BenchResult) throws(LoadgenError) -> Void) throws(LoadgenError) -> BenchResult {
         try config.validate()
@@ -65,6 +68,7 @@ public enum BenchRunner {
             }
             var previousThroughput: Double?
             for test in tests {
+                let opening = metrics?.openWindow()
                 let startedWall = Clock.wallSeconds()
                 let (run, signal) = try executor.execute(test) { completed, failed, elapsed in
                     onProgress(Progress(phase: phase, test: test.name, completed: completed, failed: failed, total: test.requests,
@@ -82,7 +86,9 @@ public enum BenchRunner {
                     result.status = .interrupted
                     result.statusReason = "stopped by \(LoadgenError.signalName(signal)) after \(run.requests) of \(test.requests) requests started"
                 }
+                result.serverMetrics = metrics?.closeWindow(opening, label: test.name, result: run)
                 bench.results.append(result)
+                bench.serverMetrics = metrics?.snapshot()
                 bench.endedAtWallSeconds = Clock.wallSeconds()
                 try onTest(bench)
                 if let signal {
@@ -99,6 +105,7 @@ public enum BenchRunner {
             }
         }
         bench.complete = bench.interruptedBySignal == nil && bench.abortReason == nil
+        bench.serverMetrics = metrics?.finish()
         bench.endedAtWallSeconds = Clock.wallSeconds()
         return bench
     }
@@ -107,7 +114,8 @@ public enum BenchRunner {
     static func runTest(_ test: BenchTest, config: BenchConfig, signals: SignalWatcher?,
                         progress: (Int, Int, Double) -> Void) throws(LoadgenError) -> (RunResult, Int32?) {
         var plan = LoadPlan(target: config.target)
-        var workload = config.workload
+        // A seeded benchmark's tests must not share prompts either (see `derivingNonce`).
+        var workload = config.workload.derivingNonce(Self.salt(test.name))
         workload.inputTokens = .fixed(test.inputTokens)
         workload.outputTokens = .fixed(test.outputTokens)
         if let images = test.images {
@@ -128,6 +136,14 @@ public enum BenchRunner {
         plan.clientLimits = config.clientLimits
         plan.keepsLatencySamples = true
         return try LoadRun.run(plan, signals: signals) { now, elapsed in progress(now.completed, now.failed, elapsed) }
+    }
+
+    /// A number that stays the same for a test's name (FNV-1a), so each test of a seeded benchmark
+    /// gets a nonce of its own, the same in every run of it.
+    static func salt(_ name: String) -> Int {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return Int(truncatingIfNeeded: hash)
     }
 
     /// Sleeps `seconds`, reporting progress; returns a signal if one ended it early.

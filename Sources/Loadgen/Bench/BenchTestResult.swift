@@ -14,6 +14,8 @@ public struct BenchTestResult: Sendable {
     public var interrupted = false
     /// Wall-clock seconds (Unix) when the test started.
     public var startedAtWallSeconds: Double
+    /// The server's metrics over the test's window and their cross-check with `run`.
+    package var serverMetrics: WindowServerMetrics?
 
     /// A result for `test` from its run; the exact latencies come from `run.latencySamples`.
     public init(test: BenchTest, run: RunResult, status: BenchStatus, statusReason: String, startedAtWallSeconds: Double) {

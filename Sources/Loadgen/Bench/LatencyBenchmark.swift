@@ -24,6 +24,9 @@ public struct LatencyBenchmark: Sendable {
     public var timestamps: TimestampSource = .kernel
     /// The limits of the verdict on the client at every level (`LoadPlan.clientLimits`).
     public var clientLimits = ClientLimits()
+    /// The server's own metrics, scraped around the measured requests (nil, the library's
+    /// default: none).
+    package var serverMetrics: ServerMetricsPlan?
 
     /// The seed's sequential benchmark of `workload` against `target`.
     public init(target: HTTPTarget, workload: OpenAIWorkload) {
@@ -43,6 +46,9 @@ public struct LatencyBenchmark: Sendable {
         public var interruptedBySignal: Int32?
         /// Wall-clock (Unix seconds) start.
         public var startedAtWallSeconds: Double
+        /// The server's metrics over the measured requests, and every scrape (nil: not asked for).
+        package var serverMetrics: WindowServerMetrics?
+        package var serverMetricsRun: ServerMetricsRun?
 
         /// The seed's average: the mean of the exact latencies.
         public var averageMilliseconds: Double {
@@ -84,6 +90,8 @@ public struct LatencyBenchmark: Sendable {
             plan.warmupSeconds = warmupSeconds
         } else if warmupRequests > 0 {
             var warmupPlan = plan
+            // Its own prompts: with a fixed nonce the measured requests would repeat the warmup's.
+            warmupPlan.workload = workload.derivingNonce(1)
             warmupPlan.stop = .requests(warmupRequests)
             let (result, signal) = try LoadRun.run(warmupPlan, signals: signals)
             warmup = result
@@ -92,9 +100,14 @@ public struct LatencyBenchmark: Sendable {
             }
         }
         plan.stop = .requests(requests)
+        let metrics = serverMetrics.map { ServerMetricsSession($0, server: target, signals: signals) }
+        let opening = metrics?.openWindow(settleFirst: warmup != nil)
         let (result, signal) = try LoadRun.run(plan, signals: signals)
-        return Result(run: result, warmup: warmup, latenciesSeconds: result.latencySamples.map { Double($0) / 1e9 }.sorted(),
-                      interruptedBySignal: signal, startedAtWallSeconds: started)
+        var measured = Result(run: result, warmup: warmup, latenciesSeconds: result.latencySamples.map { Double($0) / 1e9 }.sorted(),
+                              interruptedBySignal: signal, startedAtWallSeconds: started)
+        measured.serverMetrics = metrics?.closeWindow(opening, label: "measured", result: result)
+        measured.serverMetricsRun = metrics?.finish()
+        return measured
     }
 
     /// The saved form: settings, the seed's six figures in ms, and the streaming metrics.
@@ -133,6 +146,11 @@ public struct LatencyBenchmark: Sendable {
             members.append(("tpot_ms", RunReport.distribution(result.run.timePerOutputToken)))
         }
         members += RunReport.clientMembers(result.run)
+        if let run = result.serverMetricsRun {
+            // The one window's figures, and the scraping with its timeline, as in the other commands.
+            members.append(("server_metrics", result.serverMetrics?.json ?? .null))
+            members.append(("server_metrics_run", run.json))
+        }
         return .object(members)
     }
 

@@ -70,7 +70,7 @@ extension ClientEventLoop {
                 tally.bodyPiece(piece, index: index)
                 slot.pointee.answer.scan(piece)
                 if slot.pointee.parser.isEventStream {
-                    timeTextEvents(slot, piece, stamp)
+                    timeTokenEvents(slot, piece, stamp)
                 } else if plan.requests.validatesOpenAI {
                     slot.pointee.answer.validate(piece)
                 }
@@ -84,16 +84,16 @@ extension ClientEventLoop {
         }
     }
 
-    /// Each event of a stream that carries text is a token event: the first sets the TTFT, each
-    /// later one adds an inter-token gap. With kernel stamps, the events of one read share its
-    /// arrival time (the kernel's stamp of its last segment).
-    private mutating func timeTextEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer,
-                                         _ stamp: ReadStamp) {
+    /// Each token event of a stream (a chunk with a choice, not the role-only first one): the
+    /// first sets the TTFT, each later one adds an inter-token gap, and its tokens per-token gaps.
+    /// With kernel stamps, the events of one read share its arrival time (the kernel's stamp of
+    /// its last segment).
+    private mutating func timeTokenEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer,
+                                          _ stamp: ReadStamp) {
         var offset = 0
-        while slot.pointee.answer.nextTextEvent(in: piece, offset: &offset) {
-            if let gap = slot.pointee.timing.tokenEvent(at: stamp.eventTime()) {
-                tally.interTokenGap(gap, slot: slot)
-            }
+        while let chunk = slot.pointee.answer.nextTokenChunk(in: piece, offset: &offset) {
+            let gaps = slot.pointee.timing.tokenChunk(at: stamp.eventTime(), completionTokens: chunk.completionTokens)
+            tally.tokenChunk(gaps, slot: slot)
         }
     }
 

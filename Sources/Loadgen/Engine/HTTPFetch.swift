@@ -3,9 +3,9 @@ import Glibc
 import HTTPWire
 
 /// One blocking HTTP/1.1 request with a deadline, for the few requests made outside a load level:
-/// asking `/v1/models` for a model name, probing readiness, scraping metrics. Never used on the
-/// hot path. Over https the same exchange runs through a TLS session (`FetchTransport`), each
-/// step polled for the readiness OpenSSL asks for.
+/// asking `/v1/models` for a model name, probing readiness, scraping metrics, `/tokenize` for
+/// exact prompts. Never used on the hot path. Over https the same exchange runs through a TLS
+/// session (`FetchTransport`), each step polled for the readiness OpenSSL asks for.
 package enum HTTPFetch {
     package struct Response: Sendable {
         package var status: Int
@@ -68,6 +68,23 @@ package enum HTTPFetch {
                     timeoutSeconds: Double = 10, cancelWhenReadable: FileDescriptor? = nil,
                     signals: SignalWatcher? = nil,
                     maximumBodyBytes: Int = .max, tls: TLSClientContext? = nil) throws(FetchError) -> Response {
+        try fetch(target, method: "GET", path: path, headers: headers, body: [], timeoutSeconds: timeoutSeconds,
+                  cancelWhenReadable: cancelWhenReadable, signals: signals, maximumBodyBytes: maximumBodyBytes, tls: tls)
+    }
+
+    /// POSTs `body` (JSON) to `path`, as `get` does otherwise (the server's `/tokenize`).
+    static func post(_ target: HTTPTarget, path: String, headers: [HTTPHeader] = [], json body: [UInt8],
+                             timeoutSeconds: Double = 30, signals: SignalWatcher? = nil,
+                             maximumBodyBytes: Int = 64 << 20, tls: TLSClientContext? = nil) throws(FetchError) -> Response {
+        var all = headers
+        if !all.contains(where: { $0.name.lowercased() == "content-type" }) { all.append(HTTPHeader("Content-Type", "application/json")) }
+        return try fetch(target, method: "POST", path: path, headers: all, body: body, timeoutSeconds: timeoutSeconds,
+                         cancelWhenReadable: nil, signals: signals, maximumBodyBytes: maximumBodyBytes, tls: tls)
+    }
+
+    private static func fetch(_ target: HTTPTarget, method: String, path: String, headers: [HTTPHeader], body requestBody: [UInt8],
+                              timeoutSeconds: Double, cancelWhenReadable: FileDescriptor?, signals: SignalWatcher?,
+                              maximumBodyBytes: Int, tls: TLSClientContext?) throws(FetchError) -> Response {
         let url = target.url(path: path)
         let waiter = FetchWaiter(deadline: Clock.monotonicNanoseconds() + Clock.nanoseconds(seconds: timeoutSeconds),
                                  cancel: cancelWhenReadable, signals: signals, url: url)
@@ -95,8 +112,8 @@ package enum HTTPFetch {
         }
         let request: [UInt8]
         do {
-            request = try HTTPRequest(method: "GET", target: path, host: target.hostHeader, headers: headers,
-                                      keepAlive: false).serialized()
+            request = try HTTPRequest(method: method, target: path, host: target.hostHeader, headers: headers,
+                                      body: requestBody, keepAlive: false).serialized()
         } catch { throw .malformed(url: url, error) }
         var sent = 0
         while sent < request.count {

@@ -108,20 +108,24 @@ public struct LoadPlan: Sendable {
     }
 
     /// The requests of the run, serialized once.
-    func requestTemplates() throws(LoadgenError) -> [RequestTemplate] {
+    func requestTemplates() throws(LoadgenError) -> [RequestTemplate] { try requests().templates }
+
+    /// The requests of the run, serialized once, with how an OpenAI workload's prompts were made.
+    func requests() throws(LoadgenError) -> (templates: [RequestTemplate], prompts: WorkloadRequests?) {
         if let workload {
             var count: Int?
             if case .requests(let requests) = stop { count = requests }
             // A base URL may carry a path (a proxy prefix) in front of /v1/..., and may end in /v1.
             // Without keep-alive the request says so (HTTPRequest then adds no Connection header).
             let headers = keepAlive ? headers : headers + [HTTPHeader("Connection", "close")]
-            return try workload.templates(host: target.hostHeader, headers: headers, requestCount: count,
-                                          pathPrefix: target.openAIBasePath)
+            let built = try workload.requests(host: target.hostHeader, headers: headers, requestCount: count,
+                                              pathPrefix: target.openAIBasePath)
+            return (built.templates, built)
         }
         let request = HTTPRequest(method: method, target: target.path, host: target.hostHeader,
                                   headers: headers, body: body, keepAlive: keepAlive)
         do {
-            return [RequestTemplate(bytes: try request.serialized(), counterOffset: nil, inputTokens: 0, outputTokens: 0)]
+            return ([RequestTemplate(bytes: try request.serialized(), counterOffset: nil, inputTokens: 0, outputTokens: 0)], nil)
         } catch {
             throw .invalidRequest("a method, path or header contains a line break or NUL, or a header name is empty")
         }

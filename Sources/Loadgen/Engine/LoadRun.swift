@@ -26,6 +26,8 @@ public final class LoadRun: Sendable {
     private let startUnixSeconds: Double
     /// Keeps the kernel's receive timestamps on until the loops have finished (nil after `wait`).
     private let timestampSwitch: Mutex<ReceiveTimestampSwitch?>
+    /// How an OpenAI workload's prompts were made, for the result.
+    private let prompts: (facts: PromptFacts, nonce: String?)?
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
@@ -37,9 +39,11 @@ public final class LoadRun: Sendable {
 
     private init(plan: LoadPlan, control: RunControl, threads: [Thread.Handle], results: [ResultBox],
                  startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double,
-                 timestampSwitch: consuming ReceiveTimestampSwitch) {
+                 timestampSwitch: consuming ReceiveTimestampSwitch,
+                 prompts: (facts: PromptFacts, nonce: String?)?) {
         self.timestampSwitch = Mutex(Optional(timestampSwitch))
         self.plan = plan
+        self.prompts = prompts
         self.control = control
         self.threads = Mutex(threads)
         self.results = results
@@ -92,7 +96,8 @@ public final class LoadRun: Sendable {
                 throw .tls(error)
             }
         }
-        let requests = RequestSet(try plan.requestTemplates(), validatesOpenAI: plan.workload != nil)
+        let built = try plan.requests()
+        let requests = RequestSet(built.templates, validatesOpenAI: plan.workload != nil)
         let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls)
         let loops = min(plan.threads, plan.concurrency)
         // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
@@ -147,7 +152,8 @@ public final class LoadRun: Sendable {
         }
         return LoadRun(plan: plan, control: control, threads: handles, results: boxes,
                        startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds,
-                       timestampSwitch: timestampSwitch)
+                       timestampSwitch: timestampSwitch,
+                       prompts: built.prompts.map { ($0.facts, $0.nonce) })
     }
 
     /// Stops the run: no new requests; those in flight are counted as cancelled.
@@ -209,6 +215,15 @@ public final class LoadRun: Sendable {
             merged.objectives = plan.objectives
             merged.timestamps = plan.timestamps
             merged.clientLimits = plan.clientLimits
+            if let prompts {
+                merged.promptTokenMethod = prompts.facts.method
+                merged.promptTokenSource = prompts.facts.source
+                merged.promptNonce = prompts.nonce
+                merged.promptSpecialTokens = prompts.facts.specialTokens
+                if prompts.facts.method != .estimate {
+                    merged.promptTemplateTokens = plan.workload?.endpoint == .chat ? prompts.facts.chatTemplateTokens : prompts.facts.specialTokens
+                }
+            }
             merged.threads = results.count
             if merged.firstSendNanoseconds != .max {
                 merged.startedAtWallSeconds = wallSeconds(atMonotonic: merged.firstSendNanoseconds)

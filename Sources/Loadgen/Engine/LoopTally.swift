@@ -134,10 +134,26 @@ struct LoopTally {
         if index == examples.slot { examples.keep(piece) }
     }
 
-    /// A token event of a streamed response came `gap` after the previous one.
+    /// A token event of a streamed response: one per-chunk gap after the first, and its tokens'
+    /// share of the time since the last chunk that added tokens (`TokenTiming`).
     @inline(__always)
-    mutating func interTokenGap(_ gap: UInt64, slot: UnsafeMutablePointer<ConnectionSlot>) {
-        if !slot.pointee.isWarmup { result.interTokenLatency.record(nanoseconds: gap) }
+    mutating func tokenChunk(_ gaps: TokenChunkGaps, slot: UnsafeMutablePointer<ConnectionSlot>) {
+        guard !slot.pointee.isWarmup else { return }
+        result.tokenChunks &+= 1
+        if gaps.tokens > 1 { result.multiTokenChunks &+= 1 }
+        if gaps.isFirst {
+            // Tokens that came with the first: gap 0 each, so the per-token gaps average to TPOT.
+            if gaps.tokens > 1 {
+                for _ in 1..<gaps.tokens { result.interTokenLatencyPerToken.record(nanoseconds: 0) }
+            }
+            return
+        }
+        result.interTokenLatency.record(nanoseconds: gaps.sincePreviousChunk)
+        guard gaps.tokens > 0 else { return }
+        let tokens = UInt64(gaps.tokens)
+        let share = gaps.sinceLastTokens / tokens
+        let remainder = gaps.sinceLastTokens % tokens
+        for token in 0..<tokens { result.interTokenLatencyPerToken.record(nanoseconds: share &+ (token < remainder ? 1 : 0)) }
     }
 
     // MARK: The end of a request
@@ -152,7 +168,10 @@ struct LoopTally {
         }
         switch ending {
         case .response:
-            guard !slot.pointee.isWarmup else { return }
+            guard !slot.pointee.isWarmup else {
+                if status < 400 { warmupAnswered(slot) }
+                return
+            }
             if status >= 400 {
                 failed(.httpStatus(status))
             } else if requests.validatesOpenAI,
@@ -212,12 +231,21 @@ struct LoopTally {
             ttft = slot.pointee.timing.timeToFirstToken(sentAt: slot.pointee.requestStartNanoseconds)
             result.timeToFirstToken.record(nanoseconds: ttft)
             let perToken = slot.pointee.timing.timePerOutputToken(
-                completedAt: now, outputTokens: slot.pointee.answer.outputTokens(tokenEvents: tokenEvents))
+                outputTokens: slot.pointee.answer.outputTokens(tokenEvents: tokenEvents))
             if let perToken { result.timePerOutputToken.record(nanoseconds: perToken) }
             // A single token has no gap: TPOT 0 for the goodput check, and none recorded.
             tpot = perToken ?? 0
         }
         if objectives.enabled, objectives.met(ttft: ttft, tpot: tpot, e2e: e2e) { result.goodRequests &+= 1 }
+    }
+
+    /// A warmup request answered: its tokens are kept apart from the results, for the
+    /// server-metrics cross-check (a server counts the warmup requests that were still running
+    /// when the measured window opened; see `MetricsWindow.countsWarmup`).
+    private mutating func warmupAnswered(_ slot: UnsafeMutablePointer<ConnectionSlot>) {
+        let tokens = slot.pointee.answer.tokens(tokenEvents: slot.pointee.timing.tokenEvents)
+        result.warmupPromptTokens &+= tokens.prompt
+        result.warmupCompletionTokens &+= tokens.completion
     }
 
     func publishProgress() {

@@ -26,6 +26,14 @@ public struct RunResult: Sendable {
     public var timeToFirstToken = LatencyHistogram()
     public var interTokenLatency = LatencyHistogram()
     public var timePerOutputToken = LatencyHistogram()
+    /// The inter-token latency per token: a chunk carrying k tokens (known from the usage in
+    /// every chunk, vLLM's `continuous_usage_stats`) adds k values of its gap / k, so chunks of
+    /// several tokens (speculative decoding, `--stream-interval`) do not pass for slow tokens.
+    /// Without usage per chunk every chunk counts as one token and this equals the per-chunk ITL.
+    public var interTokenLatencyPerToken = LatencyHistogram()
+    /// Token events of measured streamed responses, and those that carried more than one token.
+    public var tokenChunks: UInt64 = 0
+    public var multiTokenChunks: UInt64 = 0
     /// With `LoadPlan.keepsLatencySamples`: every successful request's latency in nanoseconds, in
     /// completion order per thread (sort before taking percentiles; see `Percentile`).
     public var latencySamples: [UInt64] = []
@@ -64,6 +72,19 @@ public struct RunResult: Sendable {
     public var requestedOutputTokens: UInt64 = 0
     /// Successful responses that carried no `usage` object.
     public var responsesWithoutUsage: UInt64 = 0
+    /// OpenAI workloads: how the prompt lengths were counted (`OpenAIWorkload.exactPrompts`), with
+    /// what (a tokenizer's path, the server's `/tokenize`, the bytes / 4 estimate), and the run's
+    /// nonce as written at the start of every prompt (nil with the seeds' fixed prompt).
+    public var promptTokenMethod: PromptTokenMethod?
+    public var promptTokenSource: String?
+    public var promptNonce: String?
+    /// Tokens the tokenizer adds to every sequence (a BOS), taken off each prompt's text as vLLM
+    /// does; and the tokens the server adds around each text: a chat request's template with its
+    /// generation prompt (measured with `/tokenize`; nil when unknown, as with `--tokenizer`), a
+    /// completion's special tokens. The server's count per request is then requested - special +
+    /// template.
+    public var promptSpecialTokens = 0
+    public var promptTemplateTokens: Int?
     /// TCP connections established (keep-alive: equals concurrency unless the server closes them).
     public var connectionsOpened: UInt64 = 0
     /// Connection setup, per connection of the run (warmup included, like `connectionsOpened`):
@@ -80,6 +101,11 @@ public struct RunResult: Sendable {
     public var tlsFailureExample: String?
     /// Requests started during the warmup, excluded from everything above.
     public var warmupRequests: UInt64 = 0
+    /// The `usage` tokens of the warmup's answers (HTTP < 400), kept apart: a server's token
+    /// counters over a level include the warmup requests still running when its measured
+    /// window opened, so the server-metrics cross-check adds these (`MetricsWindow.countsWarmup`).
+    package var warmupPromptTokens: UInt64 = 0
+    package var warmupCompletionTokens: UInt64 = 0
     public var bytesSent: UInt64 = 0
     public var bytesReceived: UInt64 = 0
     /// The first malformed-response error seen, and the first connect errno, for error messages.
@@ -129,6 +155,14 @@ public struct RunResult: Sendable {
         }
         errorExamples.sort { $0.status < $1.status }
         scheduleWindowNanoseconds = max(scheduleWindowNanoseconds, other.scheduleWindowNanoseconds)
+        if promptTokenMethod == nil {
+            // Parts of one measurement were prompted alike; the first part's facts stand for all.
+            promptTokenMethod = other.promptTokenMethod
+            promptTokenSource = other.promptTokenSource
+            promptNonce = other.promptNonce
+            promptSpecialTokens = other.promptSpecialTokens
+            promptTemplateTokens = other.promptTemplateTokens
+        }
         if firstMalformed == nil { firstMalformed = other.firstMalformed }
         if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
         if tlsFailureExample == nil { tlsFailureExample = other.tlsFailureExample }

@@ -82,6 +82,9 @@ extension RunResult {
         case clientLimits
         /// The `ClientVerdict`, from the figures and limits: written, not read back.
         case clientVerdict
+        /// How an OpenAI workload's prompts were made (`prompt_token_method` and the members
+        /// `RunReport.promptMembers` writes after it); merged by `RunResult.merge` (first part's).
+        case prompts
     }
 
     /// When a field is written (and, for a group, whether the JSON has it).
@@ -99,6 +102,11 @@ extension RunResult {
         case connectTimes
         /// HTTPS only (a handshake completed or failed); read back when `tls_handshakes_full` is there.
         case tls
+        /// Streamed responses only; read back when `token_chunks` is there (files from before
+        /// per-token ITL and chunk counts have none).
+        case tokenChunks
+        /// OpenAI workloads only (`promptTokenMethod` set); read back when `prompt_token_method` is there.
+        case prompts
         /// Kept and merged but not in the JSON.
         case notWritten
     }
@@ -125,6 +133,7 @@ extension RunResult {
         Field("output_tokens", .derivedCount { $0.completionTokens }),
         Field("requested_prompt_tokens", .count(\.requestedPromptTokens)),
         Field("requested_output_tokens", .count(\.requestedOutputTokens)),
+        Field("prompt_token_method", .special(.prompts), .prompts),
         Field("latency_ms", .summary(\.latency, .full)),
         Field("latency_histogram", .histogram(\.latency)),
         Field("connections_opened", .count(\.connectionsOpened)),
@@ -167,11 +176,19 @@ extension RunResult {
         Field("ttft_ms", .summary(\.timeToFirstToken, .distribution), .streamed),
         Field("tpot_ms", .summary(\.timePerOutputToken, .distribution), .streamed),
         Field("itl_ms", .summary(\.interTokenLatency, .distribution), .streamed),
+        Field("itl_per_token_ms", .summary(\.interTokenLatencyPerToken, .distribution), .tokenChunks),
         Field("e2e_ms", .summary(\.latency, .distribution), .streamed),
+        // Token events and those carrying more than one token (known from usage in every chunk).
+        Field("token_chunks", .count(\.tokenChunks), .tokenChunks),
+        Field("multi_token_chunks", .count(\.multiTokenChunks), .tokenChunks),
         // Lossless histograms, so `loadgen merge` can combine the streaming percentiles too.
         Field("ttft_histogram", .histogram(\.timeToFirstToken), .streamed),
         Field("tpot_histogram", .histogram(\.timePerOutputToken), .streamed),
         Field("itl_histogram", .histogram(\.interTokenLatency), .streamed),
+        Field("itl_per_token_histogram", .histogram(\.interTokenLatencyPerToken), .tokenChunks),
         Field("responses_without_usage", .count(\.responsesWithoutUsage), .notWritten),
+        // The warmup's tokens, for the server-metrics cross-check only.
+        Field("warmup_prompt_tokens", .count(\.warmupPromptTokens), .notWritten),
+        Field("warmup_completion_tokens", .count(\.warmupCompletionTokens), .notWritten),
     ]
 }

@@ -16,3 +16,16 @@ package enum ModelList {
         return String(decoding: body[start..<end], as: UTF8.self)
     }
 }
+
+extension ModelList {
+    /// Who serves the first model of a `/v1/models` answer: its `owned_by`, or nil.
+    ///
+    /// This is how loadgen tells vLLM: its model cards always say `"owned_by": "vllm"` (SGLang's
+    /// say "sglang", OpenAI's the organisation). `GET /version` would answer on vLLM too, but
+    /// also on other servers with other meanings; the model list is asked for anyway.
+    package static func firstOwner(in body: [UInt8]) -> String? {
+        guard let json = try? JSONParser.parse(String(decoding: body, as: UTF8.self)),
+              let first = json["data"]?.arrayValue?.first else { return nil }
+        return first["owned_by"]?.stringValue
+    }
+}

@@ -1,16 +1,17 @@
 import HTTPWire
 
 /// One response body read as an OpenAI answer while it streams past, keeping no bytes: the token
-/// counts of its `usage`, the Server-Sent Events framing of a stream and which of its events carry
-/// text, and whether a 200 is a real answer (valid JSON with a choice, or a stream with text).
+/// counts of its `usage`, the Server-Sent Events framing of a stream and which of its events are
+/// token events (`StreamChunkScanner`), and whether a 200 is a real answer (valid JSON with a
+/// choice, or a stream with a token).
 ///
 /// The event loop hands it every body piece (`scan`), then a plain answer's pieces to `validate`
-/// when the workload checks answers, a stream's to `nextTextEvent`; at the end it asks `failure`
+/// when the workload checks answers, a stream's to `nextTokenChunk`; at the end it asks `failure`
 /// and `tokens`. The loop knows nothing else about OpenAI.
 struct OpenAIResponseCheck {
     private var usage = UsageScanner()
     private var events = SSEParser()
-    private var delta = ContentDeltaScanner()
+    private var chunk = StreamChunkScanner()
     private var json = JSONValidator()
     private var choices = ChoicesScanner()
 
@@ -18,7 +19,7 @@ struct OpenAIResponseCheck {
     mutating func reset() {
         usage.reset()
         events.reset()
-        delta.reset()
+        chunk.reset()
         json = JSONValidator()
         choices.reset()
     }
@@ -36,21 +37,23 @@ struct OpenAIResponseCheck {
         choices.scan(piece)
     }
 
-    /// Reads a stream's body piece from `offset` through the next event that carries text, and
-    /// returns true; or to its end, and returns false. Call until false, timing each true.
-    mutating func nextTextEvent(in piece: UnsafeRawBufferPointer, offset: inout Int) -> Bool {
+    /// Reads a stream's body piece from `offset` through the next token event, and returns it; or
+    /// to the piece's end, and returns nil. Call until nil, timing each chunk.
+    mutating func nextTokenChunk(in piece: UnsafeRawBufferPointer, offset: inout Int) -> TokenChunk? {
         while true {
             switch events.parse(piece, offset: &offset) {
             case .needMoreInput:
-                return false
+                return nil
             case .data(let range):
-                delta.scan(UnsafeRawBufferPointer(rebasing: piece[range]))
+                chunk.scan(UnsafeRawBufferPointer(rebasing: piece[range]))
             case .dataLineBreak:
                 continue
             case .eventComplete:
-                let carriesText = delta.carriesText
-                delta.reset()
-                if carriesText { return true }
+                chunk.finish()
+                let isToken = chunk.isTokenEvent
+                let completionTokens = chunk.completionTokens
+                chunk.reset()
+                if isToken { return TokenChunk(completionTokens: completionTokens) }
             }
         }
     }
@@ -60,7 +63,7 @@ struct OpenAIResponseCheck {
     func outputTokens(tokenEvents: Int) -> Int { usage.completionTokens ?? tokenEvents }
 
     /// Why a complete 2xx answer of an OpenAI workload is not a success, if it is not: a body that
-    /// is not JSON, or one with no choice, no text or no completion tokens.
+    /// is not JSON, or one with no choice, no token event or no completion tokens.
     mutating func failure(isEventStream: Bool, tokenEvents: Int) -> FailureClass? {
         if isEventStream {
             let tokens = usage.completionTokens ?? tokenEvents
@@ -86,6 +89,12 @@ struct OpenAIResponseCheck {
         }
         return tokens
     }
+}
+
+/// One token event of a stream: the cumulative `completion_tokens` its chunk carried (vLLM's
+/// continuous usage), or -1.
+struct TokenChunk {
+    var completionTokens: Int
 }
 
 /// The tokens one answer reported (0 where it did not say).

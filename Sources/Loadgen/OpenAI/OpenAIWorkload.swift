@@ -3,9 +3,11 @@ import HTTPWire
 /// An OpenAI-compatible request mix: endpoint, model, prompt and output lengths, sampling options.
 ///
 /// Bodies are built once per distinct request shape before the run (never on the hot path). With
-/// `.unique` prompts every request still differs: each body carries a fixed-width request number at
-/// the start of its prompt, patched into the pre-serialized bytes as they are sent, so a prefix
-/// cache cannot serve one request from another's work (the seeds' fixed prompt could).
+/// `.unique` prompts every request still differs: each prompt starts with the run's nonce and a
+/// fixed-width request number (`PromptHeader`), the number patched into the pre-serialized bytes
+/// as they are sent, so a prefix cache cannot serve one request from another's work, nor from an
+/// earlier run's (the seeds' fixed prompt could). With `exactPrompts` the prompt text has exactly
+/// the input tokens asked for; without, about four bytes per token.
 public struct OpenAIWorkload: Sendable, Equatable {
     /// Which OpenAI API the requests call.
     public enum Endpoint: Sendable, Equatable {
@@ -19,7 +21,7 @@ public struct OpenAIWorkload: Sendable, Equatable {
 
     /// How prompts are written.
     public enum PromptStyle: Sendable, Equatable {
-        /// A distinct request number leads every prompt (default).
+        /// The run's nonce and a distinct request number lead every prompt (default).
         case unique
         /// The seeds' prompt: "Explain in detail: " repeated input_tokens / 4 times.
         case fixed
@@ -44,6 +46,16 @@ public struct OpenAIWorkload: Sendable, Equatable {
     public var ignoreEOS = false
     /// `stream: true` with `stream_options: {include_usage: true}`.
     public var stream = false
+    /// Also `stream_options.continuous_usage_stats: true` (vLLM): every chunk carries the usage so
+    /// far, so the tokens of each chunk are known (`RunResult.interTokenLatencyPerToken`).
+    public var continuousUsage = false
+    /// Prompt texts of exactly `inputTokens` tokens, with a tokenizer or the server's; nil: about
+    /// four bytes per token (the seeds' rule).
+    public var exactPrompts: ExactPrompts?
+    /// The run's nonce, written into every unique prompt (`PromptHeader`); nil draws a random one
+    /// for every run, so runs never share prompts. Set it (e.g. from `--seed`) to repeat a run's
+    /// prompts exactly.
+    public var nonce: UInt64?
     /// A JSON object whose members are added to every body (after loadgen's, so they win in
     /// servers that take the last of duplicate keys, as Python's json does).
     public var extraBody: String?
@@ -86,11 +98,32 @@ public struct OpenAIWorkload: Sendable, Equatable {
         }
     }
 
-    /// Width of the request number in unique prompts: room for a trillion requests.
-    static let counterWidth = 12
+    /// The same workload with a nonce of its own for the `salt`-th run of a series (sweep levels,
+    /// bench tests), when the nonce is fixed; a nil nonce stays nil (random per run anyway).
+    public func derivingNonce(_ salt: Int) -> OpenAIWorkload {
+        var workload = self
+        workload.nonce = nonce.map { PromptHeader.derived($0, salt: UInt64(truncatingIfNeeded: salt)) }
+        return workload
+    }
+
+    /// The nonce `--seed` gives (the same seed, the same prompts).
+    public static func nonce(seed: UInt64) -> UInt64 { PromptHeader.nonce(seed: seed) }
+
+    /// The six symbols a nonce is written as in prompts and results.
+    public static func nonceText(_ nonce: UInt64) -> String { PromptHeader.nonceText(nonce) }
+
+    /// The requests of one run: its templates, its nonce and how its prompts were counted.
+    func requests(host: String, headers: [HTTPHeader], requestCount: Int?, pathPrefix: String = "") throws(LoadgenError) -> WorkloadRequests {
+        let nonce = nonce ?? PromptHeader.nonce(seed: nil)
+        let facts = try exactPrompts?.resolve(model: model) ?? PromptFacts(method: .estimate, source: "no tokenizer")
+        let templates = try templates(host: host, headers: headers, requestCount: requestCount, pathPrefix: pathPrefix, nonce: nonce)
+        return WorkloadRequests(templates: templates, facts: exactPrompts?.facts ?? facts,
+                                nonce: prompt == .unique ? PromptHeader.nonceText(nonce) : nil)
+    }
 
     /// Distinct request shapes: one for fixed lengths, else up to 1,024 drawn with the seed.
-    func templates(host: String, headers: [HTTPHeader], requestCount: Int?, pathPrefix: String = "") throws(LoadgenError) -> [RequestTemplate] {
+    func templates(host: String, headers: [HTTPHeader], requestCount: Int?, pathPrefix: String = "",
+                   nonce: UInt64? = nil) throws(LoadgenError) -> [RequestTemplate] {
         var generator = SeededGenerator(seed: seed)
         var shapes = inputTokens.isFixed && outputTokens.isFixed ? 1 : min(requestCount ?? 1024, 1024)
         // Enough templates for every starting image, so the images cycle across requests.
@@ -109,25 +142,32 @@ public struct OpenAIWorkload: Sendable, Equatable {
             let output = outputTokens.draw(&generator)
             let images = imagesPerRequest + shape % imageCounts
             templates.append(try template(host: host, headers: headers, inputTokens: input, outputTokens: output,
-                                          pathPrefix: pathPrefix, firstImage: firstImage, images: images))
+                                          pathPrefix: pathPrefix, firstImage: firstImage, images: images, nonce: nonce))
             firstImage += images
         }
         return templates
     }
 
     func template(host: String, headers: [HTTPHeader], inputTokens: Int, outputTokens: Int,
-                  pathPrefix: String = "", firstImage: Int = 0, images: Int? = nil) throws(LoadgenError) -> RequestTemplate {
+                  pathPrefix: String = "", firstImage: Int = 0, images: Int? = nil, nonce: UInt64? = nil) throws(LoadgenError) -> RequestTemplate {
         let imageCount = images ?? imagesPerRequest
         let promptText: String
-        var counterMarker: String?
+        var header: [UInt8]?
         switch prompt {
         case .fixed:
             promptText = String(repeating: SeedProtocol.fixedPromptText, count: inputTokens / SeedProtocol.promptTokensPerRepeat)
         case .unique:
-            // The marker is replaced by each request's number as it is sent.
-            let marker = String(repeating: "#", count: Self.counterWidth)
-            counterMarker = marker
-            promptText = Self.uniquePrompt(marker: marker, inputTokens: inputTokens)
+            // Every unique text starts with the placeholder header: the run's nonce goes over its
+            // first symbols here, each request's number over the rest as it is sent.
+            let text = try exactPrompts?.text(inputTokens: inputTokens, model: model, endpoint: endpoint)
+                ?? Self.uniquePrompt(inputTokens: inputTokens)
+            var bytes = Array(text.utf8)
+            bytes.withUnsafeMutableBytes { raw in
+                PromptHeader.write((nonce ?? self.nonce ?? 0) % PromptHeader.nonceValues, positions: 0,
+                                   count: PromptHeader.nonceSymbols, into: raw, at: PromptHeader.nonceOffset)
+            }
+            header = [UInt8(ascii: "\"")] + bytes[0..<PromptHeader.width]
+            promptText = String(decoding: bytes, as: UTF8.self)
         }
         var body = "{\"model\":" + JSONValue.string(model).serialized()
         switch endpoint {
@@ -145,7 +185,10 @@ public struct OpenAIWorkload: Sendable, Equatable {
         body += ",\"max_tokens\":\(outputTokens)"
         if let temperature { body += ",\"temperature\":" + JSONValue.number(temperature).serialized() }
         if ignoreEOS { body += ",\"ignore_eos\":true" }
-        if stream { body += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" }
+        if stream {
+            body += continuousUsage ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true,\"continuous_usage_stats\":true}"
+                : ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"
+        }
         if let extraBody {
             let inner = try Self.objectMembers(extraBody)
             if !inner.isEmpty { body += "," + inner }
@@ -160,16 +203,17 @@ public struct OpenAIWorkload: Sendable, Equatable {
         let bytes: [UInt8]
         do { bytes = try request.serialized() } catch { throw .invalidRequest("a header contains a line break or NUL") }
         var counterOffset: Int?
-        if let counterMarker {
-            counterOffset = ByteSearch.firstIndex(of: Array(counterMarker.utf8), in: bytes)
+        if let header, let start = ByteSearch.firstIndex(of: header, in: bytes) {
+            // After the opening quote, the lead and the nonce.
+            counterOffset = start + 1 + PromptHeader.numberOffset
         }
         return RequestTemplate(bytes: bytes, counterOffset: counterOffset, inputTokens: inputTokens, outputTokens: outputTokens)
     }
 
-    /// "[req ############] " then filler words up to ~4 characters per token (the seeds' rule).
+    /// The placeholder header, then filler words up to ~4 characters per token (the seeds' rule).
     /// Built as bytes: a 128,000-token prompt is half a megabyte, and String.count is O(n).
-    static func uniquePrompt(marker: String, inputTokens: Int) -> String {
-        let lead = Array("[req \(marker)] ".utf8)
+    static func uniquePrompt(inputTokens: Int) -> String {
+        let lead = Array(PromptHeader.text(nonce: 0, number: 0).utf8)
         let target = max(inputTokens * SeedProtocol.charactersPerToken, lead.count)
         let words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "and", "then", "explains", "why"]
             .map { Array(($0 + " ").utf8) }
@@ -194,6 +238,14 @@ public struct OpenAIWorkload: Sendable, Equatable {
         guard validator.finish() else { throw .invalidPlan("--extra-body is not valid JSON: \(text)") }
         return String(trimmed.dropFirst().dropLast()).trimmingCharacters()
     }
+}
+
+/// The requests of one run, before they are copied into the run's `RequestSet`.
+struct WorkloadRequests {
+    var templates: [RequestTemplate]
+    var facts: PromptFacts
+    /// The run's nonce as written in its prompts; nil with fixed prompts.
+    var nonce: String?
 }
 
 /// One pre-serialized request, with where its request number goes (unique prompts).

@@ -1,23 +1,21 @@
-/// A request's number as the ASCII digits patched into a unique-prompt template (see
-/// `OpenAIWorkload.counterWidth`), kept per connection so the template itself is never copied or
-/// written: the request goes out as the template before the number, the number, and the rest of
-/// the template, in one sendmsg.
+/// A request's number as the symbols patched into a unique-prompt template (the last
+/// `PromptHeader.numberSymbols` of its header), kept per connection so the template itself is
+/// never copied or written: the request goes out as the template before the number, the number,
+/// and the rest of the template, in one sendmsg.
 struct RequestNumber {
-    private var digits: (UInt64, UInt64) = (0, 0)
+    private var symbols: UInt64 = 0
 
-    /// Writes `number` as `OpenAIWorkload.counterWidth` digits (zero-padded; higher digits dropped).
+    /// Writes `number` in the header's alphabet (higher digits dropped: numbers repeat after
+    /// `PromptHeader.numberValues`, four and a half billion requests).
     @inline(__always)
     mutating func set(_ number: Int) {
-        var value = number
-        withUnsafeMutableBytes(of: &digits) { digits in
-            for position in stride(from: OpenAIWorkload.counterWidth - 1, through: 0, by: -1) {
-                digits[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-                value /= 10
-            }
+        withUnsafeMutableBytes(of: &symbols) { bytes in
+            PromptHeader.write(UInt64(truncatingIfNeeded: number), positions: PromptHeader.nonceSymbols,
+                               count: PromptHeader.numberSymbols, into: bytes, at: 0)
         }
     }
 
-    /// Sends `request` from byte `offset` on, with the digits in place of the template's bytes at
+    /// Sends `request` from byte `offset` on, with the symbols in place of the template's bytes at
     /// `counterOffset`.
     @inline(__always)
     func send(_ request: UnsafeRawBufferPointer, counterOffset start: Int, from offset: Int,
@@ -35,13 +33,13 @@ struct RequestNumber {
     }
 
     /// The request from byte `offset` on as three pieces: the template before the number, the
-    /// digits, the template after it (each empty once `offset` has passed it).
+    /// symbols, the template after it (each empty once `offset` has passed it).
     @inline(__always)
     private func withPieces<Result>(_ request: UnsafeRawBufferPointer, counterOffset start: Int, from offset: Int,
                                     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Result) -> Result {
-        let end = start + OpenAIWorkload.counterWidth
-        return withUnsafeBytes(of: digits) { digits in
-            let number = UnsafeRawBufferPointer(rebasing: digits[0..<OpenAIWorkload.counterWidth])
+        let end = start + PromptHeader.numberSymbols
+        return withUnsafeBytes(of: symbols) { symbols in
+            let number = UnsafeRawBufferPointer(rebasing: symbols[0..<PromptHeader.numberSymbols])
             let head = UnsafeRawBufferPointer(rebasing: request[min(offset, start)..<start])
             let middle = UnsafeRawBufferPointer(rebasing: number[min(max(offset - start, 0), number.count)...])
             let tail = UnsafeRawBufferPointer(rebasing: request[max(offset, end)...])

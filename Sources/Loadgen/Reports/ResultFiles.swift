@@ -47,8 +47,10 @@ package enum ResultFiles {
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
         try TextFile.writeAtomically(ValidationReport.throughputChart(result).render(), to: dir + throughput)
         try TextFile.writeAtomically(ValidationReport.latencyChart(result).render(), to: dir + latency)
+        let timeline = try writeServerTimeline(result.serverMetrics, directory: dir, stem: stem)
         try TextFile.writeAtomically(ValidationReport.json(result).serialized(pretty: true) + "\n", to: base + ".json")
-        try TextFile.writeAtomically(ValidationReport.markdown(result, throughputChart: throughput, latencyChart: latency), to: base + ".md")
+        try TextFile.writeAtomically(ValidationReport.markdown(result, throughputChart: throughput, latencyChart: latency,
+                                                               serverTimeline: timeline), to: base + ".md")
         return (base + ".json", base + ".md")
     }
 
@@ -63,8 +65,10 @@ package enum ResultFiles {
             try TextFile.writeAtomically(BenchReport.throughputChart(bench).render(), to: dir + throughput)
             try TextFile.writeAtomically(BenchReport.latencyChart(bench).render(), to: dir + latency)
         }
+        let timeline = try writeServerTimeline(bench.serverMetrics, directory: dir, stem: stem)
         try TextFile.writeAtomically(BenchReport.json(bench).serialized(pretty: true) + "\n", to: dir + stem + ".json")
-        try TextFile.writeAtomically(BenchReport.markdown(bench, throughputChart: throughput, latencyChart: latency), to: dir + stem + ".md")
+        try TextFile.writeAtomically(BenchReport.markdown(bench, throughputChart: throughput, latencyChart: latency,
+                                                          serverTimeline: timeline), to: dir + stem + ".md")
         return (dir + stem + ".json", dir + stem + ".md")
     }
 
@@ -78,8 +82,19 @@ package enum ResultFiles {
         let latency = stem + "_latency.svg"
         try TextFile.writeAtomically(SweepReport.throughputChart(sweep).render(), to: dir + throughput)
         try TextFile.writeAtomically(SweepReport.latencyChart(sweep).render(), to: dir + latency)
+        let timeline = try writeServerTimeline(sweep.serverMetrics, directory: dir, stem: stem)
         try TextFile.writeAtomically(SweepReport.json(sweep).serialized(pretty: true) + "\n", to: base + ".json")
-        try TextFile.writeAtomically(SweepReport.markdown(sweep, throughputChart: throughput, latencyChart: latency), to: base + ".md")
+        try TextFile.writeAtomically(SweepReport.markdown(sweep, throughputChart: throughput, latencyChart: latency,
+                                                          serverTimeline: timeline), to: base + ".md")
         return (base + ".json", base + ".md")
+    }
+
+    /// Writes `stem`_server.svg, the timeline of the server's metrics, into `directory` (ending
+    /// in "/") when they were scraped; returns its file name for the report.
+    package static func writeServerTimeline(_ run: ServerMetricsRun?, directory: String, stem: String) throws(SystemError) -> String? {
+        guard let svg = run?.timelineSVG() else { return nil }
+        let name = stem + "_server.svg"
+        try TextFile.writeAtomically(svg, to: directory + name)
+        return name
     }
 }

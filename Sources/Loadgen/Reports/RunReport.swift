@@ -4,9 +4,12 @@ import HTTPWire
 public enum RunReport {
     /// The JSON object of `loadgen run --json`: the members of `RunResult.fields`, in their order.
     public static func json(_ result: RunResult) -> JSONValue {
-        .object(RunResult.fields.compactMap { field in
-            guard isWritten(field.presence, result), let value = value(of: field.kind, in: result) else { return nil }
-            return (field.key, value)
+        .object(RunResult.fields.flatMap { field -> [(String, JSONValue)] in
+            guard isWritten(field.presence, result) else { return [] }
+            // The prompt facts are several members, written together.
+            if case .special(.prompts) = field.kind { return promptMembers(result) }
+            guard let value = value(of: field.kind, in: result) else { return [] }
+            return [(field.key, value)]
         })
     }
 
@@ -18,6 +21,8 @@ public enum RunReport {
         case .clientTiming: true
         case .connectTimes: true
         case .tls: result.tlsHandshakeTime.count > 0 || result.failures[.tls] > 0
+        case .tokenChunks: result.streamedResponses > 0
+        case .prompts: result.promptTokenMethod != nil
         case .notWritten: false
         }
     }
@@ -54,6 +59,51 @@ public enum RunReport {
         case .loopLoads: .array(result.loopLoads.map(loopLoadJSON))
         case .clientLimits: clientLimitsJSON(result.clientLimits)
         case .clientVerdict: clientVerdictJSON(result.clientVerdict)
+        case .prompts: result.promptTokenMethod.map { .string($0.rawValue) }
+        }
+    }
+
+    /// How the prompts were made and what the server counted, per request (OpenAI workloads).
+    static func promptMembers(_ result: RunResult) -> [(String, JSONValue)] {
+        guard let method = result.promptTokenMethod else { return [] }
+        let perRequest = PromptCheck(result)
+        return [
+            ("prompt_token_method", .string(method.rawValue)),
+            ("prompt_token_source", result.promptTokenSource.map { .string($0) } ?? .null),
+            ("prompt_nonce", result.promptNonce.map { .string($0) } ?? .null),
+            ("prompt_special_tokens", .int(Int64(result.promptSpecialTokens))),
+            ("prompt_template_tokens", result.promptTemplateTokens.map { .int(Int64($0)) } ?? .null),
+            ("requested_prompt_tokens_per_request", .number(perRequest.requested, decimals: 3)),
+            ("prompt_tokens_per_request", .number(perRequest.counted, decimals: 3)),
+            ("expected_prompt_tokens_per_request", perRequest.expected.map { .number($0, decimals: 3) } ?? .null),
+            // Server-counted over expected (or, when the server's additions are unknown, requested).
+            ("prompt_token_ratio", perRequest.ratio.map { .number($0, decimals: 4) } ?? .null),
+        ]
+    }
+
+    /// The prompt tokens asked for, expected and counted by the server, per successful request.
+    struct PromptCheck {
+        var requested = 0.0
+        var counted = 0.0
+        /// What the server should count: the text's tokens (requested - special) plus what it adds
+        /// (the chat template, or the special tokens of a completion), when known.
+        var expected: Double?
+        var ratio: Double?
+        /// Within 5% (the estimate) or 1% (exact prompts) of what was expected or requested.
+        var agrees = true
+
+        init(_ result: RunResult) {
+            guard result.succeeded > 0, result.requestedPromptTokens > 0, let method = result.promptTokenMethod else { return }
+            let answered = Double(result.succeeded - min(result.responsesWithoutUsage, result.succeeded))
+            requested = Double(result.requestedPromptTokens) / Double(result.succeeded)
+            counted = answered > 0 ? Double(result.promptTokens) / answered : 0
+            if method != .estimate, let template = result.promptTemplateTokens {
+                expected = requested - Double(result.promptSpecialTokens) + Double(template)
+            }
+            guard counted > 0 else { return }
+            let reference = expected ?? requested
+            ratio = counted / reference
+            agrees = abs(counted / reference - 1) <= (method == .estimate ? 0.05 : 0.01) || (expected == nil && method != .estimate)
         }
     }
 
@@ -232,10 +282,12 @@ public enum RunReport {
         if result.requestedOutputTokens > 0 {
             let shortfall = result.requestedOutputTokens > result.completionTokens
                 ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) : 0
-            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested ~\(Format.grouped(result.requestedPromptTokens))), "
+            let approximately = result.promptTokenMethod == .estimate ? "~" : ""
+            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested \(approximately)\(Format.grouped(result.requestedPromptTokens))), "
                 + "output \(Format.grouped(result.completionTokens)) (requested \(Format.grouped(result.requestedOutputTokens)), "
                 + "shortfall \(Format.percent(shortfall)))")
         }
+        lines += promptLines(result)
         if result.latency.count > 0 {
             lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")
             lines.append("               p50 \(ms(summary.p50))  p90 \(ms(summary.p90))  p95 \(ms(summary.p95))  p99 \(ms(summary.p99))  p99.9 \(ms(summary.p999))  max \(ms(summary.max))")
@@ -307,6 +359,37 @@ public enum RunReport {
         return lines
     }
 
+    /// How the prompts were made, and what the server counted against what was asked: said
+    /// plainly when they are apart (over 5% with the estimate, 1% with exact prompts).
+    static func promptLines(_ result: RunResult) -> [String] {
+        guard let method = result.promptTokenMethod else { return [] }
+        let check = PromptCheck(result)
+        func tokens(_ value: Double) -> String { Format.fixed(value, decimals: 1) }
+        let how = method == .estimate ? "estimated, ~4 bytes a token" : "exact"
+        var line = "  prompts      \(how) (\(result.promptTokenSource ?? method.rawValue))"
+        if let nonce = result.promptNonce { line += ", nonce \(nonce)" }
+        var lines = [line]
+        guard check.counted > 0 else { return lines }
+        var counts = "               per request: \(tokens(check.requested)) requested, \(tokens(check.counted)) counted by the server"
+        if let expected = check.expected, let template = result.promptTemplateTokens {
+            counts += " (expected \(tokens(expected)): \(result.promptSpecialTokens > 0 ? "\(result.promptSpecialTokens) special taken off the text, " : "")"
+                + "\(template) added by the server)"
+        } else if method != .estimate {
+            counts += " (the chat template adds some)"
+        }
+        lines.append(counts)
+        if !check.agrees, let ratio = check.ratio {
+            if method == .estimate {
+                lines.append("               the server counted \(Format.fixed(ratio, decimals: 2))x the requested prompt tokens, more than 5% apart: "
+                    + "this run did not measure the workload asked for (give --tokenizer PATH, or a server that answers POST /tokenize)")
+            } else {
+                lines.append("               the server counted \(Format.fixed(ratio, decimals: 3))x the expected prompt tokens: "
+                    + "is the tokenizer the served model's?")
+            }
+        }
+        return lines
+    }
+
     /// The streaming rows: a header of right-aligned column names, then each metric's values,
     /// every value ending in the same column as its name (the header used to be built with a
     /// different width than the rows, which put every value one column right of its name).
@@ -318,10 +401,19 @@ public enum RunReport {
         var lines = ["  streaming    \(Format.grouped(result.streamedResponses)) streamed responses, in ms"]
         lines.append(indent + Format.padRight("", labelWidth) + names.map { Format.padLeft($0, columnWidth) }.joined())
         let titles = ["ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2el": "E2E"]
+        func row(_ title: String, _ histogram: LatencyHistogram) -> String {
+            let values = [histogram.meanNanoseconds / 1e6] + columns.percentiles.map { Double(histogram.valueAtPercentile($0)) / 1e6 }
+            return indent + Format.padRight(title, labelWidth) + values.map { Format.padLeft(Format.milliseconds($0), columnWidth) }.joined()
+        }
         for metric in columns.metrics {
             guard let histogram = histogram(result, metric: metric) else { continue }
-            let values = [histogram.meanNanoseconds / 1e6] + columns.percentiles.map { Double(histogram.valueAtPercentile($0)) / 1e6 }
-            lines.append(indent + Format.padRight(titles[metric] ?? metric, labelWidth) + values.map { Format.padLeft(Format.milliseconds($0), columnWidth) }.joined())
+            lines.append(row(titles[metric] ?? metric, histogram))
+            // Chunks of several tokens: the per-chunk ITL is not a per-token figure; show both.
+            if metric == "itl", result.multiTokenChunks > 0 { lines.append(row("ITL per token", result.interTokenLatencyPerToken)) }
+        }
+        if result.multiTokenChunks > 0 {
+            lines.append(indent + "\(Format.grouped(result.multiTokenChunks)) of \(Format.grouped(result.tokenChunks)) token chunks carried several tokens "
+                + "(counted from the usage in every chunk)")
         }
         return lines
     }

@@ -5,7 +5,8 @@
 /// the latency and connection-setup histograms (from their lossless `v2:` encoding), the
 /// wall-clock window, CPU time.
 /// What it does not carry stays at its default: latency samples, the first malformed response,
-/// the first connect errno, responses without usage.
+/// the first connect errno, responses without usage. Fields added later (per-token ITL, chunk
+/// counts, how prompts were counted) are optional, so older files still read.
 public enum RunReportDecoder {
     /// Counts above this (2^48, about 2.8e14) are refused as not from a real run, so that adding
     /// up to `RunMerge.maximumParts` results can never overflow.
@@ -60,6 +61,8 @@ public enum RunReportDecoder {
         case .clientTiming: json["timestamps"] != nil
         case .connectTimes: json["connect_histogram"] != nil
         case .tls: json["tls_handshakes_full"] != nil
+        case .tokenChunks: json["token_chunks"] != nil
+        case .prompts: json["prompt_token_method"] != nil
         case .notWritten: false
         }
     }
@@ -119,6 +122,8 @@ public enum RunReportDecoder {
         case .clientVerdict:
             // Judged again from the figures and limits read back.
             return
+        case .prompts:
+            try readPrompts(json, into: &result)
         case .errorExamples:
             guard let examples = json["error_examples"] else { return }
             guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }
@@ -136,6 +141,20 @@ public enum RunReportDecoder {
     }
 
     /// `errors` must name known classes once each and add up to `failed`, and the counts to `requests`.
+    /// How the prompts were made (`RunReport.promptMembers`); the per-request figures are derived.
+    private static func readPrompts(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
+        guard let text = json["prompt_token_method"]?.stringValue, let method = PromptTokenMethod(rawValue: text) else {
+            throw .badField("prompt_token_method", expected: "tokenizer, server or estimate")
+        }
+        result.promptTokenMethod = method
+        result.promptTokenSource = json["prompt_token_source"]?.stringValue
+        result.promptNonce = json["prompt_nonce"]?.stringValue
+        if json["prompt_special_tokens"] != nil { result.promptSpecialTokens = Int(clamping: try count(json, "prompt_special_tokens")) }
+        if let template = json["prompt_template_tokens"], !template.isNull {
+            result.promptTemplateTokens = Int(clamping: try count(json, "prompt_template_tokens"))
+        }
+    }
+
     private static func readErrors(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
         let failed = try count(json, "failed")
         guard let errors = json["errors"]?.objectMembers else { throw .badField("errors", expected: "an object") }

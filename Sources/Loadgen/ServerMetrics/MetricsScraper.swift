@@ -96,8 +96,11 @@ final class MetricsScraper: Sendable {
     /// call it before a level's first send (the baseline is then taken and answered) and after
     /// its last completion (after a short pause if the server updates its counters a moment
     /// after answering, as vLLM's API process does once per engine step).
+    /// `stopWhenReadable` (a signalfd) ends the wait early without reading it, so a Ctrl-C
+    /// stays pending for the caller.
     @discardableResult
-    func scrapeNowAndWait(timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds + 1) -> Bool {
+    func scrapeNowAndWait(timeoutSeconds: Double = ServerMetricsPolicy.defaultTimeoutSeconds + 1,
+                          stopWhenReadable: FileDescriptor? = nil) -> Bool {
         let asked = Clock.monotonicNanoseconds()
         scrapeNow()
         let deadline = asked + Clock.nanoseconds(seconds: timeoutSeconds)
@@ -107,7 +110,12 @@ final class MetricsScraper: Sendable {
             }
             if done { return true }
             if Clock.monotonicNanoseconds() >= deadline || threads.withLock({ $0.isEmpty }) { return false }
-            _ = ProcessResources.sleep(milliseconds: 2)
+            if let stopWhenReadable {
+                var entry = pollfd(fd: stopWhenReadable.rawValue, events: Int16(POLLIN), revents: 0)
+                if poll(&entry, 1, 2) > 0 { return false }
+            } else {
+                _ = ProcessResources.sleep(milliseconds: 2)
+            }
         }
     }
 

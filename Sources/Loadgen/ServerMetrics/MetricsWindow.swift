@@ -1,15 +1,36 @@
 /// A span of a run on the engine's clock (`Clock.monotonicNanoseconds`): a level's, a bench
 /// test's or a whole run's measured part, which the server's figures are aggregated over.
+///
+/// Gauges are sampled inside `startNanoseconds...endNanoseconds`. Counters and histograms are
+/// differenced over the counted span, which is the window itself unless the caller knows better:
+/// a level run between two deliberate scrapes counts from the one taken before its first request
+/// (`countedFromNanoseconds`) to the one taken after the server settled (`countedUntilNanoseconds`),
+/// so a scheduled scrape that lands a moment after the last answer, before the server has booked
+/// it, is not taken for the final reading.
 struct MetricsWindow: Sendable, Equatable {
     /// What the window is, for reports and the timeline: "c=16", "test 3".
     var label: String
     var startNanoseconds: UInt64
     var endNanoseconds: UInt64
+    /// The baseline is the last good scrape that ended by this time (at most the start) ...
+    var countedFromNanoseconds: UInt64
+    /// ... and the final reading the first good scrape that started at this time or later (at
+    /// least the end).
+    var countedUntilNanoseconds: UInt64
+    /// The counted span holds the level's warmup too: warmup requests were still running when the
+    /// measured window opened (a closed loop's connections pass from warmup to measured requests
+    /// one by one), so no scrape can separate them and the server's counters are compared with
+    /// the client's measured and warmup tokens together.
+    var countsWarmup: Bool
 
-    init(label: String = "", startNanoseconds: UInt64, endNanoseconds: UInt64) {
+    init(label: String = "", startNanoseconds: UInt64, endNanoseconds: UInt64,
+         countedFromNanoseconds: UInt64? = nil, countedUntilNanoseconds: UInt64? = nil, countsWarmup: Bool = false) {
         self.label = label
         self.startNanoseconds = startNanoseconds
         self.endNanoseconds = max(endNanoseconds, startNanoseconds)
+        self.countedFromNanoseconds = min(countedFromNanoseconds ?? startNanoseconds, startNanoseconds)
+        self.countedUntilNanoseconds = max(countedUntilNanoseconds ?? self.endNanoseconds, self.endNanoseconds)
+        self.countsWarmup = countsWarmup
     }
 
     /// A level's measured window, first measured send to last completion; nil when it measured nothing.

@@ -67,8 +67,8 @@ struct ReplicaWindowSummary: Sendable {
         self.window = window
         let scrapes = recording.scrapes
         let good = scrapes.indices.filter { scrapes[$0].succeeded }
-        let baseline = good.last { scrapes[$0].endedNanoseconds <= window.startNanoseconds }
-        let final = good.first { scrapes[$0].startedNanoseconds >= window.endNanoseconds }
+        let baseline = good.last { scrapes[$0].endedNanoseconds <= window.countedFromNanoseconds }
+        let final = good.first { scrapes[$0].startedNanoseconds >= window.countedUntilNanoseconds }
         let inWindow = good.filter { window.contains(scrapes[$0].atNanoseconds) }
         let differenced: [MetricsScrape]
         if let baseline, let final { differenced = good.filter { $0 >= baseline && $0 <= final }.map { scrapes[$0] } } else { differenced = [] }
@@ -98,7 +98,8 @@ struct ReplicaWindowSummary: Sendable {
         let others = recording.series.indices.filter { id in
             !catalogued.contains(id) && !(recording.series[id].type == .histogram && recording.series[id].part == .bucket)
         }
-        absentMetrics = ServerMetric.allCases.filter { seriesOf[$0] == nil }
+        // Absent means the server answered without it: a replica never scraped well says nothing.
+        absentMetrics = recording.series.isEmpty ? [] : ServerMetric.allCases.filter { seriesOf[$0] == nil }
 
         let windowScrapes = inWindow.map { scrapes[$0] }
         var gauges: [Gauge] = [], counters: [Counter] = [], histograms: [Histogram] = []

@@ -1,8 +1,12 @@
 /// What loadgen itself counted in a window, to hold the server's figures against.
 struct ClientWindowFigures: Sendable, Equatable {
-    /// Sums of `usage.prompt_tokens` and `usage.completion_tokens` over successful responses.
+    /// Sums of `usage.prompt_tokens` and `usage.completion_tokens` over successful responses
+    /// (the warmup's among them when the window counts the warmup).
     var promptTokens: UInt64
     var generationTokens: UInt64
+    /// How much of those the warmup's answers gave (0 unless the window counts the warmup).
+    var warmupPromptTokens: UInt64 = 0
+    var warmupGenerationTokens: UInt64 = 0
     /// The client's mean time to first token, in seconds (nil: not streamed).
     var meanTimeToFirstTokenSeconds: Double?
     /// Requests that failed: the server may have spent tokens on them that no usage reported.
@@ -19,11 +23,18 @@ struct ClientWindowFigures: Sendable, Equatable {
         self.responsesWithoutUsage = responsesWithoutUsage
     }
 
-    /// A level's figures as `LoadRun` measured them.
-    init(_ result: RunResult) {
+    /// A level's figures as `LoadRun` measured them; `includingWarmup` adds the warmup's tokens
+    /// (for a window whose counted span holds the warmup, `MetricsWindow.countsWarmup`).
+    init(_ result: RunResult, includingWarmup: Bool = false) {
         self.init(promptTokens: result.promptTokens, generationTokens: result.completionTokens,
                   meanTimeToFirstTokenSeconds: result.timeToFirstToken.count > 0 ? result.timeToFirstToken.meanNanoseconds / 1e9 : nil,
                   failedRequests: result.failed, responsesWithoutUsage: result.responsesWithoutUsage)
+        if includingWarmup {
+            warmupPromptTokens = result.warmupPromptTokens
+            warmupGenerationTokens = result.warmupCompletionTokens
+            promptTokens += warmupPromptTokens
+            generationTokens += warmupGenerationTokens
+        }
     }
 }
 
@@ -92,8 +103,10 @@ struct ServerClientCrossCheck: Sendable {
             caveats.append("the scrapes include \(Self.seconds(baseline)) before and \(Self.seconds(final)) after the window")
         }
         generationTokens = Self.compare("generation tokens", server: summary.total(.generationTokens), client: client.generationTokens,
+                                        warmup: client.warmupGenerationTokens, countsWarmup: summary.window.countsWarmup,
                                         alignmentProblem: alignmentProblem, caveats: caveats)
         promptTokens = Self.compare("prompt tokens", server: summary.total(.promptTokens), client: client.promptTokens,
+                                    warmup: client.warmupPromptTokens, countsWarmup: summary.window.countsWarmup,
                                     alignmentProblem: alignmentProblem, caveats: caveats)
 
         let queue = summary.histogram(.queueTime)?.mean
@@ -123,8 +136,8 @@ struct ServerClientCrossCheck: Sendable {
                                                       clientMeanSeconds: clientTTFT, differenceSeconds: difference, statement: statement)
     }
 
-    private static func compare(_ quantity: String, server: Double?, client: UInt64, alignmentProblem: String?,
-                                caveats: [String]) -> TokenComparison {
+    private static func compare(_ quantity: String, server: Double?, client: UInt64, warmup: UInt64 = 0, countsWarmup: Bool = false,
+                                alignmentProblem: String?, caveats: [String]) -> TokenComparison {
         if let alignmentProblem {
             return TokenComparison(quantity: quantity, server: nil, client: client, differenceFraction: nil, verdict: .notAlignable,
                                    statement: "\(quantity): CANNOT be compared, the window is not aligned: \(alignmentProblem).")
@@ -133,7 +146,8 @@ struct ServerClientCrossCheck: Sendable {
             return TokenComparison(quantity: quantity, server: nil, client: client, differenceFraction: nil, verdict: .unavailable,
                                    statement: "\(quantity): the server exposes no counter of them, nothing to compare.")
         }
-        let counts = "server \(Format.grouped(server)), loadgen \(Format.grouped(client))"
+        var counts = "server \(Format.grouped(server)), loadgen \(Format.grouped(client))"
+        if countsWarmup { counts += " (\(Format.grouped(client - warmup)) measured + \(Format.grouped(warmup)) warmup, sent back to back with no scrape between)" }
         let fraction: Double? = client > 0 ? (server - Double(client)) / Double(client) : (server == 0 ? 0 : nil)
         let agrees = fraction.map { abs($0) <= ServerMetricsPolicy.tokenAgreementTolerance } ?? false
         var statement: String

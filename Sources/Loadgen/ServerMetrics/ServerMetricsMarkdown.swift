@@ -7,11 +7,14 @@ enum ServerMetricsMarkdown {
         var label: String
         var summary: ServerMetricsSummary
         var crossCheck: ServerClientCrossCheck?
+        /// The sentences listed under the table; the cross-check's own when nil.
+        var statements: [String]?
 
-        init(label: String, summary: ServerMetricsSummary, crossCheck: ServerClientCrossCheck? = nil) {
+        init(label: String, summary: ServerMetricsSummary, crossCheck: ServerClientCrossCheck? = nil, statements: [String]? = nil) {
             self.label = label
             self.summary = summary
             self.crossCheck = crossCheck
+            self.statements = statements
         }
     }
 
@@ -59,14 +62,23 @@ enum ServerMetricsMarkdown {
         return rows
     }
 
-    /// A whole table for `entries`, then the cross-check sentences of those that have one.
-    static func table(_ entries: [Entry], firstColumn: String = "Level") -> String {
+    /// A whole table for `entries`, then `leadingNotes` and the cross-check sentences of those
+    /// that have one.
+    static func table(_ entries: [Entry], firstColumn: String = "Level", leadingNotes: [String] = []) -> String {
         let replicaColumns = entries.contains { $0.summary.replicas.count > 1 }
-        let allRows = entries.flatMap { rows(for: $0, replicaColumns: replicaColumns) }
-        var text = MarkdownTable.render(header: header(firstColumn: firstColumn, replicaColumns: replicaColumns), rows: allRows)
-        let notes = entries.compactMap { entry -> String? in
-            guard let crossCheck = entry.crossCheck else { return nil }
-            return crossCheck.statements.map { "- \(entry.label): \($0)" }.joined(separator: "\n")
+        var allRows = entries.flatMap { rows(for: $0, replicaColumns: replicaColumns) }
+        var columns = header(firstColumn: firstColumn, replicaColumns: replicaColumns)
+        // A column the server never filled ("-" in every row: not exposed) says nothing the
+        // "Not exposed" line below does not; echo-server's table would be mostly dashes.
+        let kept = columns.indices.filter { column in column == 0 || allRows.contains { $0[column] != "-" && !$0[column].isEmpty } }
+        if kept.count < columns.count {
+            columns = kept.map { columns[$0] }
+            allRows = allRows.map { row in kept.map { row[$0] } }
+        }
+        var text = MarkdownTable.render(header: columns, rows: allRows)
+        let notes = leadingNotes.map { "- " + $0 } + entries.compactMap { entry -> String? in
+            guard let statements = entry.statements ?? entry.crossCheck?.statements, !statements.isEmpty else { return nil }
+            return statements.map { "- \(entry.label): \($0)" }.joined(separator: "\n")
         }
         if !notes.isEmpty { text += "\n\nServer against client:\n" + notes.joined(separator: "\n") }
         let absent = Set(entries.flatMap { $0.summary.replicas.flatMap(\.absentMetrics) })

@@ -40,6 +40,10 @@ public struct SweepPlan: Sendable {
     public var clientLimits = ClientLimits()
     /// The preset's name, for reports.
     public var presetName: String?
+    /// The server's own metrics, scraped around every level (nil, the library's default: none).
+    /// Scraping starts at the first level, after the first restart, and goes on through the
+    /// restarts (their failed scrapes and counter resets are recorded as such).
+    package var serverMetrics: ServerMetricsPlan?
 
     /// The seeds' multi-run protocol for `workload` against `target`; a workload left at the
     /// default lengths gets the protocol's 2,048 in / 512 out.

@@ -93,11 +93,12 @@ package enum SweepReport {
                     members.insert(("concurrency", .int(Int64(level.concurrency))), at: 0)
                     members.append(("latency_p50_exact_ms", .number(Percentile.linear(level.latenciesSeconds, 50) * 1000, decimals: 4)))
                     members.append(("latency_p99_exact_ms", .number(Percentile.linear(level.latenciesSeconds, 99) * 1000, decimals: 4)))
+                    if let metrics = level.serverMetrics { members.append(("server_metrics", metrics.json)) }
                     return .object(members)
                 })),
             ])
         }
-        return .object([
+        var document: [(String, JSONValue)] = [
             ("kind", .string("loadgen-sweep")),
             ("config", configJSON(plan)),
             ("environment", sweep.environment.json),
@@ -107,7 +108,9 @@ package enum SweepReport {
             ("complete", .bool(sweep.complete)),
             ("abort_reason", sweep.abortReason.map { .string($0) } ?? .null),
             ("started_at", .number(sweep.startedAtWallSeconds, decimals: 3)),
-        ])
+        ]
+        if let metrics = sweep.serverMetrics { document.append(("server_metrics_run", metrics.json)) }
+        return .object(document)
     }
 
     static func configJSON(_ plan: SweepPlan) -> JSONValue {
@@ -209,6 +212,7 @@ package enum SweepReport {
         } else if !levelSeries.levels.isEmpty {
             lines.append("Saturation point: not reached (every level's mean grew by 5% or more).")
         }
+        if let attention = ServerMetricsReport.attentionLine(sweep.serverMetricsWindows) { lines.append(attention) }
         if let reason = sweep.abortReason {
             lines.append("The sweep stopped early: \(reason).")
         } else if !sweep.complete {
@@ -217,7 +221,7 @@ package enum SweepReport {
         return lines
     }
 
-    static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ sweep: SweepResult, throughputChart: String, latencyChart: String, serverTimeline: String? = nil) -> String {
         let plan = sweep.plan
         var lines = ["# Sweep: \(plan.workload.model)", ""]
         lines.append("loadgen \(sweep.environment.loadgenVersion), \(plan.target.url), \(plan.runs) runs of levels \(plan.levels.map(String.init).joined(separator: ", "))"
@@ -238,6 +242,7 @@ package enum SweepReport {
                 lines += ["## Streaming", "", MarkdownTable.render(header: ["Concurrency", "TTFT p50 (ms)", "TPOT p50 (ms)"], rows: rows), ""]
             }
         }
+        lines += ServerMetricsReport.markdownSection(sweep.serverMetrics, windows: sweep.serverMetricsWindows, timelineFile: serverTimeline)
         lines += ["## Configuration", ""]
         let warmup = plan.warmupSeconds.map { "\(Format.fixed($0, decimals: 3, trimZeros: true)) s" } ?? "\(plan.warmupRequests) requests"
         lines.append("- Requests per level: \(plan.requestsPerLevel.map(String.init) ?? "duration \(Format.fixed(plan.durationPerLevel ?? 0, decimals: 1, trimZeros: true)) s"); warmup \(warmup) per run; cooldown \(Format.fixed(plan.cooldownSeconds, decimals: 0)) s between runs")

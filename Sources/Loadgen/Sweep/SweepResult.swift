@@ -9,6 +9,8 @@ public struct SweepResult: Sendable {
         public var result: RunResult
         /// Successful latencies in seconds, ascending.
         public var latenciesSeconds: [Double]
+        /// The server's metrics over the level's window and their cross-check with `result`.
+        package var serverMetrics: WindowServerMetrics?
 
         /// A level's run; the exact latencies come from `result.latencySamples`.
         public init(concurrency: Int, result: RunResult) {
@@ -44,6 +46,19 @@ public struct SweepResult: Sendable {
     public var abortReason: String?
     /// Wall-clock (Unix seconds) start of the sweep.
     public var startedAtWallSeconds: Double
+    /// Every scrape of the server's metrics, for the timeline (nil: not asked for).
+    package var serverMetrics: ServerMetricsRun?
+
+    /// Every level's server figures, labelled "run R c=N", for the server-metrics table.
+    package var serverMetricsWindows: [(label: String, metrics: WindowServerMetrics?)] {
+        runs.flatMap { run in
+            run.levels.map { (Self.metricsLabel(run: run.index, concurrency: $0.concurrency)
+                + ($0.result.interruptedBySignal != nil ? " (interrupted)" : ""), $0.serverMetrics) }
+        }
+    }
+
+    /// A level's label in the server-metrics table and timeline.
+    package static func metricsLabel(run: Int, concurrency: Int) -> String { "run \(run) c=\(concurrency)" }
 
     /// An empty result, before the first run.
     public init(plan: SweepPlan, environment: EnvironmentInfo, startedAtWallSeconds: Double) {

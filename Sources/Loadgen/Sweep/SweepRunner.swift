@@ -44,6 +44,8 @@ public enum SweepRunner {
             ServerRestarter(command: $0, target: plan.target, headers: plan.headers, logPath: restartLogPath, tls: plan.tls)
         }
         defer { restarter?.stop() }
+        let metrics = plan.serverMetrics.map { ServerMetricsSession($0, server: plan.target, signals: signals) }
+        defer { metrics?.finish() }
 
         runs: for index in 1...plan.runs {
             if index > 1, plan.cooldownSeconds > 0 {
@@ -78,7 +80,8 @@ public enum SweepRunner {
                 }
             }
             if plan.warmupRequests > 0 || (plan.warmupSeconds ?? 0) > 0 {
-                var warmup = levelPlan(plan, concurrency: min(plan.warmupSeconds == nil ? plan.warmupRequests : .max, plan.levels.first ?? 1))
+                var warmup = levelPlan(plan, concurrency: min(plan.warmupSeconds == nil ? plan.warmupRequests : .max, plan.levels.first ?? 1),
+                                       salt: index * 1000)
                 warmup.stop = plan.warmupSeconds.map { .duration(seconds: $0) } ?? .requests(plan.warmupRequests)
                 warmup.keepsLatencySamples = false
                 let (result, signal) = try LoadRun.run(warmup, signals: signals) { now, elapsed in
@@ -95,12 +98,19 @@ public enum SweepRunner {
                 }
             }
             sweep.runs.append(run)
-            for concurrency in plan.levels {
-                let (result, signal) = try LoadRun.run(levelPlan(plan, concurrency: concurrency), signals: signals) { now, elapsed in
+            for (level, concurrency) in plan.levels.enumerated() {
+                // The run's first level follows its warmup: let the server book it first.
+                let opening = metrics?.openWindow(settleFirst: level == 0)
+                let load = levelPlan(plan, concurrency: concurrency, salt: index * 1000 + level + 1)
+                let (result, signal) = try LoadRun.run(load, signals: signals) { now, elapsed in
                     onProgress(Progress(run: index, runs: plan.runs, stage: .level(concurrency: concurrency), completed: now.completed,
                                         failed: now.failed, total: plan.requestsPerLevel, elapsedSeconds: elapsed))
                 }
-                sweep.runs[sweep.runs.count - 1].levels.append(SweepResult.LevelRun(concurrency: concurrency, result: result))
+                var level = SweepResult.LevelRun(concurrency: concurrency, result: result)
+                level.serverMetrics = metrics?.closeWindow(opening, label: SweepResult.metricsLabel(run: index, concurrency: concurrency),
+                                                           result: result)
+                sweep.runs[sweep.runs.count - 1].levels.append(level)
+                sweep.serverMetrics = metrics?.snapshot()
                 try onUpdate(sweep)
                 if let signal {
                     sweep.interruptedBySignal = signal
@@ -109,13 +119,16 @@ public enum SweepRunner {
             }
         }
         sweep.complete = sweep.interruptedBySignal == nil && sweep.abortReason == nil
+        if let metrics { sweep.serverMetrics = metrics.finish() }
         try onUpdate(sweep)
         return sweep
     }
 
-    static func levelPlan(_ plan: SweepPlan, concurrency: Int) -> LoadPlan {
+    /// One level's plan. With a fixed nonce (`--seed`), each run and level gets its own (`salt`),
+    /// so no level is served from the prefix cache an earlier one filled.
+    static func levelPlan(_ plan: SweepPlan, concurrency: Int, salt: Int = 0) -> LoadPlan {
         var load = LoadPlan(target: plan.target)
-        load.workload = plan.workload
+        load.workload = plan.workload.derivingNonce(salt)
         load.headers = plan.headers
         load.tls = plan.tls
         load.concurrency = concurrency

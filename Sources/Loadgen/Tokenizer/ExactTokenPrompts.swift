@@ -74,9 +74,15 @@ public struct ExactTokenPrompts {
 
     /// The prompt of request `index` with exactly `tokens` tokens.
     public mutating func prompt(index: Int, tokens: Int) throws(TokenizerError) -> ExactTokenPrompt {
-        guard tokens > 0 else { return ExactTokenPrompt(index: index, text: "", tokens: 0) }
+        let text = try text(header: Self.header(nonce: nonce, index: index), tokens: tokens, variant: index)
+        return ExactTokenPrompt(index: index, text: text, tokens: tokens)
+    }
+
+    /// Text of exactly `tokens` tokens that starts with `header` (which must fit in them); the
+    /// rest is drawn from `seed` and `variant`.
+    mutating func text(header: String, tokens: Int, variant index: Int) throws(TokenizerError) -> String {
+        guard tokens > 0 else { return "" }
         guard !usable.isEmpty, !whole.isEmpty else { throw .promptNotBuilt(tokens: tokens, reason: "the tokenizer has no ordinary tokens") }
-        let header = Self.header(nonce: nonce, index: index)
         let headerIDs = encoder.encodeIDs(header, addSpecialTokens: false)
         var generator = SeededGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: index + 1))
         for _ in 0..<Self.attempts {
@@ -94,7 +100,7 @@ public struct ExactTokenPrompts {
                 if encoded.count == tokens {
                     // Text that happens to spell an added token would send the server a special token.
                     if encoded.contains(where: { Int($0) < isAdded.count && isAdded[Int($0)] }) { break }
-                    return ExactTokenPrompt(index: index, text: text, tokens: tokens)
+                    return text
                 }
                 ids = encoded
                 if ids.count > tokens {

@@ -47,6 +47,10 @@ public struct ValidationPlan: Sendable {
     public var targetRequestsPerSecond = SeedProtocol.Validation.targetTokensPerSecond / SeedProtocol.Validation.targetTokensPerRequest
     /// How the target was given, for the verdict line.
     public var targetDescription = "\(Format.rate(SeedProtocol.Validation.targetTokensPerSecond)) tok/s at ~\(Format.rate(SeedProtocol.Validation.targetTokensPerRequest)) tokens/request, the seed's highest model throughput"
+    /// The server's own metrics, scraped around every level (nil, the library's default: none;
+    /// the CLI asks for the automatic endpoint unless `--no-metrics`). A started echo-server is
+    /// then started with `--metrics`, so the automatic endpoint finds its counters.
+    package var serverMetrics: ServerMetricsPlan?
     /// The OpenAI-shaped request every connection sends.
     public var body: [UInt8] = Array(#"{"model":"echo","messages":[{"role":"user","content":"Explain in detail: is the benchmark client the bottleneck?"}],"max_tokens":100}"#.utf8)
 

@@ -44,6 +44,7 @@ package enum ValidationReport {
         if !failed.isEmpty {
             lines.append("Note: success was below 100% at concurrency \(failed.map { String($0.concurrency) }.joined(separator: ", ")); see the errors in the JSON file.")
         }
+        if let attention = ServerMetricsReport.attentionLine(result.serverMetricsWindows) { lines.append(attention) }
         let interrupted = result.levels.filter(\.interrupted)
         if !interrupted.isEmpty {
             lines.append("Interrupted: the level at concurrency \(interrupted.map { String($0.concurrency) }.joined(separator: ", ")) was cut short and is left out of the peak and this verdict.")
@@ -112,6 +113,7 @@ package enum ValidationReport {
             if let server = level.serverCPUMicrosecondsPerRequest {
                 members.append(("server_cpu_us_per_request", .number(server, decimals: 3)))
             }
+            if result.serverMetrics != nil { members.append(("server_metrics", level.serverMetrics?.json ?? .null)) }
             levels.append(.object(dedupe(members)))
         }
         var config: [(String, JSONValue)] = [
@@ -149,7 +151,7 @@ package enum ValidationReport {
             peak = .object([("concurrency", .int(Int64(best.concurrency))),
                             ("requests_per_sec", .number(best.result.requestsPerSecond, decimals: 3))])
         }
-        return .object([
+        var document: [(String, JSONValue)] = [
             ("config", .object(config)),
             ("environment", environment),
             ("levels", .array(levels)),
@@ -158,7 +160,9 @@ package enum ValidationReport {
             ("client_is_sufficient", .bool(result.clientIsSufficient)),
             ("interrupted", .bool(result.interruptedBySignal != nil)),
             ("verdict", .string(verdict(result))),
-        ])
+        ]
+        if let metrics = result.serverMetrics { document.append(("server_metrics_run", metrics.json)) }
+        return .object(document)
     }
 
     private static func dedupe(_ members: [(String, JSONValue)]) -> [(String, JSONValue)] {
@@ -190,7 +194,7 @@ package enum ValidationReport {
     }
 
     /// The Markdown report; `throughputChart` and `latencyChart` are the SVG file names beside it.
-    static func markdown(_ result: ValidationResult, throughputChart: String, latencyChart: String) -> String {
+    static func markdown(_ result: ValidationResult, throughputChart: String, latencyChart: String, serverTimeline: String? = nil) -> String {
         var lines: [String] = []
         lines.append("# Client Overhead Validation")
         lines.append("")
@@ -215,6 +219,7 @@ package enum ValidationReport {
         lines.append("")
         lines.append(cpuTable(result))
         lines.append("")
+        lines += ServerMetricsReport.markdownSection(result.serverMetrics, windows: result.serverMetricsWindows, timelineFile: serverTimeline)
         lines.append("## Method")
         lines.append("")
         for line in setup(result) { lines.append("- " + line) }

@@ -8,8 +8,12 @@ public struct ValidationResult: Sendable {
         public var result: RunResult
         /// echo-server CPU microseconds per request over the level, when loadgen started it.
         public var serverCPUMicrosecondsPerRequest: Double?
+        /// The server's metrics over the level's window and their cross-check with `result`.
+        package var serverMetrics: WindowServerMetrics?
         /// SIGINT or SIGTERM cut the level short: a fragment, not a measurement of the level.
         public var interrupted: Bool { result.interruptedBySignal != nil }
+        /// The label of the level's window in the server-metrics table and timeline.
+        package var metricsLabel: String { "c=\(concurrency)" }
     }
 
     /// The levels measured, in order.
@@ -34,6 +38,13 @@ public struct ValidationResult: Sendable {
     public var interruptedBySignal: Int32?
     /// Wall-clock (Unix seconds) start.
     public var startedAtWallSeconds: Double
+    /// Every scrape of the server's metrics, for the timeline (nil: `--no-metrics`).
+    package var serverMetrics: ServerMetricsRun?
+
+    /// The levels' server figures, labelled, for the server-metrics table.
+    package var serverMetricsWindows: [(label: String, metrics: WindowServerMetrics?)] {
+        levels.map { ($0.metricsLabel + ($0.interrupted ? " (interrupted)" : ""), $0.serverMetrics) }
+    }
 
     /// The levels that ran to their end (an interrupted level's fragment is no measurement).
     public var completedLevels: [Level] { levels.filter { !$0.interrupted } }

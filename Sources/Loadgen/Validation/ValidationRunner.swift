@@ -49,7 +49,8 @@ public enum ValidationRunner {
             let process: ChildProcess
             do {
                 process = try ChildProcess(path: path, arguments: leadingArguments + ["--host", "127.0.0.1", "--port", "0",
-                                                                                      "--threads", String(serverThreads!)])
+                                                                                      "--threads", String(serverThreads!)]
+                                               + (plan.serverMetrics == nil ? [] : ["--metrics"]))
             } catch {
                 throw .invalidPlan("cannot start \(name): \(SystemError.message(for: error.errno)) (give --echo-server PATH or --url URL)")
             }
@@ -73,11 +74,18 @@ public enum ValidationRunner {
         }
 
         var template = try LoadPlan(url: url)
+        // The server's base, for its /metrics: the URL when it is a base, else the server's root.
+        var serverBase = template.target
         // A base URL (no path, "/" or the OpenAI SDK's "/v1") gets the chat endpoint; a URL with
         // any other path is the endpoint itself.
         if template.target.openAIBasePath.isEmpty || template.target.path.hasSuffix("/v1") || template.target.path.hasSuffix("/v1/") {
             template.target.path = template.target.openAIBasePath + "/v1/chat/completions"
+        } else {
+            serverBase.path = "/"
         }
+        // Made here, after the server is up; it starts scraping at the first level.
+        let metrics = plan.serverMetrics.map { ServerMetricsSession($0, server: serverBase, signals: signals) }
+        defer { metrics?.finish() }
         let target = template.target.url
         template.method = "POST"
         template.headers = [.init("Content-Type", "application/json")]
@@ -111,6 +119,7 @@ public enum ValidationRunner {
                 }
                 levelPlan.minimumRequests = plan.minimumRequests
             }
+            let opening = metrics?.openWindow()
             let serverCPUBefore = child?.cpuMicroseconds
             let (runResult, signal) = try LoadRun.run(levelPlan, signals: signals) { progress, elapsed in
                 onProgress(Progress(levelIndex: index, levelCount: plan.levels.count, concurrency: concurrency,
@@ -124,8 +133,10 @@ public enum ValidationRunner {
                 let served = runResult.requests + runResult.warmupRequests
                 if served > 0 { serverCost = Double(after - before) / Double(served) }
             }
-            let level = ValidationResult.Level(concurrency: concurrency, result: runResult, serverCPUMicrosecondsPerRequest: serverCost)
+            var level = ValidationResult.Level(concurrency: concurrency, result: runResult, serverCPUMicrosecondsPerRequest: serverCost)
+            level.serverMetrics = metrics?.closeWindow(opening, label: level.metricsLabel, result: runResult)
             result.levels.append(level)
+            result.serverMetrics = metrics?.snapshot()
             onLevel(level)
             if result.interruptedBySignal != nil { break }
             if let child, !child.isRunning {
@@ -133,6 +144,7 @@ public enum ValidationRunner {
             }
         }
         if clientCPUs != nil { _ = ProcessResources.pinCurrentThread(firstCPU: 0, count: cpus) }
+        result.serverMetrics = metrics?.finish()
         child?.stop()
         return result
     }

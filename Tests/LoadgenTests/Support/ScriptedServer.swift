@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 /// A loopback server that answers every request with fixed bytes (or nothing), to drive the
-/// client into each failure class. Runs on its own thread until stopped.
+/// client into each failure class, or with what a handler makes of each request. Runs on its own
+/// thread until stopped.
 final class ScriptedServer: @unchecked Sendable {
     enum Behaviour {
         /// Send these bytes after reading a request, then close if `close`.
@@ -11,6 +12,9 @@ final class ScriptedServer: @unchecked Sendable {
         case silent
         /// Never accept: connections wait in the backlog.
         case neverAccept
+        /// Answer each complete request (head and Content-Length body) with what `handler` returns
+        /// for its text, keeping the connection open.
+        case respond(@Sendable (String) -> String)
     }
 
     let port: UInt16
@@ -64,8 +68,21 @@ final class ScriptedServer: @unchecked Sendable {
         return stopped
     }
 
+    /// The length of the first complete request in `text` (head plus Content-Length body), or nil.
+    static func completeRequestLength(_ bytes: [UInt8]) -> Int? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else { return nil }
+        let head = String(decoding: bytes[0..<end], as: UTF8.self).lowercased()
+        var length = 0
+        if let line = head.components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }) {
+            length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return bytes.count >= end + 4 + length ? end + 4 + length : nil
+    }
+
     private func serve() {
         var clients: [Int32] = []
+        var pending: [Int32: [UInt8]] = [:]
         while !isStopped {
             var poller = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
             for client in clients { poller.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0)) }
@@ -80,6 +97,25 @@ final class ScriptedServer: @unchecked Sendable {
                 if n <= 0 {
                     close(entry.fd)
                     clients.removeAll { $0 == entry.fd }
+                    pending[entry.fd] = nil
+                    continue
+                }
+                if case .respond(let handler) = behaviour {
+                    pending[entry.fd, default: []] += buffer[0..<n]
+                    while let length = Self.completeRequestLength(pending[entry.fd]!) {
+                        let request = String(decoding: pending[entry.fd]![0..<length], as: UTF8.self)
+                        pending[entry.fd]!.removeFirst(length)
+                        stopFlag.lock()
+                        requests.append(request)
+                        stopFlag.unlock()
+                        let bytes = Array(handler(request).utf8)
+                        var sent = 0
+                        while sent < bytes.count {
+                            let written = bytes[sent...].withUnsafeBytes { send(entry.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                            if written <= 0 { break }
+                            sent += written
+                        }
+                    }
                     continue
                 }
                 stopFlag.lock()
