@@ -31,7 +31,9 @@ public final class LoadRun: Sendable {
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
+        /// Measured requests that succeeded.
         public var completed: Int
+        /// Measured requests that failed.
         public var failed: Int
         /// False while the warmup is still running.
         public var measuring: Bool
@@ -161,6 +163,7 @@ public final class LoadRun: Sendable {
         control.cancelled.store(true, ordering: .relaxed)
     }
 
+    /// True once every loop has stopped; `wait()` then returns at once.
     public var isFinished: Bool {
         control.finishedLoops.load(ordering: .acquiring) == results.count
     }
@@ -181,6 +184,7 @@ public final class LoadRun: Sendable {
     /// Seconds since the run started.
     public var elapsedSeconds: Double { Double(Clock.monotonicNanoseconds() - startWall) / 1e9 }
 
+    /// The counts so far, read without stopping the loops (each publishes its own).
     public var progress: Progress {
         var progress = Progress(completed: 0, failed: 0, measuring: true)
         for loop in control.progress {
