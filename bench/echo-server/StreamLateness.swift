@@ -24,8 +24,14 @@ final class LatenessBoard: Sendable {
         loops = Mutex(Array(repeating: (LatencyHistogram(), LatencyHistogram()), count: count))
     }
 
+    /// Keeps copies with their own counters: a histogram shared with the board would copy its
+    /// 30 KiB of counters at the loop's next `record`, on the token path.
     func publish(lateness: LatencyHistogram, readLag: LatencyHistogram, loop: Int) {
-        loops.withLock { $0[loop] = (lateness, readLag) }
+        var lateCopy = LatencyHistogram()
+        lateCopy.merge(lateness)
+        var readCopy = LatencyHistogram()
+        readCopy.merge(readLag)
+        loops.withLock { $0[loop] = (lateCopy, readCopy) }
     }
 
     /// Every loop's figures as last published.
