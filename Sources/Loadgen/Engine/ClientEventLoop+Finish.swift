@@ -5,7 +5,8 @@ extension ClientEventLoop {
     /// request, and moves the slot on: to its next request, to a connect backoff, or to the end.
     mutating func finish(_ index: Int, _ ending: RequestEnding, now: UInt64) {
         let slot = slots[index]
-        tally.ended(slot, index: index, ending, now: now)
+        let succeeded = tally.ended(slot, index: index, ending, now: now)
+        let sessionGoesOn = sessions.map { sessionTurnEnded($0, index, ending, succeeded: succeeded) } ?? false
         slot.pointee.availableSinceNanoseconds = now
         switch ending {
         case .response(let closeAfter):
@@ -34,6 +35,10 @@ extension ClientEventLoop {
             return
         }
         slot.pointee.phase = .idle
+        if sessionGoesOn, let sessions, sessions.thinkTimeNanoseconds > 0 {
+            sessions.think(index, until: now &+ sessions.thinkTimeNanoseconds)
+            return
+        }
         pacing.requestEnded(index, in: &slots)
     }
 
