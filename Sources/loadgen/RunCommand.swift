@@ -501,7 +501,8 @@ enum RunCommand {
         if options.json {
             Terminal.out(Self.addingServerMetrics(RunReport.json(result), window: serverWindow, run: serverRun).serialized())
         } else {
-            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming))
+            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming,
+                                        prefixCacheHitShare: result.sessions == nil ? nil : serverWindow?.prefixCacheHitShare))
             if let server = ServerMetricsReport.table([("run", serverWindow)], firstColumn: "Window") {
                 Terminal.out("")
                 Terminal.out("Server metrics: " + ServerMetricsReport.scrapingLine(serverRun!))

@@ -148,6 +148,7 @@ struct ClientEventLoop: ~Copyable {
         }
         tally.publishProgress()
         var result = tally.finished()
+        if let sessions { result.sessions?.add(sessions.counts) }
         result.loopLoads = [loadMeter.finished()]
         pacing.record(into: &result, durationNanoseconds: plan.durationNanoseconds)
         return result

@@ -52,6 +52,8 @@ struct LoopTally {
             // One histogram pair per turn, each its own storage: nothing is copied on first write.
             result.turns = (0..<sessions.longestSession).map { _ in TurnResult() }
             result.sessions = SessionCounts()
+            result.sessions?.thinkTimeSeconds = Double(sessions.thinkTimeNanoseconds) / 1e9
+            result.sessions?.turnsPerSession = sessions.turnsPerSession
         }
     }
 

@@ -45,6 +45,8 @@ final class SessionScript: @unchecked Sendable {
     let thinkTimeNanoseconds: UInt64
     /// The turns of the longest conversation: the per-turn statistics' count.
     let longestSession: Int
+    /// Synthetic sessions' turns; 0 with conversations (each its own).
+    let turnsPerSession: Int
     private let text: UnsafeMutableRawBufferPointer
 
     /// Cuts `template` (the workload's single-turn request) into the session's pieces; the user
@@ -147,6 +149,7 @@ final class SessionScript: @unchecked Sendable {
         capacity = bodyStart + largest
         thinkTimeNanoseconds = Clock.nanoseconds(seconds: sessions.thinkTimeSeconds)
         longestSession = conversations.map(\.count).max() ?? 1
+        turnsPerSession = sessions.conversations == nil ? sessions.turns : 0
     }
 
     deinit { text.deallocate() }

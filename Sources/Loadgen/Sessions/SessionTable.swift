@@ -252,6 +252,9 @@ public struct SessionCounts: Sendable, Equatable {
     public var cutShort: UInt64 = 0
     /// Turns never sent because an earlier turn of their session failed.
     public var turnsNotSent: UInt64 = 0
+    /// The plan's think time and turns per session (0: conversations of their own lengths).
+    public var thinkTimeSeconds: Double = 0
+    public var turnsPerSession = 0
 
     public init() {}
 
@@ -261,6 +264,8 @@ public struct SessionCounts: Sendable, Equatable {
         stoppedByFailure += other.stoppedByFailure
         cutShort += other.cutShort
         turnsNotSent += other.turnsNotSent
+        thinkTimeSeconds = max(thinkTimeSeconds, other.thinkTimeSeconds)
+        turnsPerSession = max(turnsPerSession, other.turnsPerSession)
     }
 
     /// Every started session ended in exactly one way.
