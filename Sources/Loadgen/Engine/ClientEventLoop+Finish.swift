@@ -6,7 +6,11 @@ extension ClientEventLoop {
     mutating func finish(_ index: Int, _ ending: RequestEnding, now: UInt64) {
         let slot = slots[index]
         let succeeded = tally.ended(slot, index: index, ending, now: now)
-        let sessionGoesOn = sessions.map { sessionTurnEnded($0, index, ending, succeeded: succeeded) } ?? false
+        var sessionGoesOn = false
+        if let sessions {
+            sessionGoesOn = sessionTurnEnded(sessions, index, ending, succeeded: succeeded)
+            if !sessionGoesOn, quota != .max { quota += sessions.returnReservedTurns(index) }
+        }
         slot.pointee.availableSinceNanoseconds = now
         switch ending {
         case .response(let closeAfter):

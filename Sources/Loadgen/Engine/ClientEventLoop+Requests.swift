@@ -32,7 +32,7 @@ extension ClientEventLoop {
     /// Takes one request from the quota. Stops at the end of the duration, on cancel, or when the
     /// quota is spent.
     private mutating func claimRequest(_ index: Int, now: UInt64) -> Bool {
-        if stopping || quota == 0 { return false }
+        if stopping || quota == 0 && !(sessions?.hasReservedTurn(index) ?? false) { return false }
         if now >= endNanoseconds, minimumRemaining <= 0 {
             beginStopping(now: now)
             return false
@@ -106,10 +106,14 @@ extension ClientEventLoop {
             warmupRemaining -= 1
             warmup = true
         }
-        // Warmup requests are extra: a request count applies to the measured window.
-        if quota != .max, !warmup { quota -= 1 }
         let number = numbering.next()
-        if let sessions { slot.pointee.turn = sessions.beginTurn(index, number: number) }
+        // Warmup requests are extra: a request count applies to the measured window.
+        if let sessions {
+            slot.pointee.turn = sessions.beginTurn(index, number: number)
+            if quota != .max, !warmup { quota -= sessions.quotaTaken(index, quota: quota) }
+        } else if quota != .max, !warmup {
+            quota -= 1
+        }
         let templateCount = plan.requests.templates.count
         slot.pointee.template = templateCount == 1 ? 0 : number % templateCount
         if plan.requests.templates[slot.pointee.template].counterOffset >= 0 { slot.pointee.number.set(number) }

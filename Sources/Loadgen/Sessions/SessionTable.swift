@@ -17,6 +17,8 @@ struct SessionTable {
         var conversation = -1
         /// The turn of the request in flight (or last sent).
         var turn = 0
+        /// Later turns of the session already taken from the loop's request quota.
+        var reservedTurns = 0
         /// Where the messages end in the buffer: the tail (`]` and the options) starts here.
         var historyEnd = 0
         /// The request's bytes in the buffer (the head is written right before the body).
@@ -79,6 +81,39 @@ struct SessionTable {
     }
 
     func inProgress(_ index: Int) -> Bool { slots[index].conversation >= 0 }
+
+    // MARK: The request quota
+
+    /// A request count counts turns, but a session takes all of its turns from the quota when it
+    /// starts (as many as are left), so `-n` a multiple of the turns runs whole sessions whatever
+    /// order the connections finish in; its later turns then start even with the quota spent.
+    @inline(__always)
+    func hasReservedTurn(_ index: Int) -> Bool { slots[index].conversation >= 0 && slots[index].reservedTurns > 0 }
+
+    /// The turn just begun on `index` (`beginTurn`) is measured: how much it takes from `quota`.
+    @inline(__always)
+    func quotaTaken(_ index: Int, quota: Int) -> Int {
+        let slot = slots + index
+        if slot.pointee.turn == 0 {
+            let taken = min(script.conversations[slot.pointee.conversation].count, quota)
+            slot.pointee.reservedTurns = taken - 1
+            return taken
+        }
+        if slot.pointee.reservedTurns > 0 {
+            slot.pointee.reservedTurns -= 1
+            return 0
+        }
+        // A session begun in the warmup took nothing ahead: each measured turn takes its own.
+        return 1
+    }
+
+    /// The session on `index` ended early: the turns it took ahead and will not send go back.
+    @inline(__always)
+    func returnReservedTurns(_ index: Int) -> Int {
+        let reserved = slots[index].reservedTurns
+        slots[index].reservedTurns = 0
+        return reserved
+    }
 
     // MARK: Writing a turn
 
