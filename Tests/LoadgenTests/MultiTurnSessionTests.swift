@@ -290,3 +290,38 @@ struct AnswerTextCaptureTests {
         #expect(text.utf8.count <= 4, "nothing is written past the limit: \(text)")
     }
 }
+
+@Suite("loadgen run --turns", .serialized)
+struct MultiTurnCommandTests {
+    @Test("--turns against echo-server: JSON per-turn prompt tokens grow, every session completes")
+    func jsonPerTurn() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "run", "--base-url", server.url, "--model", "echo-model", "--tokenizer", "estimate", "--turns", "3", "--think-time", "10ms",
+            "-c", "2", "-t", "1", "-n", "12", "--input-tokens", "40", "--max-tokens", "8", "--stream", "--json",
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let json = try run.json()
+        #expect(json["succeeded"] as? Int == 12)
+        let sessions = try #require(json["sessions"] as? [String: Any])
+        #expect(sessions["started"] as? Int == 4)
+        #expect(sessions["completed"] as? Int == 4)
+        let turns = try #require(sessions["turns"] as? [[String: Any]])
+        let prompts = turns.compactMap { $0["mean_prompt_tokens"] as? Double }
+        #expect(prompts.count == 3 && prompts[0] < prompts[1] && prompts[1] < prompts[2], "\(prompts)")
+        #expect(turns.allSatisfy { ($0["ttft_ms"] as? [String: Any])?["count"] as? Int == 4 })
+    }
+
+    @Test("session flags that cannot apply exit 2 with one line", arguments: [
+        ["run", "--think-time", "1s"],
+        ["run", "http://127.0.0.1:1/", "--turns", "2"],
+        ["run", "--turns", "2", "--rate", "5"],
+        ["run", "--turns", "0"],
+    ])
+    func refusedFlags(arguments: [String]) throws {
+        let run = try CommandRunner.run(BuiltProducts.loadgen, arguments)
+        #expect(run.status == 2, "stderr: \(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
+}

@@ -39,7 +39,8 @@ extension ClientEventLoop {
             return
         }
         slot.pointee.phase = .idle
-        if sessionGoesOn, let sessions, sessions.thinkTimeNanoseconds > 0 {
+        // A run that is stopping sends no next turn: the claim fails at once and cuts it short.
+        if sessionGoesOn, !stopping, let sessions, sessions.thinkTimeNanoseconds > 0 {
             sessions.think(index, until: now &+ sessions.thinkTimeNanoseconds)
             return
         }
