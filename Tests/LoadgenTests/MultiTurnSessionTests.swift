@@ -325,3 +325,24 @@ struct MultiTurnCommandTests {
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
     }
 }
+
+@Suite("loadgen run --turns with server metrics", .serialized)
+struct MultiTurnMetricsTests {
+    @Test("the server's prefix-cache hit share is printed under the per-turn table")
+    func prefixCacheShare() throws {
+        // Each scrape counts 1,000 more queried tokens, 600 of them hits: 60% over any window.
+        let metrics = try ScriptedMetricsServer { scrape in
+            .metrics("# TYPE vllm:prefix_cache_queries_total counter\nvllm:prefix_cache_queries_total{model_name=\"echo-model\"} \(scrape * 1000)\n"
+                + "# TYPE vllm:prefix_cache_hits_total counter\nvllm:prefix_cache_hits_total{model_name=\"echo-model\"} \(scrape * 600)\n")
+        }
+        defer { metrics.stop() }
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "run", "--base-url", server.url, "--model", "echo-model", "--tokenizer", "estimate", "--turns", "2", "-c", "2", "-n", "8",
+            "--input-tokens", "40", "--max-tokens", "8", "--metrics-url", metrics.url, "--metrics-interval", "100ms",
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("prefix cache: 60.0% of the prompt tokens the server looked up were cached"), "\(run.stdout)")
+    }
+}
