@@ -5,9 +5,6 @@
 /// in order of due times, and the loop's wait ends at the first (`nextWaitMilliseconds`, in whole
 /// milliseconds: a turn goes out at most about a millisecond late, which the client send lag shows).
 extension ClientEventLoop {
-    /// True while a session thinks: the loop must wait for it though nothing is in flight.
-    var sessionsThinking: Bool { (sessions?.thinkingCount ?? 0) > 0 }
-
     /// The request on `index` ended as `ending` (a success or not): tells its session, and
     /// returns whether the session goes on to its next turn.
     @inline(__always)

@@ -108,7 +108,7 @@ struct ClientEventLoop: ~Copyable {
 
         while tally.inFlight > 0
                 || pacing.hasRequestsToStart(stopping: stopping, quota: quota, connectionsBackingOff: backoff.waiting)
-                || sessionsThinking {
+                || (sessions?.thinkingCount ?? 0) > 0 {
             let ready: Int
             do {
                 ready = try epoll.wait(timeoutMilliseconds: nextWaitMilliseconds())
@@ -154,6 +154,7 @@ struct ClientEventLoop: ~Copyable {
         return result
     }
 
+    @inline(__always)
     private func nextWaitMilliseconds() -> Int32 {
         let now = Clock.monotonicNanoseconds()
         var until = nextSweepNanoseconds
