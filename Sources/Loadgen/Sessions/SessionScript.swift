@@ -22,10 +22,10 @@ final class SessionScript: @unchecked Sendable {
         let numberOffset: Int
     }
 
-    static let userOpen = Array(#"{"role":"user","content":""#.utf8)
-    static let assistantOpen = Array(#",{"role":"assistant","content":""#.utf8)
-    static let assistantToUser = Array(#""},{"role":"user","content":""#.utf8)
-    static let userClose = Array(#""}"#.utf8)
+    static let userOpen: StaticString = #"{"role":"user","content":""#
+    static let assistantOpen: StaticString = #",{"role":"assistant","content":""#
+    static let assistantToUser: StaticString = #""},{"role":"user","content":""#
+    static let userClose: StaticString = #""}"#
     /// Content-Length digits: a request buffer is far below 10^12 bytes.
     static let lengthDigits = 12
 
@@ -48,6 +48,45 @@ final class SessionScript: @unchecked Sendable {
     /// Synthetic sessions' turns; 0 with conversations (each its own).
     let turnsPerSession: Int
     private let text: UnsafeMutableRawBufferPointer
+    /// The same in raw storage, for the event loops (`SessionTable` copies it): read with no
+    /// reference counting, where an array or a method of this class would be retained and
+    /// released at every access.
+    let layout: Layout
+    private let pieces: UnsafeMutableRawBufferPointer
+    private let flatTurns: UnsafeMutablePointer<Turn>
+    private let flatReserved: UnsafeMutablePointer<Int>
+    private let firstTurn: UnsafeMutablePointer<Int>
+
+    struct Layout {
+        let headPrefix: UnsafeRawBufferPointer
+        let headSuffix: UnsafeRawBufferPointer
+        let bodyPrefix: UnsafeRawBufferPointer
+        let tail: UnsafeRawBufferPointer
+        let text: UnsafeRawBufferPointer
+        /// Every conversation's turns in a row; conversation c's are `firstTurn[c]..<firstTurn[c + 1]`.
+        let turns: UnsafePointer<Turn>
+        /// `reservedAfterAnswer`, in the same order.
+        let reserved: UnsafePointer<Int>
+        let firstTurn: UnsafePointer<Int>
+        let conversationCount: Int
+        let bodyStart: Int
+        let capacity: Int
+        let thinkTimeNanoseconds: UInt64
+
+        @inline(__always)
+        func turnCount(_ conversation: Int) -> Int { firstTurn[conversation + 1] - firstTurn[conversation] }
+
+        @inline(__always)
+        func turn(_ conversation: Int, _ turn: Int) -> Turn { turns[firstTurn[conversation] + turn] }
+
+        @inline(__always)
+        func reserved(_ conversation: Int, _ turn: Int) -> Int { reserved[firstTurn[conversation] + turn] }
+
+        @inline(__always)
+        func text(of turn: Turn) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: text[turn.offset..<(turn.offset + turn.count)])
+        }
+    }
 
     /// Cuts `template` (the workload's single-turn request) into the session's pieces; the user
     /// turns are `conversations`, or else `turns` copies of the template's prompt.
@@ -128,16 +167,41 @@ final class SessionScript: @unchecked Sendable {
             let last = turns.count - 1
             var after = Array(repeating: 0, count: turns.count)
             for k in stride(from: last - 1, through: 0, by: -1) {
-                let rest = k + 1 == last ? tail.count : Self.assistantOpen.count + after[k + 1]
-                after[k] = Self.assistantToUser.count + turns[k + 1].count + Self.userClose.count + rest
+                let rest = k + 1 == last ? tail.count : Self.assistantOpen.utf8CodeUnitCount + after[k + 1]
+                after[k] = Self.assistantToUser.utf8CodeUnitCount + turns[k + 1].count + Self.userClose.utf8CodeUnitCount + rest
             }
             reserved.append(after)
-            var fixed = bodyPrefix.count + Self.userOpen.count + turns[0].count + Self.userClose.count + tail.count
+            var fixed = bodyPrefix.count + Self.userOpen.utf8CodeUnitCount + turns[0].count + Self.userClose.utf8CodeUnitCount + tail.count
             for k in 1..<max(turns.count, 1) {
-                fixed += Self.assistantOpen.count + Self.assistantToUser.count + turns[k].count + Self.userClose.count
+                fixed += Self.assistantOpen.utf8CodeUnitCount + Self.assistantToUser.utf8CodeUnitCount + turns[k].count + Self.userClose.utf8CodeUnitCount
             }
             largest = max(largest, fixed + last * answerBudget)
         }
+        let fixedPieces = [headPrefix, headSuffix, bodyPrefix, tail]
+        let pieces = UnsafeMutableRawBufferPointer.allocate(byteCount: max(fixedPieces.reduce(0) { $0 + $1.count }, 1), alignment: 16)
+        var views: [UnsafeRawBufferPointer] = []
+        var offset = 0
+        for piece in fixedPieces {
+            let view = UnsafeMutableRawBufferPointer(rebasing: pieces[offset..<(offset + piece.count)])
+            piece.withUnsafeBytes { view.copyMemory(from: $0) }
+            views.append(UnsafeRawBufferPointer(view))
+            offset += piece.count
+        }
+        self.pieces = pieces
+        let turnTotal = conversations.reduce(0) { $0 + $1.count }
+        flatTurns = UnsafeMutablePointer<Turn>.allocate(capacity: max(turnTotal, 1))
+        flatReserved = UnsafeMutablePointer<Int>.allocate(capacity: max(turnTotal, 1))
+        firstTurn = UnsafeMutablePointer<Int>.allocate(capacity: conversations.count + 1)
+        var next = 0
+        for (index, turns) in conversations.enumerated() {
+            firstTurn[index] = next
+            for (k, turn) in turns.enumerated() {
+                (flatTurns + next).initialize(to: turn)
+                flatReserved[next] = reserved[index][k]
+                next += 1
+            }
+        }
+        firstTurn[conversations.count] = next
         self.headPrefix = headPrefix
         self.headSuffix = headSuffix
         self.bodyPrefix = bodyPrefix
@@ -150,9 +214,20 @@ final class SessionScript: @unchecked Sendable {
         thinkTimeNanoseconds = Clock.nanoseconds(seconds: sessions.thinkTimeSeconds)
         longestSession = conversations.map(\.count).max() ?? 1
         turnsPerSession = sessions.conversations == nil ? sessions.turns : 0
+        layout = Layout(headPrefix: views[0], headSuffix: views[1], bodyPrefix: views[2], tail: views[3],
+                        text: UnsafeRawBufferPointer(text), turns: flatTurns, reserved: flatReserved, firstTurn: firstTurn,
+                        conversationCount: conversations.count, bodyStart: bodyStart, capacity: capacity,
+                        thinkTimeNanoseconds: thinkTimeNanoseconds)
     }
 
-    deinit { text.deallocate() }
+    deinit {
+        text.deallocate()
+        pieces.deallocate()
+        flatTurns.deallocate()
+        flatReserved.deallocate()
+        firstTurn.deallocate()
+    }
+
 
     /// The escaped text of `turn`.
     @inline(__always)

@@ -38,7 +38,9 @@ struct SessionTable {
         var thinkingCount = 0
     }
 
-    let script: SessionScript
+    /// The script's raw layout (the loop's plan keeps the script, and so this memory, alive): a
+    /// class reference here would be retained and released wherever the loop reads its table.
+    private let script: UnsafeMutablePointer<SessionScript.Layout>
     private let slots: UnsafeMutablePointer<Slot>
     private let thinking: UnsafeMutablePointer<Int32>
     private let state: UnsafeMutablePointer<State>
@@ -46,14 +48,15 @@ struct SessionTable {
     private let loop: Int
     private let loops: Int
 
-    init(script: SessionScript, slots count: Int, loop: Int, loops: Int) {
-        self.script = script
+    init(script source: SessionScript, slots count: Int, loop: Int, loops: Int) {
+        script = UnsafeMutablePointer<SessionScript.Layout>.allocate(capacity: 1)
+        script.initialize(to: source.layout)
         slotCount = count
         self.loop = loop
         self.loops = loops
         slots = UnsafeMutablePointer<Slot>.allocate(capacity: max(count, 1))
         for index in 0..<count {
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: script.capacity, alignment: 64)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: script.pointee.capacity, alignment: 64)
             (slots + index).initialize(to: Slot(buffer: buffer))
         }
         thinking = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
@@ -68,6 +71,8 @@ struct SessionTable {
         thinking.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
+        script.deinitialize(count: 1)
+        script.deallocate()
     }
 
     var counts: SessionCounts { state.pointee.counts }
@@ -95,7 +100,7 @@ struct SessionTable {
     func quotaTaken(_ index: Int, quota: Int) -> Int {
         let slot = slots + index
         if slot.pointee.turn == 0 {
-            let taken = min(script.conversations[slot.pointee.conversation].count, quota)
+            let taken = min(script.pointee.turnCount(slot.pointee.conversation), quota)
             slot.pointee.reservedTurns = taken - 1
             return taken
         }
@@ -125,13 +130,13 @@ struct SessionTable {
         let buffer = slot.pointee.buffer
         var at: Int
         if slot.pointee.conversation < 0 {
-            let conversations = script.conversations.count
+            let conversations = script.pointee.conversationCount
             slot.pointee.conversation = conversations == 1 ? 0 : (loop &+ loops &* state.pointee.started) % conversations
             state.pointee.started &+= 1
             state.pointee.counts.started &+= 1
             slot.pointee.turn = 0
-            at = script.bodyStart
-            at = put(script.bodyPrefix, buffer, at)
+            at = script.pointee.bodyStart
+            at = put(script.pointee.bodyPrefix, buffer, at)
             at = put(SessionScript.userOpen, buffer, at)
         } else {
             // The answer to the previous turn is in place after the assistant's opening.
@@ -140,9 +145,9 @@ struct SessionTable {
             at = put(SessionScript.assistantToUser, buffer, at)
             slot.pointee.turn &+= 1
         }
-        let turns = script.conversations[slot.pointee.conversation]
-        let turn = turns[slot.pointee.turn]
-        let text = script.text(of: turn)
+        let turns = script.pointee.turnCount(slot.pointee.conversation)
+        let turn = script.pointee.turn(slot.pointee.conversation, slot.pointee.turn)
+        let text = script.pointee.text(of: turn)
         memcpy(buffer + at, text.baseAddress!, text.count)
         if turn.numberOffset >= 0 {
             PromptHeader.write(UInt64(truncatingIfNeeded: number), positions: PromptHeader.nonceSymbols, count: PromptHeader.numberSymbols,
@@ -151,14 +156,14 @@ struct SessionTable {
         at += text.count
         at = put(SessionScript.userClose, buffer, at)
         slot.pointee.historyEnd = at
-        let end = put(script.tail, buffer, at)
-        writeHead(slot, bodyLength: end - script.bodyStart)
+        let end = put(script.pointee.tail, buffer, at)
+        writeHead(slot, bodyLength: end - script.pointee.bodyStart)
         slot.pointee.requestEnd = end
         // The answer goes where the next request needs it; the last turn's is not kept.
-        if slot.pointee.turn + 1 < turns.count {
-            let answerStart = at + SessionScript.assistantOpen.count
-            let reserved = script.reservedAfterAnswer[slot.pointee.conversation][slot.pointee.turn]
-            slot.pointee.capture.start(into: buffer + answerStart, limit: script.capacity - reserved - answerStart)
+        if slot.pointee.turn + 1 < turns {
+            let answerStart = at + SessionScript.assistantOpen.utf8CodeUnitCount
+            let reserved = script.pointee.reserved(slot.pointee.conversation, slot.pointee.turn)
+            slot.pointee.capture.start(into: buffer + answerStart, limit: script.pointee.capacity - reserved - answerStart)
         } else {
             slot.pointee.capture = AnswerTextCapture()
         }
@@ -169,23 +174,30 @@ struct SessionTable {
     @inline(__always)
     private func writeHead(_ slot: UnsafeMutablePointer<Slot>, bodyLength: Int) {
         let buffer = slot.pointee.buffer
-        var at = script.bodyStart - script.headSuffix.count
-        _ = put(script.headSuffix, buffer, at)
+        var at = script.pointee.bodyStart - script.pointee.headSuffix.count
+        _ = put(script.pointee.headSuffix, buffer, at)
         var length = bodyLength
         repeat {
             at -= 1
             buffer.storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: length % 10), toByteOffset: at, as: UInt8.self)
             length /= 10
         } while length > 0
-        at -= script.headPrefix.count
-        _ = put(script.headPrefix, buffer, at)
+        at -= script.pointee.headPrefix.count
+        _ = put(script.pointee.headPrefix, buffer, at)
         slot.pointee.requestStart = at
     }
 
     @inline(__always)
-    private func put(_ bytes: [UInt8], _ buffer: UnsafeMutableRawPointer, _ at: Int) -> Int {
-        bytes.withUnsafeBytes { _ = memcpy(buffer + at, $0.baseAddress!, $0.count) }
+    private func put(_ bytes: UnsafeRawBufferPointer, _ buffer: UnsafeMutableRawPointer, _ at: Int) -> Int {
+        memcpy(buffer + at, bytes.baseAddress!, bytes.count)
         return at + bytes.count
+    }
+
+    /// The wrapping between messages, static bytes.
+    @inline(__always)
+    private func put(_ bytes: StaticString, _ buffer: UnsafeMutableRawPointer, _ at: Int) -> Int {
+        memcpy(buffer + at, bytes.utf8Start, bytes.utf8CodeUnitCount)
+        return at + bytes.utf8CodeUnitCount
     }
 
     // MARK: Reading the answer
@@ -212,8 +224,7 @@ struct SessionTable {
     func turnEnded(_ index: Int, _ outcome: TurnOutcome) -> Bool {
         let slot = slots + index
         guard slot.pointee.conversation >= 0 else { return false }
-        let turns = script.conversations[slot.pointee.conversation].count
-        let left = turns - slot.pointee.turn - 1
+        let left = script.pointee.turnCount(slot.pointee.conversation) - slot.pointee.turn - 1
         switch outcome {
         case .succeeded:
             if left > 0 { return true }
@@ -237,7 +248,7 @@ struct SessionTable {
 
     // MARK: Thinking
 
-    var thinkTimeNanoseconds: UInt64 { script.thinkTimeNanoseconds }
+    var thinkTimeNanoseconds: UInt64 { script.pointee.thinkTimeNanoseconds }
     var thinkingCount: Int { state.pointee.thinkingCount }
 
     /// The session on `index` thinks until `until` before its next turn.
