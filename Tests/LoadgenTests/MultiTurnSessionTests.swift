@@ -346,3 +346,27 @@ struct MultiTurnMetricsTests {
         #expect(run.stdout.contains("prefix cache: 60.0% of the prompt tokens the server looked up were cached"), "\(run.stdout)")
     }
 }
+
+@Suite("loadgen run --turns over https", .serialized)
+struct MultiTurnHTTPSTests {
+    @Test("sessions over TLS send the growing history through the session's writes")
+    func historyOverTLS() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let server = try EchoServerProcess(arguments: ["--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey])
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "run", "--base-url", "https://localhost:\(server.port)", "--cacert", certificates.caCertificate, "--model", "echo-model",
+            "--tokenizer", "estimate", "--turns", "3", "-c", "2", "-t", "1", "-n", "12", "--input-tokens", "40", "--max-tokens", "8",
+            "--stream", "--json",
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let json = try run.json()
+        #expect(json["succeeded"] as? Int == 12)
+        let sessions = try #require(json["sessions"] as? [String: Any])
+        #expect(sessions["completed"] as? Int == 4)
+        let turns = try #require(sessions["turns"] as? [[String: Any]])
+        let prompts = turns.compactMap { $0["mean_prompt_tokens"] as? Double }
+        #expect(prompts.count == 3 && prompts[0] < prompts[1] && prompts[1] < prompts[2], "\(prompts)")
+    }
+}
