@@ -499,7 +499,8 @@ enum RunCommand {
         let serverWindow = metrics?.closeWindow(opening, label: "run", result: result)
         let serverRun = metrics?.finish()
         if options.json {
-            Terminal.out(Self.addingServerMetrics(RunReport.json(result), window: serverWindow, run: serverRun).serialized())
+            let document = SessionReport.addingPrefixCacheHitShare(RunReport.json(result), serverWindow?.prefixCacheHitShare)
+            Terminal.out(Self.addingServerMetrics(document, window: serverWindow, run: serverRun).serialized())
         } else {
             Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming,
                                         prefixCacheHitShare: result.sessions == nil ? nil : serverWindow?.prefixCacheHitShare))

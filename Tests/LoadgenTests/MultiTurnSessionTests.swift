@@ -344,6 +344,13 @@ struct MultiTurnMetricsTests {
         ])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stdout.contains("prefix cache: 60.0% of the prompt tokens the server looked up were cached"), "\(run.stdout)")
+        let json = try CommandRunner.run(BuiltProducts.loadgen, [
+            "run", "--base-url", server.url, "--model", "echo-model", "--tokenizer", "estimate", "--turns", "2", "-c", "2", "-n", "8",
+            "--input-tokens", "40", "--max-tokens", "8", "--metrics-url", metrics.url, "--metrics-interval", "100ms", "--json",
+        ])
+        #expect(json.status == 0, "stderr: \(json.stderr)")
+        let sessions = try #require(try json.json()["sessions"] as? [String: Any])
+        #expect(sessions["prefix_cache_hit_share"] as? Double == 0.6, "\(sessions)")
     }
 }
 

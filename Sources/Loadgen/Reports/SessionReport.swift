@@ -1,6 +1,6 @@
 /// The multi-turn part of a run's report: what the sessions did, and each turn number's figures
 /// (`RunResult.turns`), as text lines and as the `sessions` member of the JSON.
-enum SessionReport {
+package enum SessionReport {
     /// `sessions` in `run --json`: the session counts, then one object per turn number.
     static func json(_ result: RunResult) -> JSONValue? {
         guard let counts = result.sessions else { return nil }
@@ -14,6 +14,16 @@ enum SessionReport {
             ("turns_not_sent", .uint(counts.turnsNotSent)),
             ("turns", .array(result.turns.enumerated().map { turnJSON($0.offset + 1, $0.element) })),
         ])
+    }
+
+    /// `document` (a run's JSON) with the server's prefix-cache hit share in its `sessions`
+    /// object (`prefix_cache_hit_share`, null when the server did not report it).
+    package static func addingPrefixCacheHitShare(_ document: JSONValue, _ share: Double?) -> JSONValue {
+        guard case .object(var members) = document, let index = members.firstIndex(where: { $0.0 == "sessions" }),
+              case .object(var sessions) = members[index].1 else { return document }
+        sessions.append(("prefix_cache_hit_share", share.map { .number($0, decimals: 6) } ?? .null))
+        members[index].1 = .object(sessions)
+        return .object(members)
     }
 
     private static func turnJSON(_ number: Int, _ turn: TurnResult) -> JSONValue {
