@@ -20,6 +20,7 @@ enum RunCommand {
           --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.defaultOutputTokens))
           --images N              N image_url parts per chat request (vision)
     \(OpenAIOptions.help)
+    \(SessionOptions.help)
 
     Load:
       -c, --concurrency N     connections, one request in flight each (default 10)
@@ -140,6 +141,7 @@ enum RunCommand {
         var label: String?
         var clientCheck = ClientCheckOptions()
         var metrics = MetricsOptions()
+        var sessions = SessionOptions()
         func once<T>(_ slot: T?, _ flag: String) throws(UsageError) {
             if slot != nil { throw UsageError("\(flag) is given twice, or with a flag that means the same") }
         }
@@ -148,6 +150,7 @@ enum RunCommand {
             if try clientCheck.consume(argument, &cursor) { continue }
             if try tls.consume(argument, &cursor) { continue }
             if try metrics.consume(argument, &cursor) { continue }
+            if try sessions.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--no-keepalive": keepAlive = false
@@ -285,6 +288,7 @@ enum RunCommand {
             plan.workload = try openAI.workload()
             headers = openAI.requestHeaders
         }
+        if let sessions = try sessions.sessions(openAI: url == nil, rate: openLoopRate != nil) { plan.workload?.sessions = sessions }
         plan.concurrency = concurrency?.value ?? maxConcurrency ?? 10
         if rate != nil, openLoopRate == nil {
             // vLLM's inf: every request at once, at most --max-concurrency in flight: a closed loop.
@@ -495,9 +499,11 @@ enum RunCommand {
         let serverWindow = metrics?.closeWindow(opening, label: "run", result: result)
         let serverRun = metrics?.finish()
         if options.json {
-            Terminal.out(Self.addingServerMetrics(RunReport.json(result), window: serverWindow, run: serverRun).serialized())
+            let document = SessionReport.addingPrefixCacheHitShare(RunReport.json(result), serverWindow?.prefixCacheHitShare)
+            Terminal.out(Self.addingServerMetrics(document, window: serverWindow, run: serverRun).serialized())
         } else {
-            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming))
+            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming,
+                                        prefixCacheHitShare: result.sessions == nil ? nil : serverWindow?.prefixCacheHitShare))
             if let server = ServerMetricsReport.table([("run", serverWindow)], firstColumn: "Window") {
                 Terminal.out("")
                 Terminal.out("Server metrics: " + ServerMetricsReport.scrapingLine(serverRun!))

@@ -109,6 +109,7 @@ public struct LoadPlan: Sendable {
         guard drainSeconds >= 0 else { throw .invalidPlan("the drain time must be zero or positive") }
         guard maxResponseBytes >= 1 else { throw .invalidPlan("the response size limit must be at least 1 byte") }
         try arrivals?.validate()
+        if let sessions = workload?.sessions { try sessions.validate(in: self) }
         try objectives?.validate()
         try clientLimits.validate()
     }

@@ -98,9 +98,14 @@ public final class LoadRun: Sendable {
                 throw .tls(error)
             }
         }
-        let built = try plan.requests()
+        var built = try plan.requests()
+        // Multi-turn: the template is cut into the sessions' pieces; its own bytes are not sent.
+        let sessions = try plan.workload?.sessions.map { sessions throws(LoadgenError) in
+            try SessionScript(sessions, template: built.templates[0])
+        }
+        if sessions != nil { built.templates[0].counterOffset = nil }
         let requests = RequestSet(built.templates, validatesOpenAI: plan.workload != nil)
-        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls)
+        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls, sessions: sessions)
         let loops = min(plan.threads, plan.concurrency)
         // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
         try ProcessResources.ensureDescriptors(plan.concurrency + loops + 64)

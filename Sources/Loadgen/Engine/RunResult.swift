@@ -111,6 +111,10 @@ public struct RunResult: Sendable {
     /// HTTPS: OpenSSL's reason for the first `tls` failure (e.g. "error:0A000086:SSL
     /// routines::certificate verify failed: self-signed certificate"), for the error summary.
     public var tlsFailureExample: String?
+    /// Multi-turn sessions (`OpenAIWorkload.sessions`): each turn number's own figures (index 0
+    /// is the first turn), and what the sessions did; empty and nil otherwise.
+    public var turns: [TurnResult] = []
+    public var sessions: SessionCounts?
     /// Requests started during the warmup, excluded from everything above.
     public var warmupRequests: UInt64 = 0
     /// The `usage` tokens of the warmup's answers (HTTP < 400), kept apart: a server's token
@@ -166,6 +170,11 @@ public struct RunResult: Sendable {
             }
         }
         failures.merge(other.failures)
+        turns.merge(other.turns)
+        if let counts = other.sessions {
+            if sessions == nil { sessions = SessionCounts() }
+            sessions?.add(counts)
+        }
         // Each loop's (or process's) load stays its own.
         loopLoads += other.loopLoads
         latencySamples += other.latencySamples
