@@ -114,6 +114,7 @@ public struct RunResult: Sendable {
     /// Multi-turn sessions (`OpenAIWorkload.sessions`): each turn number's own figures (index 0
     /// is the first turn), and what the sessions did; empty and nil otherwise.
     public var turns: [TurnResult] = []
+    /// What the sessions did (started, completed, stopped, cut short); nil without sessions.
     public var sessions: SessionCounts?
     /// Requests started during the warmup, excluded from everything above.
     public var warmupRequests: UInt64 = 0

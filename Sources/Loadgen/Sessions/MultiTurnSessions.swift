@@ -27,6 +27,8 @@ public struct MultiTurnSessions: Sendable, Equatable {
     /// The most turns one session may have (each has its own statistics per loop, 60 KiB).
     public static let maximumTurns = 256
 
+    /// Sessions of `turns` turns each, `thinkTimeSeconds` between a turn's answer and the next turn,
+    /// user turns from `conversations` (nil: synthetic).
     public init(turns: Int, thinkTimeSeconds: Double = 0, conversations: [[String]]? = nil) {
         self.turns = turns
         self.thinkTimeSeconds = thinkTimeSeconds

@@ -300,8 +300,10 @@ public struct SessionCounts: Sendable, Equatable {
     public var turnsNotSent: UInt64 = 0
     /// The plan's think time and turns per session (0: conversations of their own lengths).
     public var thinkTimeSeconds: Double = 0
+    /// Turns per session (0: each conversation its own length).
     public var turnsPerSession = 0
 
+    /// No sessions yet.
     public init() {}
 
     mutating func add(_ other: SessionCounts) {

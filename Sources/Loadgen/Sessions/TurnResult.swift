@@ -4,6 +4,7 @@
 public struct TurnResult: Sendable, Equatable {
     /// Measured requests of this turn started, and those that succeeded.
     public var requests: UInt64 = 0
+    /// Requests of this turn that succeeded.
     public var succeeded: UInt64 = 0
     /// Successful requests: send start to the last response byte.
     public var latency = LatencyHistogram()
@@ -12,13 +13,17 @@ public struct TurnResult: Sendable, Equatable {
     /// The `usage` counts of the successful requests (the server's own counts), and how many
     /// of them carried usage.
     public var promptTokens: UInt64 = 0
+    /// Completion tokens the server reported for this turn.
     public var completionTokens: UInt64 = 0
+    /// Successful requests of this turn whose answer carried `usage`.
     public var responsesWithUsage: UInt64 = 0
 
+    /// A turn with nothing measured.
     public init() {}
 
     /// The server's prompt tokens per successful request that reported them.
     public var meanPromptTokens: Double { responsesWithUsage > 0 ? Double(promptTokens) / Double(responsesWithUsage) : 0 }
+    /// The server's completion tokens per successful request that reported them.
     public var meanCompletionTokens: Double { responsesWithUsage > 0 ? Double(completionTokens) / Double(responsesWithUsage) : 0 }
 
     mutating func merge(_ other: TurnResult) {
