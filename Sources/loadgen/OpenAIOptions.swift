@@ -174,6 +174,9 @@ struct OpenAIOptions {
         return true
     }
 
+    /// Whether an output length flag was given (it then overrides a dataset's own lengths).
+    var outputTokensGiven: Bool { outputLengthFlag != nil }
+
     /// A second, different way of choosing the endpoint is a contradiction, not an override.
     private mutating func setEndpoint(_ kind: OpenAIWorkload.Endpoint, flag: String) throws(UsageError) {
         if let endpointFlag, kind != endpoint {
