@@ -51,15 +51,14 @@ public final class PreparedPrompts: Sendable, Equatable {
         var counter = try PromptTokenCounter(workload.exactPrompts, model: workload.model)
         let prepared: PreparedPrompts
         switch source {
-        case .shareGPT(let path):
-            let file = try dataset { () throws(DatasetError) in try DatasetBytes(path: path) }
-            let conversations = try dataset { () throws(DatasetError) in try ShareGPTFile.read(file) }
-            prepared = try fromDataset(conversations, file: file, source: source, counter: &counter,
-                                       workload: workload, samples: samples, outputTokens: outputTokens)
-        case .jsonl(let path):
-            let file = try dataset { () throws(DatasetError) in try DatasetBytes(path: path) }
-            let conversations = try dataset { () throws(DatasetError) in try JSONLinesFile.read(file) }
-            prepared = try fromDataset(conversations, file: file, source: source, counter: &counter,
+        case .shareGPT(let path), .jsonl(let path):
+            // The file's bytes are let go once parsed: for a large file they are half the memory.
+            let (conversations, hash) = try dataset { () throws(DatasetError) in
+                let file = try DatasetBytes(path: path)
+                let conversations = source == .jsonl(path: path) ? try JSONLinesFile.read(file) : try ShareGPTFile.read(file, allTurns: false)
+                return (conversations, file.hash)
+            }
+            prepared = try fromDataset(conversations, path: path, fileHash: hash, source: source, counter: &counter,
                                        workload: workload, samples: samples, outputTokens: outputTokens)
         case .trace(let path, let speed, let blockTokens):
             let file = try dataset { () throws(DatasetError) in try DatasetBytes(path: path) }
@@ -98,17 +97,17 @@ public final class PreparedPrompts: Sendable, Equatable {
     /// vLLM's sampling: the entries in an order shuffled with the seed, each tokenized and kept if
     /// it passes the filter, until `samples` are kept (so only as many entries are tokenized as
     /// are needed); too few, and kept ones are drawn again at random to make up the count.
-    private static func fromDataset(_ conversations: [Conversation], file: DatasetBytes, source: PromptSource,
+    private static func fromDataset(_ conversations: [Conversation], path: String, fileHash: String, source: PromptSource,
                                     counter: inout PromptTokenCounter, workload: OpenAIWorkload, samples: Int?,
                                     outputTokens override: TokenCount?) throws(LoadgenError) -> PreparedPrompts {
         let wanted = samples ?? defaultSamples
         var record = WorkloadRecord(source: source.name)
-        record.path = file.path
-        record.fileHash = file.hash
+        record.path = path
+        record.fileHash = fileHash
         record.entries = conversations.count
         record.seed = workload.seed
         guard !conversations.isEmpty else {
-            throw .dataset(DatasetError(path: file.path, problem: source == .jsonl(path: file.path) ? "no prompts in the file"
+            throw .dataset(DatasetError(path: path, problem: source == .jsonl(path: path) ? "no prompts in the file"
                 : "no conversation with at least two turns"))
         }
         var generator = SeededGenerator(seed: workload.seed ^ 0x5348_4152_4547_5054)
@@ -136,7 +135,7 @@ public final class PreparedPrompts: Sendable, Equatable {
                     prompts.append(PreparedPrompt(content: .text(exchange.prompt), inputTokens: input, outputTokens: output))
                 } else {
                     guard let output = override.map({ $0.draw(&generator) }) ?? conversation.outputTokens else {
-                        throw .dataset(DatasetError(path: file.path, location: "line \(conversation.index)",
+                        throw .dataset(DatasetError(path: path, location: "line \(conversation.index)",
                                                                 problem: "no 'output_tokens', and no --max-tokens to use instead"))
                     }
                     if conversation.isPlainPrompt {
@@ -146,7 +145,7 @@ public final class PreparedPrompts: Sendable, Equatable {
                         continue
                     }
                     guard workload.endpoint == .chat else {
-                        throw .dataset(DatasetError(path: file.path, location: "line \(conversation.index)",
+                        throw .dataset(DatasetError(path: path, location: "line \(conversation.index)",
                                                                 problem: "chat 'messages' need chat requests (not --completions)"))
                     }
                     // A trailing assistant turn is the reference answer, not part of the request.
@@ -159,7 +158,7 @@ public final class PreparedPrompts: Sendable, Equatable {
             }
         }
         guard !prompts.isEmpty else {
-            throw .dataset(DatasetError(path: file.path, problem: "no conversation passed vLLM's length filter (prompt \(ShareGPTFilter.minimumTokens) to "
+            throw .dataset(DatasetError(path: path, problem: "no conversation passed vLLM's length filter (prompt \(ShareGPTFilter.minimumTokens) to "
                 + "\(ShareGPTFilter.maximumPromptTokens) tokens, output at least \(ShareGPTFilter.minimumTokens), "
                 + "together at most \(ShareGPTFilter.maximumTotalTokens)) of the \(conversations.count) read"))
         }
