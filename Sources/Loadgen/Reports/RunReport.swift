@@ -70,7 +70,7 @@ public enum RunReport {
         .object([
             ("source", .string(record.source)),
             ("path", record.path.map { .string($0) } ?? .null),
-            ("fnv1a64", record.fileHash.map { .string($0) } ?? .null),
+            ("file_hash", record.fileHash.map { .string($0) } ?? .null),
             ("entries", .int(Int64(record.entries))),
             ("samples", .int(Int64(record.samples))),
             ("distinct_samples", .int(Int64(record.distinctSamples))),
@@ -88,7 +88,7 @@ public enum RunReport {
     static func workloadRecordLine(_ record: WorkloadRecord) -> String {
         var line = "  dataset      \(record.source)"
         if let path = record.path { line += " \(path)" }
-        if let hash = record.fileHash { line += " (fnv1a64 \(hash))" }
+        if let hash = record.fileHash { line += " (hash \(hash))" }
         if let prefixes = record.prefixes, let tokens = record.prefixTokens { line += ", \(prefixes) prefixes of \(tokens) tokens" }
         line += ", \(Format.grouped(UInt64(record.samples))) prompts"
         if record.distinctSamples < record.samples { line += " (\(Format.grouped(UInt64(record.distinctSamples))) distinct)" }

@@ -153,7 +153,7 @@ public enum RunReportDecoder {
         }
         var record = WorkloadRecord(source: source)
         record.path = object["path"]?.stringValue
-        record.fileHash = object["fnv1a64"]?.stringValue
+        record.fileHash = object["file_hash"]?.stringValue
         record.entries = Int(clamping: try count(object, "entries"))
         record.samples = Int(clamping: try count(object, "samples"))
         record.distinctSamples = Int(clamping: try count(object, "distinct_samples"))

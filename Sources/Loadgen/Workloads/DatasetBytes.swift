@@ -41,19 +41,34 @@ struct DatasetBytes {
         self.bytes = bytes
     }
 
-    /// FNV-1a (64-bit) of the bytes, as 16 hex digits: not cryptographic, but it tells two
-    /// files apart, and at ~1 GB/s it costs little next to tokenizing them.
-    var hash: String { Self.fnv1a64(bytes) }
+    /// A 64-bit hash of the bytes, as 16 hex digits (`contentHash`).
+    var hash: String { Self.contentHash(bytes) }
 
-    static func fnv1a64(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    /// Eight bytes at a time: each little-endian word is mixed in by a multiply and a shift
+    /// (the step of splitmix64's finalizer), the tail bytes as one last word, then the length.
+    /// Not cryptographic, but it tells two files apart, at several GB/s (FNV-1a's byte-at-a-time
+    /// multiply was 7% of preparing a 460 MB ShareGPT file). `bench/datasets/hash.py` computes
+    /// the same value, to check a file by hand.
+    static func contentHash(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0x6C6F_6164_6765_6E00
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for index in 0..<words {
+                hash = mix(hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)))
             }
+            var tail: UInt64 = 0
+            for (shift, byte) in raw[(words * 8)...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(shift)) }
+            hash = mix(hash ^ tail)
         }
+        hash = mix(hash ^ UInt64(bytes.count))
         let digits = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    @inline(__always)
+    private static func mix(_ value: UInt64) -> UInt64 {
+        let z = (value ^ (value >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return z ^ (z >> 29)
     }
 
     /// The 1-based line of byte `offset`.

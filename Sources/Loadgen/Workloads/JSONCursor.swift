@@ -148,16 +148,27 @@ struct JSONCursor {
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<firstEscape]))
         position = firstEscape
         while position < end {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
+            // The run up to the next quote or backslash is copied whole: escapes are a few bytes
+            // in hundreds (line breaks, quotes), and a byte-at-a-time append costs a uniqueness
+            // check per byte.
+            var scan = position
+            while scan < end {
+                let byte = bytes[scan]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 {
+                    position = scan
+                    throw fail("a control character inside a string")
+                }
+                scan += 1
+            }
+            if scan > position {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[position..<scan]))
+                position = scan
+            }
+            guard position < end else { break }
+            if bytes[position] == UInt8(ascii: "\"") {
                 position += 1
                 return String(decoding: out, as: UTF8.self)
-            }
-            if byte < 0x20 { throw fail("a control character inside a string") }
-            guard byte == UInt8(ascii: "\\") else {
-                out.append(byte)
-                position += 1
-                continue
             }
             guard position + 1 < end else { break }
             let escape = bytes[position + 1]
@@ -292,6 +303,12 @@ struct JSONCursor {
         case nil: throw fail("unexpected end")
         default: _ = try number()
         }
+    }
+
+    /// Skips a string value, checking its escapes only as far as finding its end.
+    mutating func skipStringValue() throws(Failure) {
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        try skipString()
     }
 
     private mutating func skipString() throws(Failure) {

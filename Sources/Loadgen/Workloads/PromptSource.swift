@@ -37,7 +37,7 @@ public struct WorkloadRecord: Sendable, Equatable {
     /// `PromptSource.name`.
     public var source: String
     public var path: String?
-    /// FNV-1a 64 of the file's bytes, 16 hex digits.
+    /// `DatasetBytes.contentHash` of the file's bytes, 16 hex digits.
     public var fileHash: String?
     /// Entries read from the file (conversations, lines, trace requests).
     public var entries = 0

@@ -81,7 +81,13 @@ enum ShareGPTFile {
                     role = mapped
                 case "value", "content":
                     guard cursor.peek() == UInt8(ascii: "\"") else { throw cursor.fail("turn \(turnCount + 1): '\(key)' must be a string, got \(cursor.nextKind())") }
-                    value = try cursor.string()
+                    // Past the first exchange, a text not kept is only stepped over.
+                    if allTurns || !exchangeComplete {
+                        value = try cursor.string()
+                    } else {
+                        try cursor.skipStringValue()
+                        value = ""
+                    }
                 default:
                     try cursor.skipValue()
                 }
