@@ -410,7 +410,8 @@ enum RunCommand {
         }
         if !options.quiet {
             Terminal.error("loadgen run: \(Format.grouped(UInt64(prepared.record.samples))) prompts from \(prepared.record.path ?? source.name) "
-                + "ready in \(Format.fixed(prepared.record.preparationSeconds, decimals: 2)) s")
+                + "ready in \(Format.fixed(prepared.record.preparationSeconds, decimals: 2)) s "
+                + "(\(Format.fixed(prepared.record.preparationCPUSeconds, decimals: 2)) s CPU), RSS \((ProcessResources.currentRSSKiB ?? 0) / 1024) MiB")
         }
         return nil
     }

@@ -64,11 +64,11 @@ struct WorkloadOptions {
                 throw UsageError("\(argument) must be linear or exponential, got '\(value)'")
             }
             ramp = value
-        case "--ramp-start-rate":
+        case "--ramp-start-rate", "--ramp-up-start-rps":
             let text = try cursor.value(for: argument)
             guard let value = Double(text), value.isFinite, value >= 0 else { throw UsageError("--ramp-start-rate must be a number >= 0, got '\(text)'") }
             rampStart = value
-        case "--ramp-end-rate":
+        case "--ramp-end-rate", "--ramp-up-end-rps":
             let text = try cursor.value(for: argument)
             guard let value = Double(text), value.isFinite, value >= 0 else { throw UsageError("--ramp-end-rate must be a number >= 0, got '\(text)'") }
             rampEnd = value

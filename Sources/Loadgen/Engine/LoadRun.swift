@@ -100,10 +100,13 @@ public final class LoadRun: Sendable {
             }
         }
         let serializing = Clock.monotonicNanoseconds()
+        let serializingCPU = ProcessResources.cpuMicroseconds()
         let built = try plan.requests()
         // A prepared workload is ready once its templates are serialized: that time is its too.
         var workloadRecord = plan.workload?.prepared?.record
         workloadRecord?.preparationSeconds += Double(Clock.monotonicNanoseconds() - serializing) / 1e9
+        let serializedCPU = ProcessResources.cpuMicroseconds()
+        workloadRecord?.preparationCPUSeconds += Double(serializedCPU.user + serializedCPU.system - serializingCPU.user - serializingCPU.system) / 1e6
         let requests = RequestSet(built.templates, validatesOpenAI: plan.workload != nil)
         let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls)
         let loops = min(plan.threads, plan.concurrency)

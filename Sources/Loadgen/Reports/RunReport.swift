@@ -81,6 +81,7 @@ public enum RunReport {
             ("prefix_tokens", record.prefixTokens.map { .int(Int64($0)) } ?? .null),
             ("prefixes", record.prefixes.map { .int(Int64($0)) } ?? .null),
             ("preparation_sec", .number(record.preparationSeconds, decimals: 3)),
+            ("preparation_cpu_sec", .number(record.preparationCPUSeconds, decimals: 3)),
         ])
     }
 
@@ -96,7 +97,8 @@ public enum RunReport {
         if record.filtered > 0 { line += ", \(Format.grouped(UInt64(record.filtered))) filtered out" }
         if let speed = record.traceSpeed { line += ", speed \(Format.fixed(speed, decimals: 3, trimZeros: true))x" }
         if let block = record.blockTokens { line += ", blocks of \(block) tokens" }
-        return line + ", seed \(record.seed); prepared in \(Format.fixed(record.preparationSeconds, decimals: 2)) s"
+        return line + ", seed \(record.seed); prepared in \(Format.fixed(record.preparationSeconds, decimals: 2)) s "
+            + "(\(Format.fixed(record.preparationCPUSeconds, decimals: 2)) s CPU)"
     }
 
     /// How the prompts were made and what the server counted, per request (OpenAI workloads).

@@ -164,6 +164,7 @@ public enum RunReportDecoder {
         record.prefixTokens = object["prefix_tokens"]?.intValue
         record.prefixes = object["prefixes"]?.intValue
         record.preparationSeconds = try number(object, "preparation_sec")
+        record.preparationCPUSeconds = object["preparation_cpu_sec"]?.doubleValue ?? 0
         result.workloadRecord = record
     }
 

@@ -48,6 +48,7 @@ public final class PreparedPrompts: Sendable, Equatable {
     public static func prepare(_ source: PromptSource, for workload: OpenAIWorkload, samples: Int? = nil,
                                outputTokens: TokenCount? = nil) throws(LoadgenError) -> PreparedPrompts {
         let started = Clock.monotonicNanoseconds()
+        let startCPU = ProcessResources.cpuMicroseconds()
         var counter = try PromptTokenCounter(workload.exactPrompts, model: workload.model)
         let prepared: PreparedPrompts
         switch source {
@@ -71,6 +72,8 @@ public final class PreparedPrompts: Sendable, Equatable {
         }
         var record = prepared.record
         record.preparationSeconds = Double(Clock.monotonicNanoseconds() - started) / 1e9
+        let endCPU = ProcessResources.cpuMicroseconds()
+        record.preparationCPUSeconds = Double(endCPU.user + endCPU.system - startCPU.user - startCPU.system) / 1e6
         return PreparedPrompts(prompts: prepared.prompts, record: record, facts: prepared.facts, sendTimes: prepared.sendTimes)
     }
 

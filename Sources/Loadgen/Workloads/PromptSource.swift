@@ -52,8 +52,11 @@ public struct WorkloadRecord: Sendable, Equatable {
     public var blockTokens: Int?
     public var prefixTokens: Int?
     public var prefixes: Int?
-    /// Reading, tokenizing and serializing, before the first request.
+    /// Reading, tokenizing and serializing, before the first request: wall-clock seconds, and
+    /// the CPU seconds the process spent on it (the figure that does not depend on how busy the
+    /// machine is).
     public var preparationSeconds = 0.0
+    public var preparationCPUSeconds = 0.0
 
     public init(source: String) { self.source = source }
 }

@@ -8,6 +8,9 @@ struct PromptTokenCounter {
     }
 
     private(set) var way: Way
+    /// A dataset has many more distinct words than generated prompts: a larger word cache
+    /// (about 16 MiB) keeps re-encoding them rare.
+    static let cacheEntries = 1 << 18
     /// How the counts were made, for the results.
     let facts: PromptFacts
     /// Tokens the tokenizer adds to every sequence (a BOS).
@@ -23,14 +26,14 @@ struct PromptTokenCounter {
         let facts = try exactPrompts.resolve(model: model)
         self.facts = facts
         switch (facts.method, exactPrompts.source) {
-        case (.tokenizer, .tokenizer(let tokenizer, _)): way = .tokenizer(TokenEncoder(tokenizer))
+        case (.tokenizer, .tokenizer(let tokenizer, _)): way = .tokenizer(TokenEncoder(tokenizer, cacheEntries: Self.cacheEntries))
         case (.server, .server(let server, _)): way = .server(server, model: model)
         default: way = .estimate
         }
     }
 
     init(tokenizer: Tokenizer, name: String) {
-        way = .tokenizer(TokenEncoder(tokenizer))
+        way = .tokenizer(TokenEncoder(tokenizer, cacheEntries: Self.cacheEntries))
         var facts = PromptFacts(method: .tokenizer, source: "tokenizer \(name)")
         facts.specialTokens = tokenizer.specialTokensAddedPerSequence
         self.facts = facts
