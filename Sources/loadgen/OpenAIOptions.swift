@@ -121,7 +121,8 @@ struct OpenAIOptions {
         case "--dataset-name":
             let value = try cursor.value(for: argument)
             guard value == "random" else {
-                throw UsageError("--dataset-name: loadgen generates its own prompts, like vLLM's 'random' dataset; '\(value)' is not supported")
+                throw UsageError("--dataset-name \(value): give loadgen's flag instead: --dataset sharegpt:PATH (sharegpt), --dataset jsonl:PATH "
+                    + "(custom), --trace PATH (timed_trace, Mooncake), --shared-prefix-tokens N --prefixes K (prefix_repetition)")
             }
         case "--prompt":
             let text = try cursor.value(for: argument)

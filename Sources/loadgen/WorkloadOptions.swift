@@ -31,7 +31,8 @@ struct WorkloadOptions {
           --prefixes K        (default 10)
     Moving rates (open loop):
           --ramp-up linear|exponential --ramp-start-rate R0 --ramp-end-rate R1  the rate moves
-                              from R0 to R1 over --duration (with -n: over the time N requests take)
+                              from R0 to R1 over --duration (with -n: over the time N requests take;
+                              vLLM: --ramp-up-strategy, --ramp-up-start-rps, --ramp-up-end-rps)
           --stages RATE:DURATION,...  stepped load, e.g. 5:30s,10:30s,20:1m (the run lasts their sum)
     """
 

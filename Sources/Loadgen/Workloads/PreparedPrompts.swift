@@ -165,6 +165,7 @@ public final class PreparedPrompts: Sendable, Equatable {
                 + "\(ShareGPTFilter.maximumPromptTokens) tokens, output at least \(ShareGPTFilter.minimumTokens), "
                 + "together at most \(ShareGPTFilter.maximumTotalTokens)) of the \(conversations.count) read"))
         }
+        if workload.endpoint == .chat, case .text(let text) = prompts[0].content { try counter.measureChatTemplate(on: text) }
         record.distinctSamples = prompts.count
         let distinct = prompts.count
         while prompts.count < wanted { prompts.append(prompts[Int(generator.next() % UInt64(distinct))]) }
@@ -223,6 +224,7 @@ public final class PreparedPrompts: Sendable, Equatable {
             }
             try checkCounts(prompts, counter: &counter)
         }
+        if workload.endpoint == .chat, case .text(let text)? = prompts.first?.content { try counter.measureChatTemplate(on: text) }
         record.samples = prompts.count
         record.distinctSamples = prompts.count
         return PreparedPrompts(prompts: prompts, record: record, facts: counter.facts, sendTimes: sendTimes)
@@ -269,6 +271,7 @@ public final class PreparedPrompts: Sendable, Equatable {
             }
             try checkCounts(prompts, counter: &counter)
         }
+        if workload.endpoint == .chat, case .text(let text)? = prompts.first?.content { try counter.measureChatTemplate(on: text) }
         record.samples = prompts.count
         record.distinctSamples = prompts.count
         return PreparedPrompts(prompts: prompts, record: record, facts: counter.facts)

@@ -12,7 +12,7 @@ struct PromptTokenCounter {
     /// (about 16 MiB) keeps re-encoding them rare.
     static let cacheEntries = 1 << 18
     /// How the counts were made, for the results.
-    let facts: PromptFacts
+    private(set) var facts: PromptFacts
     /// Tokens the tokenizer adds to every sequence (a BOS).
     var specialTokens: Int { facts.specialTokens }
 
@@ -61,6 +61,21 @@ struct PromptTokenCounter {
             }
         case .estimate:
             return max((text.utf8.count + SeedProtocol.charactersPerToken - 1) / SeedProtocol.charactersPerToken, 1) + special
+        }
+    }
+
+    /// With the server's tokenizer and chat requests: what the chat template adds, measured on
+    /// one real prompt with `/tokenize` (the template is fixed text around the message), so the
+    /// results can say what the server should count.
+    mutating func measureChatTemplate(on text: String) throws(LoadgenError) {
+        guard case .server(let server, let model) = way, facts.chatTemplateTokens == nil else { return }
+        let plain = try count(text, addSpecialTokens: false)
+        do throws(ServerTokenizer.Failure) {
+            let counted = try server.countChat(text, model: model)
+            facts.chatTemplateTokens = max(counted - plain, 0)
+        } catch {
+            if case .interrupted(let signal) = error { throw .interrupted(signal: signal) }
+            throw .promptsNotBuilt("the server's tokenizer: \(error)")
         }
     }
 

@@ -173,4 +173,26 @@ struct PreparedPromptsTests {
         #expect(first.contains(#","prompt":"# + JSONValue.string(text).serialized() + ",\"max_tokens\":\(plain[0].outputTokens),\"stream\":true"))
         #expect(templates.allSatisfy { $0.counterOffset == nil })
     }
+
+    @Test("a dataset counted by the server's /tokenize: the server then counts exactly what the results expect")
+    func serverCountedDataset() throws {
+        let server = try ScriptedTokenizerServer()
+        defer { server.stop() }
+        var plan = try LoadPlan(url: server.url)
+        var workload = OpenAIWorkload(model: "toy")
+        workload.exactPrompts = ExactPrompts(source: .server(ServerTokenizer(target: plan.target), required: true), seed: 0)
+        workload.prepared = try PreparedPrompts.prepare(.shareGPT(path: WorkloadFixtures.path("sharegpt-small.json")), for: workload, samples: 4)
+        #expect(workload.prepared?.facts.chatTemplateTokens == ScriptedTokenizerServer.templateTokens, "measured on the first prompt")
+        plan.workload = workload
+        plan.concurrency = 2
+        plan.threads = 1
+        plan.stop = .requests(4)
+        plan.requestTimeoutSeconds = 5
+        let result = try LoadRun.run(plan)
+        #expect(result.succeeded == 4, "errors: \(result.failures.byClass)")
+        #expect(result.promptTokenMethod == .server)
+        let expected = result.requestedPromptTokens - UInt64(4 * ScriptedTokenizerServer.specialTokens) + UInt64(4 * ScriptedTokenizerServer.templateTokens)
+        #expect(result.promptTokens == expected, "requested \(result.requestedPromptTokens)")
+        #expect(RunReport.PromptCheck(result).ratio == 1)
+    }
 }
