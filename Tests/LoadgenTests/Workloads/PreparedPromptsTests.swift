@@ -195,4 +195,13 @@ struct PreparedPromptsTests {
         #expect(result.promptTokens == expected, "requested \(result.requestedPromptTokens)")
         #expect(RunReport.PromptCheck(result).ratio == 1)
     }
+
+    @Test("prompt texts are escaped in templates exactly as JSONValue writes them", arguments: [
+        "plain", "quote \" and backslash \\", "lines\nand\r\ttabs", "controls \u{01}\u{1f}\u{7f}", "é 日本語 🚀", "", "\\\"\n",
+    ])
+    func escapingMatchesJSONValue(text: String) {
+        var bytes: [UInt8] = []
+        OpenAIWorkload.appendJSONString(text, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == JSONValue.string(text).serialized())
+    }
 }
