@@ -1,7 +1,10 @@
 /// One request header.
 public struct HTTPHeader: Sendable, Equatable {
+    /// The header name as sent (HTTP compares names case-insensitively).
     public var name: String
+    /// The value, without the surrounding spaces.
     public var value: String
+    /// A header `name: value`.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -10,16 +13,20 @@ public struct HTTPHeader: Sendable, Equatable {
 
 /// An HTTP/1.1 request, serialized once into bytes that every connection then sends as they are.
 public struct HTTPRequest: Sendable, Equatable {
+    /// The request method, e.g. `GET` or `POST`.
     public var method: String
+    /// The request target: a path with an optional query, e.g. `/v1/chat/completions`.
     public var target: String
     /// The Host header value, e.g. `127.0.0.1:8080`.
     public var host: String
     /// Extra headers in order. A Host, Content-Length or Connection here replaces the generated one.
     public var headers: [HTTPHeader]
+    /// The body, sent with a Content-Length (also `0` for an empty POST, PUT or PATCH).
     public var body: [UInt8]
     /// `Connection: keep-alive` (the default) or `Connection: close`.
     public var keepAlive: Bool
 
+    /// A request to serialize with `serialized()`; nothing is checked until then.
     public init(method: String = "GET", target: String = "/", host: String, headers: [HTTPHeader] = [],
                 body: [UInt8] = [], keepAlive: Bool = true) {
         self.method = method

@@ -57,16 +57,24 @@ public struct ResponseParser: Sendable {
     /// Hex digits of a chunk size: 15 of them stay below `maxLength`.
     static let maxChunkSizeDigits = 15
 
+    /// The header size and count limits this parser enforces.
     public let limits: ResponseParserLimits
     var headRequest = false
     var state = State.statusStart
     var messageStarted = false
 
+    /// The status code of the response being parsed (0 before its status line).
     public internal(set) var statusCode = 0
+    /// Whether the connection may carry another request after this response (HTTP/1.1 without `Connection:
+    /// close`).
     public internal(set) var keepAlive = true
+    /// The Content-Length header's value, when the response has one.
     public internal(set) var contentLength: Int?
+    /// Whether the body is chunked (`Transfer-Encoding: chunked`).
     public internal(set) var isChunked = false
+    /// Header lines seen in the current head.
     public internal(set) var headerCount = 0
+    /// Body bytes of the current response so far (chunk framing excluded).
     public internal(set) var bodyBytesReceived = 0
     /// The response is `Content-Type: text/event-stream` (Server-Sent Events), valid after the head.
     public internal(set) var isEventStream = false
@@ -100,14 +108,16 @@ public struct ResponseParser: Sendable {
     /// reset-then-parse clears the fields once per response, not twice.
     var holdsResponse = false
 
-    // Always inlined so that `reset` and `startMessage` write the fields in place instead of
-    // building a temporary parser and copying it over (a memcpy call each).
+    /// A parser waiting for a status line, enforcing `limits`. Always inlined so that `reset` and
+    /// `startMessage` write the fields in place instead of building a temporary parser and
+    /// copying it over (a memcpy call each).
     @inline(__always)
     public init(limits: ResponseParserLimits = .init()) {
         self.limits = limits
     }
 
-    /// Prepares for the next response. `headRequest` means it answers a HEAD: no body whatever the headers say.
+    /// Prepares for the next response. `headRequest` means it answers a HEAD: no body whatever the headers
+    /// say.
     public mutating func reset(headRequest: Bool = false) {
         if holdsResponse { self = ResponseParser(limits: limits) }
         self.headRequest = headRequest

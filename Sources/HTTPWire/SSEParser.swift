@@ -43,10 +43,15 @@ public struct SSEParser: Sendable {
     /// Comment lines seen so far (servers send them as keep-alives).
     public private(set) var commentCount = 0
 
+    /// A parser at the start of a stream.
     public init() {}
 
+    /// Forgets any partial event, for the next stream.
     public mutating func reset() { self = SSEParser() }
 
+    /// Reads `input` from `offset` on and returns the next thing found (a piece of data, a break
+    /// between data lines, an event's end), with `offset` past it; `.needMoreInput` once the input
+    /// is used up. Data is reported as ranges of `input`: nothing is copied.
     public mutating func parse(_ input: UnsafeRawBufferPointer, offset: inout Int) -> SSEEvent {
         let count = input.count
         var index = offset

@@ -26,6 +26,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Serializer: the caller's buffer is smaller than the request.
     case bufferTooSmall(needed: Int)
 
+    /// The error as one line, for messages.
     public var description: String {
         switch self {
         case .invalidStatusLine: "invalid status line"

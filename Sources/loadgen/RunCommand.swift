@@ -21,6 +21,8 @@ enum RunCommand {
           --images N              N image_url parts per chat request (vision)
     \(OpenAIOptions.help)
     \(WorkloadOptions.help)
+    \(SessionOptions.help)
+
     Load:
       -c, --concurrency N     connections, one request in flight each (default 10)
       -n, --requests N        start exactly N requests, then stop (vLLM: --num-prompts)
@@ -147,6 +149,7 @@ enum RunCommand {
         var metrics = MetricsOptions()
         var workloadOptions = WorkloadOptions()
         var drainGiven = false
+        var sessions = SessionOptions()
         func once<T>(_ slot: T?, _ flag: String) throws(UsageError) {
             if slot != nil { throw UsageError("\(flag) is given twice, or with a flag that means the same") }
         }
@@ -156,6 +159,7 @@ enum RunCommand {
             if try tls.consume(argument, &cursor) { continue }
             if try metrics.consume(argument, &cursor) { continue }
             if try workloadOptions.consume(argument, &cursor) { continue }
+            if try sessions.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
             case "--no-keepalive": keepAlive = false
@@ -307,6 +311,12 @@ enum RunCommand {
             if body != nil { throw UsageError("--body is for a URL run; an OpenAI workload builds its own bodies") }
             plan.workload = try openAI.workload()
             headers = openAI.requestHeaders
+        }
+        if let sessions = try sessions.sessions(openAI: url == nil, rate: openLoopRate != nil) { plan.workload?.sessions = sessions }
+        if plan.workload?.sessions != nil, promptSource != nil {
+            // The seam is there (a dataset's conversations keep every turn; sessions take lists of
+            // user turns), the flags are not joined yet.
+            throw UsageError("--turns runs synthetic sessions: it does not take --dataset, --trace or --shared-prefix-tokens yet")
         }
         plan.concurrency = concurrency?.value ?? maxConcurrency ?? 10
         if rate != nil, openLoopRate == nil {
@@ -562,9 +572,11 @@ enum RunCommand {
         let serverWindow = metrics?.closeWindow(opening, label: "run", result: result)
         let serverRun = metrics?.finish()
         if options.json {
-            Terminal.out(Self.addingServerMetrics(RunReport.json(result), window: serverWindow, run: serverRun).serialized())
+            let document = SessionReport.addingPrefixCacheHitShare(RunReport.json(result), serverWindow?.prefixCacheHitShare)
+            Terminal.out(Self.addingServerMetrics(document, window: serverWindow, run: serverRun).serialized())
         } else {
-            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming))
+            Terminal.out(RunReport.text(result, url: plan.target.url, streaming: options.streaming,
+                                        prefixCacheHitShare: result.sessions == nil ? nil : serverWindow?.prefixCacheHitShare))
             if let server = ServerMetricsReport.table([("run", serverWindow)], firstColumn: "Window") {
                 Terminal.out("")
                 Terminal.out("Server metrics: " + ServerMetricsReport.scrapingLine(serverRun!))

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPWire
 import Testing
+@testable import EchoServer
 @testable import Loadgen
 
 /// `FileDescriptor.receive`: recvmsg with a control buffer returns the kernel's receive stamp.
@@ -400,6 +401,132 @@ struct EchoServerLatenessTests {
         let stderr = server.stderrText()
         #expect(stderr.hasPrefix("echo-server: stream token lateness ms p50 "), "\(stderr)")
         #expect(stderr.contains(" over 6 tokens (sent minus due)"), "\(stderr)")
+    }
+}
+
+/// echo-server times a stream from its request's kernel receive stamp, not from its read: the
+/// reference peer's own queueing (a burst of requests waiting for the loop) is absorbed in the
+/// TTFT, and reported. `--read-delay-ms` stands in for a loop busy with other requests.
+@Suite("echo-server request arrival", .serialized)
+struct EchoServerArrivalTests {
+    private func milliseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
+
+    private func plan(_ server: EchoServerProcess, maxTokens: Int, requests: Int) throws -> LoadPlan {
+        var plan = try LoadPlan(url: server.url + "/v1/completions")
+        plan.method = "POST"
+        plan.headers = [HTTPHeader("Content-Type", "application/json")]
+        plan.body = Array(#"{"model":"m","prompt":"x","max_tokens":\#(maxTokens),"stream":true}"#.utf8)
+        plan.concurrency = 1
+        plan.threads = 1
+        plan.stop = .requests(requests)
+        plan.requestTimeoutSeconds = 30
+        return plan
+    }
+
+    private func stats(_ server: EchoServerProcess) throws -> [String: Any] {
+        // The server closes after answering: the read ends there, whatever the length.
+        let (response, _) = RawHTTPClient.exchange(port: server.port, Array("GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8),
+                                                   timeoutSeconds: 5)
+        #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        let body = try #require(response.components(separatedBy: "\r\n\r\n").last)
+        return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    @Test("a request read 200 ms late still gets its first token 300 ms after it arrived, and the wait shows as read lag")
+    func readDelayIsAbsorbedInTheTTFT() throws {
+        let server = try EchoServerProcess(arguments: ["--ttft-ms", "300", "--itl-ms", "5", "--read-delay-ms", "200", "--stats"])
+        defer { server.stop() }
+        let result = try LoadRun.run(try plan(server, maxTokens: 2, requests: 2))
+        #expect(result.succeeded == 2)
+        let ttft = milliseconds(result.timeToFirstToken.valueAtPercentile(50))
+        // Timed from the read it would be 500 ms and more; a busy machine makes the timer late
+        // by milliseconds, not by the 200 ms this tells apart.
+        #expect(ttft >= 299.5 && ttft < 300 + TimingSlack.tolerance(100), "median TTFT \(ttft) ms (500+ if timed from the read)")
+        let json = try stats(server)
+        let readLag = try #require(json["request_read_lag_ms"] as? [String: Any])
+        #expect(readLag["count"] as? Int ?? 0 >= 2, "one read per request (and the /stats request's own)")
+        #expect(readLag["min"] as? Double ?? 0 >= 199, "every read waited out the delay: \(readLag)")
+        let lateness = try #require(json["stream_token_lateness_ms"] as? [String: Any])
+        #expect(lateness["count"] as? Int == 4)
+        #expect(lateness["p50"] as? Double ?? .infinity < 100, "the wait was absorbed, not late: \(lateness)")
+    }
+
+    @Test("a request read after its TTFT has passed gets its due tokens at once, each counted late from its arrival")
+    func readDelayBeyondTheTTFTIsLateness() throws {
+        let server = try EchoServerProcess(arguments: ["--ttft-ms", "20", "--itl-ms", "5", "--read-delay-ms", "200", "--stats"])
+        defer { server.stop() }
+        let result = try LoadRun.run(try plan(server, maxTokens: 3, requests: 1))
+        #expect(result.succeeded == 1)
+        let ttft = milliseconds(result.timeToFirstToken.valueAtPercentile(50))
+        #expect(ttft >= 199, "the first token left after the read: \(ttft) ms")
+        let lateness = try #require(try stats(server)["stream_token_lateness_ms"] as? [String: Any])
+        // Due 20, 25 and 30 ms after the arrival, all sent with the head after the 200 ms wait.
+        #expect(lateness["count"] as? Int == 3)
+        #expect(lateness["min"] as? Double ?? 0 >= 165, "\(lateness)")
+        #expect(lateness["max"] as? Double ?? 0 >= 175, "\(lateness)")
+    }
+
+    @Test("the stream timers come out in due order through pushes, pops and in-place moves of the earliest")
+    func timerQueueOrder() {
+        var queue = TimerQueue()
+        var generator = SystemRandomNumberGenerator()
+        var expected: [UInt64] = []
+        for slot in 0..<500 {
+            let due = UInt64.random(in: 0..<1_000_000, using: &generator)
+            queue.push(.init(dueNanoseconds: due, slot: slot, streamID: slot))
+            expected.append(due)
+        }
+        // A stream's next token: the earliest entry moves later, keeping its slot and stream.
+        for _ in 0..<300 {
+            let earliest = queue.earliest!
+            #expect(earliest.dueNanoseconds == expected.min())
+            let later = earliest.dueNanoseconds + UInt64.random(in: 1..<500_000, using: &generator)
+            queue.replaceEarliest(dueNanoseconds: later)
+            expected.remove(at: expected.firstIndex(of: earliest.dueNanoseconds)!)
+            expected.append(later)
+        }
+        var popped: [UInt64] = []
+        while let entry = queue.popEarliest() {
+            #expect(entry.slot == entry.streamID)
+            popped.append(entry.dueNanoseconds)
+        }
+        #expect(popped == expected.sorted())
+        #expect(queue.isEmpty)
+    }
+
+    @Test("a stream's bytes are chunk-framed events with the right sizes, for 1, 2, 3 and 17 tokens", arguments: [1, 2, 3, 17])
+    func streamFraming(tokens: Int) throws {
+        var stream = SSEStream(id: 7, chat: true, model: Array("m".utf8), promptTokens: 5, completionTokens: tokens,
+                               firstDueNanoseconds: 100, interTokenNanoseconds: 10)
+        var output: [UInt8] = []
+        stream.appendDue(now: 99, into: &output)
+        #expect(output.isEmpty && stream.sentTokens == 0)
+        stream.appendDue(now: 100, into: &output)
+        #expect(stream.sentTokens == 1)
+        stream.appendDue(now: .max, into: &output)
+        #expect(stream.isFinished && stream.sentTokens == tokens)
+        // Undo the chunked framing, checking every size.
+        var chunks: [String] = []
+        var rest = output[...]
+        while true {
+            let line = try #require(rest.firstRange(of: Array("\r\n".utf8)))
+            let size = try #require(Int(String(decoding: rest[..<line.lowerBound], as: UTF8.self), radix: 16))
+            let start = line.upperBound
+            if size == 0 {
+                #expect(Array(rest[start...]) == Array("\r\n".utf8))
+                break
+            }
+            #expect(Array(rest[(start + size)..<(start + size + 2)]) == Array("\r\n".utf8))
+            chunks.append(String(decoding: rest[start..<(start + size)], as: UTF8.self))
+            rest = rest[(start + size + 2)...]
+        }
+        #expect(chunks.count == tokens + 2)
+        #expect(chunks.first?.contains(#""content":"echo""#) == true)
+        #expect(chunks.dropFirst().prefix(tokens - 1).allSatisfy { $0.contains(#""content":" echo""#) })
+        #expect(chunks.prefix(tokens - 1).allSatisfy { $0.contains(#""finish_reason":null"#) })
+        #expect(chunks[tokens - 1].contains(#""finish_reason":"length""#))
+        #expect(chunks[tokens].contains(#""completion_tokens":\#(tokens),"total_tokens":\#(tokens + 5)"#))
+        #expect(chunks[tokens + 1] == "data: [DONE]\n\n")
     }
 }
 

@@ -118,7 +118,9 @@ struct FaultInjectionTests {
         let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", server.url + "/v1/chat/completions", "-n", "20", "-c", "4",
                                                                 "--timeout", "300ms", "--body", #"{"model":"m","max_tokens":2}"#,
                                                                 "--progress-every", "100", "--quiet"])
-        #expect(run.status == 0, "stderr: \(run.stderr)")
+        // Exit 3 (no request succeeded) is possible on a starved machine, where the 300 ms timeout
+        // can end every request; what is counted here is the descriptors either way.
+        #expect(run.status == 0 || run.status == 3, "stderr: \(run.stderr)")
         func descriptors(_ kind: String) -> String? {
             run.stderr.split(separator: "\n").first { $0.hasPrefix(kind) }?
                 .split(separator: " ").first { $0.hasPrefix("fds=") }.map(String.init)

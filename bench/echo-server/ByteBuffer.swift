@@ -30,3 +30,18 @@ extension Array where Element == UInt8 {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// `value` in lowercase hexadecimal (a chunk size), without building a String.
+    mutating func append(hex value: Int) {
+        precondition(value >= 0)
+        var shift = 0
+        while shift < Int.bitWidth - 4, value >> (shift + 4) != 0 { shift += 4 }
+        while true {
+            let digit = UInt8((value >> shift) & 0xF)
+            append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+            if shift == 0 { return }
+            shift -= 4
+        }
+    }
+}

@@ -66,8 +66,9 @@ package enum EchoServerCommand {
             }
             for thread in threads { Thread.join(thread) }
             listener.close()
-            let late = lateness.merged
-            if late.count > 0 { writeLine(LatenessBoard.line(late, programName: programName), to: 2) }
+            let figures = lateness.merged
+            if figures.lateness.count > 0 { writeLine(LatenessBoard.line(figures.lateness, programName: programName), to: 2) }
+            if figures.readLag.count > 0 { writeLine(LatenessBoard.readLagLine(figures.readLag, programName: programName), to: 2) }
             return 0
         } catch {
             writeLine("\(programName): \(error)", to: 2)

@@ -48,7 +48,7 @@ struct OpenAIResponder {
                 return SSEStream(id: responseCounter, chat: head.route == .chatCompletions,
                                  model: fields.model.map { Array(body[$0]) } ?? modelName,
                                  promptTokens: promptTokens, completionTokens: fields.maxTokens,
-                                 firstDueNanoseconds: timing.now &+ timing.ttftNanoseconds &+ prefill,
+                                 firstDueNanoseconds: timing.arrivalNanoseconds &+ timing.ttftNanoseconds &+ prefill,
                                  interTokenNanoseconds: timing.itlNanoseconds)
             }
             let json = completionBody(chat: head.route == .chatCompletions, fields: fields, body: body)
@@ -173,9 +173,11 @@ struct OpenAIResponder {
     }
 }
 
-/// The stream delays in nanoseconds, and the time the request was read.
+/// The stream delays in nanoseconds, and when the request arrived (monotonic; the kernel's
+/// receive time where echo-server reads it, `RequestArrival`): a stream's first token is due a
+/// TTFT (and any prefill) after it.
 struct StreamTiming {
-    var now: UInt64
+    var arrivalNanoseconds: UInt64
     var ttftNanoseconds: UInt64
     var itlNanoseconds: UInt64
     var prefillNanosecondsPerToken: Double

@@ -20,6 +20,9 @@ struct ServerOptions {
     var idleTimeoutSeconds = 300.0
     /// Answer GET /stats with the stream token lateness so far.
     var stats = false
+    /// A test hook: wait this long before each read of request bytes, as a loop busy answering
+    /// a burst of other requests would (the request waits in its socket meanwhile).
+    var readDelayMilliseconds = 0.0
     /// HTTPS (`--tls-cert`/`--tls-key`, PEM files): every connection is TLS; with
     /// `--tls-client-ca` clients must present a certificate signed by that CA (mTLS).
     var tlsCertificate: String?
@@ -54,8 +57,14 @@ struct ServerOptions {
       --max-connections N  connections beyond N are answered 503 and closed (default 100000)
       --idle-timeout S     close a connection silent for S seconds (default 300; 0 = never)
       --stats              answer GET /stats with how late stream tokens left so far (JSON:
-                           sent minus due, p50/p99/max; at most 100 ms old); the same line
-                           is printed on stderr at exit whenever tokens were timed
+                           sent minus due, p50/p99/max; at most 100 ms old) and how long
+                           requests waited in their sockets to be read (read minus the
+                           kernel's receive time); the same lines are printed on stderr at
+                           exit whenever tokens were timed. A stream's TTFT and ITL run from
+                           the kernel's receive time of its request, so that wait is
+                           absorbed in the TTFT (plain HTTP with a delay; else from the read)
+      --read-delay-ms MS   test hook: wait MS before each read of request bytes, as a loop
+                           busy with a burst of other requests would (default 0)
       --tls-cert FILE      serve HTTPS with this PEM certificate (chain); needs --tls-key and
                            the system's OpenSSL 3 (loaded at run time); the first line is then
                            https://HOST:PORT
@@ -113,6 +122,7 @@ struct ServerOptions {
                 options.maxConnections = count
             case "--idle-timeout": options.idleTimeoutSeconds = try milliseconds(try value(flag), flag)
             case "--stats": options.stats = true
+            case "--read-delay-ms": options.readDelayMilliseconds = try milliseconds(try value(flag), flag)
             case "--tls-cert": options.tlsCertificate = try value(flag)
             case "--tls-key": options.tlsKey = try value(flag)
             case "--tls-client-ca": options.tlsClientCA = try value(flag)

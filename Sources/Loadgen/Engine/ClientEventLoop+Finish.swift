@@ -5,7 +5,12 @@ extension ClientEventLoop {
     /// request, and moves the slot on: to its next request, to a connect backoff, or to the end.
     mutating func finish(_ index: Int, _ ending: RequestEnding, now: UInt64) {
         let slot = slots[index]
-        tally.ended(slot, index: index, ending, now: now)
+        let succeeded = tally.ended(slot, index: index, ending, now: now)
+        var sessionGoesOn = false
+        if let sessions {
+            sessionGoesOn = sessionTurnEnded(sessions, index, ending, succeeded: succeeded)
+            if !sessionGoesOn, quota != .max { quota += sessions.returnReservedTurns(index) }
+        }
         slot.pointee.availableSinceNanoseconds = now
         switch ending {
         case .response(let closeAfter):
@@ -34,6 +39,11 @@ extension ClientEventLoop {
             return
         }
         slot.pointee.phase = .idle
+        // A run that is stopping sends no next turn: the claim fails at once and cuts it short.
+        if sessionGoesOn, !stopping, let sessions, sessions.thinkTimeNanoseconds > 0 {
+            sessions.think(index, until: now &+ sessions.thinkTimeNanoseconds)
+            return
+        }
         pacing.requestEnded(index, in: &slots)
     }
 

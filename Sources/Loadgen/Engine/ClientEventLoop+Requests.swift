@@ -18,6 +18,7 @@ extension ClientEventLoop {
     /// Claims the next request for this slot if any remain, and connects or sends.
     mutating func startNextRequest(_ index: Int, now: UInt64) {
         guard claimRequest(index, now: now) else {
+            sessions?.cutShort(index)
             closeConnection(index)
             slots[index].pointee.phase = .finished
             return
@@ -31,7 +32,7 @@ extension ClientEventLoop {
     /// Takes one request from the quota. Stops at the end of the duration, on cancel, or when the
     /// quota is spent.
     private mutating func claimRequest(_ index: Int, now: UInt64) -> Bool {
-        if stopping || quota == 0 { return false }
+        if stopping || quota == 0 && !(sessions?.hasReservedTurn(index) ?? false) { return false }
         if now >= endNanoseconds, minimumRemaining <= 0 {
             beginStopping(now: now)
             return false
@@ -53,6 +54,7 @@ extension ClientEventLoop {
         guard !stopping else { return }
         stopping = true
         tally.sendingEnded(at: now, byInterrupt: false)
+        endThinkingSessions()
         // In-flight requests get the drain time to finish; the sweep cancels what is left.
         endNanoseconds = now
     }
@@ -104,9 +106,14 @@ extension ClientEventLoop {
             warmupRemaining -= 1
             warmup = true
         }
-        // Warmup requests are extra: a request count applies to the measured window.
-        if quota != .max, !warmup { quota -= 1 }
         let number = numbering.next()
+        // Warmup requests are extra: a request count applies to the measured window.
+        if let sessions {
+            slot.pointee.turn = sessions.beginTurn(index, number: number)
+            if quota != .max, !warmup { quota -= sessions.quotaTaken(index, quota: quota) }
+        } else if quota != .max, !warmup {
+            quota -= 1
+        }
         let templateCount = plan.requests.templates.count
         slot.pointee.template = templateCount == 1 ? 0 : number % templateCount
         if plan.requests.templates[slot.pointee.template].counterOffset >= 0 { slot.pointee.number.set(number) }
@@ -200,7 +207,7 @@ extension ClientEventLoop {
         let slot = slots[index]
         let offset = slot.pointee.writeOffset
         let template = plan.requests.templates[slot.pointee.template]
-        let request = template.bytes
+        let request = sessions?.request(index) ?? template.bytes
         let fd = FileDescriptor(rawValue: slot.pointee.fd)
         let outcome: IOOutcome
         if template.counterOffset < 0 {

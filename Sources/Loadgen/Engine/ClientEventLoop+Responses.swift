@@ -69,6 +69,11 @@ extension ClientEventLoop {
                 let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
                 tally.bodyPiece(piece, index: index)
                 slot.pointee.answer.scan(piece)
+                // A session keeps the answer's text for its next turn (an error's body is no answer).
+                if let sessions, slot.pointee.parser.statusCode < 300, !sessions.capture(index, piece) {
+                    finish(index, .failure(.answerTooLong, errno: 0), now: stamp.eventTime())
+                    return
+                }
                 if slot.pointee.parser.isEventStream {
                     timeTokenEvents(slot, piece, stamp)
                 } else if plan.requests.validatesOpenAI {

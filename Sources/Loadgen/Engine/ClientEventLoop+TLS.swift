@@ -133,7 +133,7 @@ extension ClientEventLoop {
         guard let session = connection.pointee.session else { return }
         let slot = slots[index]
         let template = plan.requests.templates[slot.pointee.template]
-        let request = template.bytes
+        let request = sessions?.request(index) ?? template.bytes
         while true {
             let offset = slot.pointee.writeOffset
             let result: TLSIOResult

@@ -33,6 +33,8 @@ struct ClientEventLoop: ~Copyable {
     let control: RunControl
     /// https only: the TLS sessions of the slots, the session cache, the write scratch.
     let tls: LoopTLS?
+    /// Multi-turn runs only: each slot's session and request buffer, and the thinking queue.
+    let sessions: SessionTable?
 
     /// Requests this loop may still start (its share of a request count, or unlimited).
     var quota: Int
@@ -79,6 +81,7 @@ struct ClientEventLoop: ~Copyable {
         self.control = control
         tally = LoopTally(progress: progress, plan: plan, quota: quota)
         tls = plan.tls.map { LoopTLS(slots: connections, openSSL: $0.context.openSSL) }
+        sessions = plan.sessions.map { SessionTable(script: $0, slots: connections, loop: loop, loops: loops) }
     }
 
     deinit {
@@ -87,6 +90,7 @@ struct ClientEventLoop: ~Copyable {
         readBuffer.deallocate()
         receiveClock.deallocate()
         pacing.close()
+        sessions?.deallocate()
     }
 
     /// Runs until every request of the quota (or of the duration) has ended in an outcome.
@@ -103,7 +107,8 @@ struct ClientEventLoop: ~Copyable {
         startFirstRequests(now: now)
 
         while tally.inFlight > 0
-                || pacing.hasRequestsToStart(stopping: stopping, quota: quota, connectionsBackingOff: backoff.waiting) {
+                || pacing.hasRequestsToStart(stopping: stopping, quota: quota, connectionsBackingOff: backoff.waiting)
+                || (sessions?.thinkingCount ?? 0) > 0 {
             let ready: Int
             do {
                 ready = try epoll.wait(timeoutMilliseconds: nextWaitMilliseconds())
@@ -130,6 +135,7 @@ struct ClientEventLoop: ~Copyable {
             // each, which at thousands of connections costs it microseconds per request.
             if slots.deferredCount > 0 { startDeferred() }
             let now = Clock.monotonicNanoseconds()
+            if let sessions, sessions.nextThinkEndNanoseconds <= now { resumeThinkingSessions(sessions, now: now) }
             if now >= nextSweepNanoseconds {
                 sweep(now: now)
                 if slots.deferredCount > 0 { startDeferred() }
@@ -142,15 +148,18 @@ struct ClientEventLoop: ~Copyable {
         }
         tally.publishProgress()
         var result = tally.finished()
+        if let sessions { result.sessions?.add(sessions.counts) }
         result.loopLoads = [loadMeter.finished()]
         pacing.record(into: &result, durationNanoseconds: plan.durationNanoseconds)
         return result
     }
 
+    @inline(__always)
     private func nextWaitMilliseconds() -> Int32 {
         let now = Clock.monotonicNanoseconds()
         var until = nextSweepNanoseconds
         if pacing.stopsAtEndByClock, !stopping, minimumRemaining <= 0, endNanoseconds < until { until = endNanoseconds }
+        if let sessions { until = min(until, sessions.nextThinkEndNanoseconds) }
         if until <= now { return 0 }
         return Int32(min((until - now + 999_999) / 1_000_000, 1000))
     }
@@ -240,6 +249,7 @@ struct ClientEventLoop: ~Copyable {
     /// Ctrl-C or an internal failure: every request in flight is counted as cancelled.
     private mutating func cancelAll() {
         stopping = true
+        endThinkingSessions()
         let now = Clock.monotonicNanoseconds()
         tally.sendingEnded(at: now, byInterrupt: true)
         for index in slots.indices {

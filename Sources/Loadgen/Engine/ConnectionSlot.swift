@@ -51,6 +51,8 @@ struct ConnectionSlot {
     /// Which request template the request uses, and its number as patched into it.
     var template = 0
     var number = RequestNumber()
+    /// Multi-turn sessions: the turn of the request in flight (0 first; `SessionTable`).
+    var turn = 0
 
     /// Forgets everything about the previous response before the next request.
     mutating func prepareForResponse() {

@@ -25,6 +25,9 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     case invalidJSON
     /// The response grew past `LoadPlan.maxResponseBytes`; the connection was closed.
     case responseTooLarge
+    /// Multi-turn sessions: the answer outgrew the room its session's request buffer keeps for
+    /// it (`MultiTurnSessions.answerBytesPerToken` per output token); the session stops.
+    case answerTooLong
     /// Still in flight when the run was stopped (Ctrl-C, or the drain time after a duration ran out).
     case cancelled
 
@@ -34,7 +37,7 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     /// Every class, in the order reports list them: the status codes ascending between
     /// `malformedResponse` and `empty`.
     static let all: [FailureClass] = [.connect, .tls, .timeout, .connectionClosed, .malformedResponse]
-        + statusCodes.map { .httpStatus($0) } + [.empty, .invalidJSON, .responseTooLarge, .cancelled]
+        + statusCodes.map { .httpStatus($0) } + [.empty, .invalidJSON, .responseTooLarge, .answerTooLong, .cancelled]
 
     /// This class's index in `all`, which is its counter in `FailureCounts`: a switch and a clamp,
     /// O(1) and allocation-free, because the engine counts through it (a test checks
@@ -51,7 +54,8 @@ public enum FailureClass: Sendable, Equatable, Hashable {
         case .empty: 5 + Self.statusCodes.count
         case .invalidJSON: 6 + Self.statusCodes.count
         case .responseTooLarge: 7 + Self.statusCodes.count
-        case .cancelled: 8 + Self.statusCodes.count
+        case .answerTooLong: 8 + Self.statusCodes.count
+        case .cancelled: 9 + Self.statusCodes.count
         }
     }
 
@@ -68,6 +72,7 @@ public enum FailureClass: Sendable, Equatable, Hashable {
         case .empty: "empty"
         case .invalidJSON: "invalid_json"
         case .responseTooLarge: "too_large"
+        case .answerTooLong: "answer_too_long"
         case .cancelled: "cancelled"
         }
     }
@@ -96,7 +101,7 @@ public enum FailureClass: Sendable, Equatable, Hashable {
     public var isResponse: Bool {
         switch self {
         case .connect, .tls, .timeout, .cancelled: false
-        case .connectionClosed, .malformedResponse, .httpStatus, .empty, .invalidJSON, .responseTooLarge: true
+        case .connectionClosed, .malformedResponse, .httpStatus, .empty, .invalidJSON, .responseTooLarge, .answerTooLong: true
         }
     }
 }

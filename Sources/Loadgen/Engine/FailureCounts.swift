@@ -5,6 +5,7 @@ public struct FailureCounts: Sendable, Equatable {
     /// Indexed by `FailureClass.slot`.
     private var counts = [UInt64](repeating: 0, count: FailureClass.all.count)
 
+    /// No failures.
     public init() {}
 
     /// Counts one failure (the engine's call, once per failed request).

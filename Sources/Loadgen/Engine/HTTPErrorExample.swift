@@ -1,9 +1,11 @@
 /// The start of one error response's body, kept so an error summary can show what the server said.
 public struct HTTPErrorExample: Sendable, Equatable {
+    /// The HTTP status of the error response.
     public var status: Int
     /// At most the first 200 bytes, as received.
     public var body: [UInt8]
 
+    /// An example of `status` with the start of its `body`.
     public init(status: Int, body: [UInt8]) {
         self.status = status
         self.body = body

@@ -1,5 +1,6 @@
 /// Where requests go: an `http://` or `https://` URL split into its parts.
 public struct HTTPTarget: Sendable, Equatable {
+    /// Plain HTTP or HTTPS (TLS through the system's OpenSSL, loaded at run time).
     public enum Scheme: String, Sendable, Equatable {
         case http
         /// TLS (the system's OpenSSL, loaded when first needed), HTTP/1.1 inside.
@@ -9,13 +10,16 @@ public struct HTTPTarget: Sendable, Equatable {
         public var defaultPort: UInt16 { self == .http ? 80 : 443 }
     }
 
+    /// http or https.
     public var scheme: Scheme
     /// Host name or address literal, without brackets for IPv6.
     public var host: String
+    /// The TCP port (80 or 443 when the URL gives none).
     public var port: UInt16
     /// Request target: path and query, at least "/".
     public var path: String
 
+    /// A target from its parts; `path` starts with `/`.
     public init(scheme: Scheme = .http, host: String, port: UInt16, path: String = "/") {
         self.scheme = scheme
         self.host = host

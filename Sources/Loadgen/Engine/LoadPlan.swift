@@ -20,7 +20,9 @@ public enum StopCondition: Sendable, Equatable {
 /// print(result.requestsPerSecond, result.latency.valueAtPercentile(99))
 /// ```
 public struct LoadPlan: Sendable {
+    /// Where the requests go.
     public var target: HTTPTarget
+    /// The method of a plain request (OpenAI workloads always POST).
     public var method: String = "GET"
     /// Extra request headers, in order (Host, Content-Length and Connection are generated).
     public var headers: [HTTPHeader] = []
@@ -32,6 +34,7 @@ public struct LoadPlan: Sendable {
     /// so connection setup is part of what is measured. wrk's equivalent is a `Connection:
     /// close` header; the default keeps each connection for the next request.
     public var keepAlive = true
+    /// The body of a plain request (OpenAI workloads build their own).
     public var body: [UInt8] = []
     /// An OpenAI workload instead of `method`/`body`: its requests go to the endpoint's path under
     /// the target's path, and successes must be valid OpenAI answers (see `FailureClass.empty`).
@@ -50,6 +53,7 @@ public struct LoadPlan: Sendable {
     public var keepsLatencySamples = false
     /// A response larger than this fails as `responseTooLarge` and its connection is closed.
     public var maxResponseBytes: Int = 64 * 1024 * 1024
+    /// When the measured part ends: after exactly N started requests, or a duration.
     public var stop: StopCondition = .requests(1)
     /// With `.duration`: keep starting requests after the end until at least this many have started
     /// in the measured window (validation never measures fewer than the seed's 1,000).
@@ -78,8 +82,10 @@ public struct LoadPlan: Sendable {
     /// a client starved of CPU would be late, so tests can show the kernel stamps are not.
     package var injectedBatchDelayNanoseconds: UInt64 = 0
 
+    /// A plan of one plain GET to `target`; set the rest before running it.
     public init(target: HTTPTarget) { self.target = target }
 
+    /// A plan for the `http://` or `https://` URL (refused with the reason when it is not one).
     public init(url: String) throws(LoadgenError) {
         self.init(target: try HTTPTarget(url: url))
     }
@@ -103,6 +109,7 @@ public struct LoadPlan: Sendable {
         guard drainSeconds >= 0 else { throw .invalidPlan("the drain time must be zero or positive") }
         guard maxResponseBytes >= 1 else { throw .invalidPlan("the response size limit must be at least 1 byte") }
         try arrivals?.validate()
+        if let sessions = workload?.sessions { try sessions.validate(in: self) }
         try objectives?.validate()
         try clientLimits.validate()
     }
@@ -134,8 +141,11 @@ public struct LoadPlan: Sendable {
 
 /// A contiguous range of CPU numbers.
 public struct CPURange: Sendable, Equatable {
+    /// The first CPU number.
     public var first: Int
+    /// How many CPUs from `first` on.
     public var count: Int
+    /// CPUs `first` to `first + count - 1`.
     public init(first: Int, count: Int) {
         self.first = first
         self.count = count

@@ -17,9 +17,12 @@ struct LoadPlanSnapshot: Sendable {
     let keepAlive: Bool
     /// https: the run's TLS context and the name every connection sends and verifies; nil for http.
     let tls: LoadPlanTLS?
+    /// Multi-turn sessions: what each session's requests are written from; nil for single turns.
+    let sessions: SessionScript?
 
-    init(plan: LoadPlan, requests: RequestSet, address: SocketAddress, tls: LoadPlanTLS?) {
+    init(plan: LoadPlan, requests: RequestSet, address: SocketAddress, tls: LoadPlanTLS?, sessions: SessionScript? = nil) {
         self.requests = requests
+        self.sessions = sessions
         self.address = address
         self.tls = tls
         keepAlive = plan.keepAlive

@@ -33,7 +33,9 @@ public final class LoadRun: Sendable {
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
+        /// Measured requests that succeeded.
         public var completed: Int
+        /// Measured requests that failed.
         public var failed: Int
         /// False while the warmup is still running.
         public var measuring: Bool
@@ -101,14 +103,19 @@ public final class LoadRun: Sendable {
         }
         let serializing = Clock.monotonicNanoseconds()
         let serializingCPU = ProcessResources.cpuMicroseconds()
-        let built = try plan.requests()
+        var built = try plan.requests()
+        // Multi-turn: the template is cut into the sessions' pieces; its own bytes are not sent.
+        let sessions = try plan.workload?.sessions.map { sessions throws(LoadgenError) in
+            try SessionScript(sessions, template: built.templates[0])
+        }
+        if sessions != nil { built.templates[0].counterOffset = nil }
         // A prepared workload is ready once its templates are serialized: that time is its too.
         var workloadRecord = plan.workload?.prepared?.record
         workloadRecord?.preparationSeconds += Double(Clock.monotonicNanoseconds() - serializing) / 1e9
         let serializedCPU = ProcessResources.cpuMicroseconds()
         workloadRecord?.preparationCPUSeconds += Double(serializedCPU.user + serializedCPU.system - serializingCPU.user - serializingCPU.system) / 1e6
         let requests = RequestSet(built.templates, validatesOpenAI: plan.workload != nil)
-        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls)
+        let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls, sessions: sessions)
         let loops = min(plan.threads, plan.concurrency)
         // One descriptor per connection, one epoll per loop, plus stdio and a margin for the caller.
         try ProcessResources.ensureDescriptors(plan.concurrency + loops + 64)
@@ -171,6 +178,7 @@ public final class LoadRun: Sendable {
         control.cancelled.store(true, ordering: .relaxed)
     }
 
+    /// True once every loop has stopped; `wait()` then returns at once.
     public var isFinished: Bool {
         control.finishedLoops.load(ordering: .acquiring) == results.count
     }
@@ -191,6 +199,7 @@ public final class LoadRun: Sendable {
     /// Seconds since the run started.
     public var elapsedSeconds: Double { Double(Clock.monotonicNanoseconds() - startWall) / 1e9 }
 
+    /// The counts so far, read without stopping the loops (each publishes its own).
     public var progress: Progress {
         var progress = Progress(completed: 0, failed: 0, measuring: true)
         for loop in control.progress {

@@ -8,6 +8,7 @@ public struct LoopLoad: Sendable, Equatable {
     public var wallNanoseconds: UInt64 = 0
     /// `epoll_wait` calls, and those that returned as many events as the loop asked for.
     public var waits: UInt64 = 0
+    /// Waits that returned a full batch: events were waiting when the loop came back.
     public var fullWaits: UInt64 = 0
 
     /// A load as measured (or read back from a report).

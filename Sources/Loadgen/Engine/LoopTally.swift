@@ -37,6 +37,8 @@ struct LoopTally {
     private let requests: RequestSet
     private let objectives: ObjectiveLimits
     private let keepsSamples: Bool
+    /// Multi-turn sessions: requests are also counted per turn (`ConnectionSlot.turn`).
+    private let countsTurns: Bool
 
     /// `quota`: the requests the loop may start (`.max`: unlimited), to reserve room for samples.
     init(progress: LoopProgress, plan: LoadPlanSnapshot, quota: Int) {
@@ -45,6 +47,14 @@ struct LoopTally {
         objectives = plan.objectives
         keepsSamples = plan.keepsLatencySamples
         if keepsSamples, quota != .max { result.latencySamples.reserveCapacity(quota) }
+        countsTurns = plan.sessions != nil
+        if let sessions = plan.sessions {
+            // One histogram pair per turn, each its own storage: nothing is copied on first write.
+            result.turns = (0..<sessions.longestSession).map { _ in TurnResult() }
+            result.sessions = SessionCounts()
+            result.sessions?.thinkTimeSeconds = Double(sessions.thinkTimeNanoseconds) / 1e9
+            result.sessions?.turnsPerSession = sessions.turnsPerSession
+        }
     }
 
     /// Sending stopped at `now` (the duration ran out, or Ctrl-C): the first reason is kept.
@@ -69,6 +79,7 @@ struct LoopTally {
             return false
         }
         result.requests &+= 1
+        if countsTurns { result.turns[slot.pointee.turn].requests &+= 1 }
         guard now < firstSendNanoseconds else { return false }
         let first = firstSendNanoseconds == .max
         firstSendNanoseconds = now
@@ -159,8 +170,10 @@ struct LoopTally {
     // MARK: The end of a request
 
     /// Books the end of the request on `slot` at `now`: once per started request, whatever ended it.
-    @inline(__always)
-    mutating func ended(_ slot: UnsafeMutablePointer<ConnectionSlot>, index: Int, _ ending: RequestEnding, now: UInt64) {
+    /// Returns whether it succeeded (in the warmup: was answered below 400), which a multi-turn
+    /// session goes on after.
+    @inline(__always) @discardableResult
+    mutating func ended(_ slot: UnsafeMutablePointer<ConnectionSlot>, index: Int, _ ending: RequestEnding, now: UInt64) -> Bool {
         inFlight -= 1
         let status = slot.pointee.parser.statusCode
         if index == examples.slot {
@@ -170,8 +183,9 @@ struct LoopTally {
         case .response:
             guard !slot.pointee.isWarmup else {
                 if status < 400 { warmupAnswered(slot) }
-                return
+                return status < 400
             }
+            var success = false
             if status >= 400 {
                 failed(.httpStatus(status))
             } else if requests.validatesOpenAI,
@@ -180,8 +194,10 @@ struct LoopTally {
                 failed(failure)
             } else {
                 succeeded(slot, now: now)
+                success = true
             }
             completed(at: now)
+            return success
         case .failure(let failure, let errno):
             if !slot.pointee.isWarmup {
                 failed(failure)
@@ -190,9 +206,11 @@ struct LoopTally {
                 if failure.isResponse { completed(at: now) } else { publishProgress() }
             }
             if failure == .connect, result.firstConnectErrno == nil, errno != 0 { result.firstConnectErrno = errno }
+            return false
         case .cancelled:
             // Not a completion: the window and the progress are not moved by the cancelling.
             if !slot.pointee.isWarmup { failed(.cancelled) }
+            return false
         }
     }
 
@@ -212,7 +230,8 @@ struct LoopTally {
     @inline(__always)
     private mutating func succeeded(_ slot: UnsafeMutablePointer<ConnectionSlot>, now: UInt64) {
         let template = requests.templates[slot.pointee.template]
-        result.requestedPromptTokens &+= UInt64(template.inputTokens)
+        // A later turn's prompt is the whole history, which the template does not know.
+        if !countsTurns { result.requestedPromptTokens &+= UInt64(template.inputTokens) }
         result.requestedOutputTokens &+= UInt64(template.outputTokens)
         result.succeeded &+= 1
         completedCount += 1
@@ -237,6 +256,19 @@ struct LoopTally {
             tpot = perToken ?? 0
         }
         if objectives.enabled, objectives.met(ttft: ttft, tpot: tpot, e2e: e2e) { result.goodRequests &+= 1 }
+        if countsTurns { turnSucceeded(slot.pointee.turn, e2e: e2e, ttft: tokenEvents > 0 ? ttft : nil, tokens: tokens) }
+    }
+
+    /// A measured success of a multi-turn session's turn `turn`.
+    @inline(__always)
+    private mutating func turnSucceeded(_ turn: Int, e2e: UInt64, ttft: UInt64?, tokens: AnswerTokens) {
+        result.turns[turn].succeeded &+= 1
+        result.turns[turn].latency.record(nanoseconds: e2e)
+        if let ttft { result.turns[turn].timeToFirstToken.record(nanoseconds: ttft) }
+        guard tokens.prompt > 0 || tokens.completion > 0 else { return }
+        result.turns[turn].responsesWithUsage &+= 1
+        result.turns[turn].promptTokens &+= tokens.prompt
+        result.turns[turn].completionTokens &+= tokens.completion
     }
 
     /// A warmup request answered: its tokens are kept apart from the results, for the

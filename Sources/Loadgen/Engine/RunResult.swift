@@ -4,7 +4,9 @@ import HTTPWire
 public struct RunResult: Sendable {
     /// Requests started in the measured window. Always `succeeded + failed`.
     public var requests: UInt64 = 0
+    /// Requests that ended in success (a complete 2xx answer that passed the workload's check).
     public var succeeded: UInt64 = 0
+    /// Requests that failed, by class (`FailureClass`).
     public var failures = FailureCounts()
     /// The measured window in seconds: from the first measured send to the last response (a
     /// success or a failure the server caused), or to the end of sending when that is later
@@ -24,7 +26,9 @@ public struct RunResult: Sendable {
     /// time to the first event carrying text, the gaps between such events, and per request
     /// (E2E - TTFT) / (output tokens - 1).
     public var timeToFirstToken = LatencyHistogram()
+    /// The gaps between consecutive token events of each streamed response (ITL).
     public var interTokenLatency = LatencyHistogram()
+    /// Per streamed response of two or more output tokens: (E2E - TTFT) / (output tokens - 1) (TPOT).
     public var timePerOutputToken = LatencyHistogram()
     /// The inter-token latency per token: a chunk carrying k tokens (known from the usage in
     /// every chunk, vLLM's `continuous_usage_stats`) adds k values of its gap / k, so chunks of
@@ -33,6 +37,7 @@ public struct RunResult: Sendable {
     public var interTokenLatencyPerToken = LatencyHistogram()
     /// Token events of measured streamed responses, and those that carried more than one token.
     public var tokenChunks: UInt64 = 0
+    /// Token events that carried more than one token (known from usage in every chunk).
     public var multiTokenChunks: UInt64 = 0
     /// With `LoadPlan.keepsLatencySamples`: every successful request's latency in nanoseconds, in
     /// completion order per thread (sort before taking percentiles; see `Percentile`).
@@ -65,10 +70,12 @@ public struct RunResult: Sendable {
     public var streamedResponses: UInt64 = 0
     /// Sums of the `usage` token counts found in successful responses.
     public var promptTokens: UInt64 = 0
+    /// Completion tokens the server reported in `usage`.
     public var completionTokens: UInt64 = 0
     /// OpenAI workloads: the prompt and output tokens the successful requests asked for
     /// (`promptTokens` and `completionTokens` are what the server reported).
     public var requestedPromptTokens: UInt64 = 0
+    /// Output tokens asked for (`max_tokens`) by the successful requests.
     public var requestedOutputTokens: UInt64 = 0
     /// Successful responses that carried no `usage` object.
     public var responsesWithoutUsage: UInt64 = 0
@@ -76,7 +83,9 @@ public struct RunResult: Sendable {
     /// what (a tokenizer's path, the server's `/tokenize`, the bytes / 4 estimate), and the run's
     /// nonce as written at the start of every prompt (nil with the seeds' fixed prompt).
     public var promptTokenMethod: PromptTokenMethod?
+    /// With what: a tokenizer's path, the server's `/tokenize` URL, or the estimate.
     public var promptTokenSource: String?
+    /// The run's nonce, as written at the start of every prompt.
     public var promptNonce: String?
     /// Tokens the tokenizer adds to every sequence (a BOS), taken off each prompt's text as vLLM
     /// does; and the tokens the server adds around each text: a chat request's template with its
@@ -89,6 +98,7 @@ public struct RunResult: Sendable {
     public var workloadRecord: WorkloadRecord?
     /// Open loop with a moving rate: the profile (`RateProfile.description`), else nil.
     public var rateProfile: String?
+    /// Tokens the server adds around each prompt's text (a chat template, special tokens); nil when unknown.
     public var promptTemplateTokens: Int?
     /// TCP connections established (keep-alive: equals concurrency unless the server closes them).
     public var connectionsOpened: UInt64 = 0
@@ -97,13 +107,19 @@ public struct RunResult: Sendable {
     /// apart so a slow handshake is not mistaken for a slow network. Neither is part of a
     /// request's latency.
     public var tcpConnectTime = LatencyHistogram()
+    /// HTTPS: each completed handshake's time, from connected to the session ready.
     public var tlsHandshakeTime = LatencyHistogram()
     /// HTTPS: completed handshakes that resumed a session (no certificate exchange), and the full ones.
     public var tlsResumedHandshakes: UInt64 = 0
+    /// HTTPS: completed handshakes that exchanged certificates.
     public var tlsFullHandshakes: UInt64 = 0
     /// HTTPS: OpenSSL's reason for the first `tls` failure (e.g. "error:0A000086:SSL
     /// routines::certificate verify failed: self-signed certificate"), for the error summary.
     public var tlsFailureExample: String?
+    /// Multi-turn sessions (`OpenAIWorkload.sessions`): each turn number's own figures (index 0
+    /// is the first turn), and what the sessions did; empty and nil otherwise.
+    public var turns: [TurnResult] = []
+    public var sessions: SessionCounts?
     /// Requests started during the warmup, excluded from everything above.
     public var warmupRequests: UInt64 = 0
     /// The `usage` tokens of the warmup's answers (HTTP < 400), kept apart: a server's token
@@ -111,23 +127,29 @@ public struct RunResult: Sendable {
     /// window opened, so the server-metrics cross-check adds these (`MetricsWindow.countsWarmup`).
     package var warmupPromptTokens: UInt64 = 0
     package var warmupCompletionTokens: UInt64 = 0
+    /// Bytes written to the sockets in the measured window (over https: plaintext bytes).
     public var bytesSent: UInt64 = 0
+    /// Bytes read from the sockets in the measured window (over https: plaintext bytes).
     public var bytesReceived: UInt64 = 0
     /// The first malformed-response error seen, and the first connect errno, for error messages.
     public var firstMalformed: WireError?
+    /// The errno of the first failed connect, for the error message.
     public var firstConnectErrno: Int32?
     /// CPU time this process spent during the run, in microseconds.
     public var clientCPUUserMicroseconds: UInt64 = 0
+    /// System CPU time of this process during the run, in microseconds.
     public var clientCPUSystemMicroseconds: UInt64 = 0
     /// The plan's objectives (nil: none, and `goodRequests` stays 0).
     public var objectives: ServiceLevelObjectives?
     /// The plan's concurrency and threads, for reports.
     public var concurrency: Int = 0
+    /// Event-loop threads the run used.
     public var threads: Int = 0
     /// Wall-clock time (Unix seconds) of the first measured send and of the window's end, so
     /// results from several processes or machines can be merged over the union of their windows.
     /// nil when nothing was measured (or the result was built without `LoadRun`).
     public var startedAtWallSeconds: Double?
+    /// Unix time of the measured window's end; nil when nothing was measured.
     public var endedAtWallSeconds: Double?
     /// Monotonic clock readings bounding the measured window, for merging loops.
     package var firstSendNanoseconds: UInt64 = .max
@@ -135,8 +157,10 @@ public struct RunResult: Sendable {
     /// Open loop: the span the measured schedule covered (the duration, or up to the last send).
     package var scheduleWindowNanoseconds: UInt64 = 0
 
+    /// An empty result: no requests, empty histograms.
     public init() {}
 
+    /// Requests that failed, every class together: `requests - succeeded`.
     public var failed: UInt64 { failures.total }
 
     /// Combines two results measured at the same time (e.g. two event loops): the counts and
@@ -151,6 +175,11 @@ public struct RunResult: Sendable {
             }
         }
         failures.merge(other.failures)
+        turns.merge(other.turns)
+        if let counts = other.sessions {
+            if sessions == nil { sessions = SessionCounts() }
+            sessions?.add(counts)
+        }
         // Each loop's (or process's) load stays its own.
         loopLoads += other.loopLoads
         latencySamples += other.latencySamples
@@ -238,11 +267,13 @@ public struct RunResult: Sendable {
         return firstConnectErrno.map { SystemError.message(for: $0) } ?? "connect failed"
     }
 
+    /// What the requests were: plain HTTP, OpenAI answers, or OpenAI streams (the JSON's `workload`).
     public enum WorkloadKind: String, Sendable, Equatable, CustomStringConvertible {
         case http
         case openAI = "openai"
         case openAIStreamed = "openai_stream"
 
+        /// The kind as its JSON name.
         public var description: String {
             switch self {
             case .http: "plain HTTP"

@@ -82,6 +82,8 @@ extension RunResult {
         case clientLimits
         /// The `ClientVerdict`, from the figures and limits: written, not read back.
         case clientVerdict
+        /// Multi-turn sessions: their counts and each turn's figures (`SessionReport`).
+        case sessions
         /// How an OpenAI workload's prompts were made (`prompt_token_method` and the members
         /// `RunReport.promptMembers` writes after it); merged by `RunResult.merge` (first part's).
         case prompts
@@ -111,6 +113,8 @@ extension RunResult {
         case tokenChunks
         /// OpenAI workloads only (`promptTokenMethod` set); read back when `prompt_token_method` is there.
         case prompts
+        /// Multi-turn runs only (`sessions` set); read back when `sessions` is there.
+        case sessions
         /// Kept and merged but not in the JSON.
         case notWritten
     }
@@ -140,6 +144,7 @@ extension RunResult {
         Field("prompt_token_method", .special(.prompts), .prompts),
         // A dataset's, trace's or shared prefixes' source, sample, seed and preparation time.
         Field("dataset", .special(.dataset)),
+        Field("sessions", .special(.sessions), .sessions),
         Field("latency_ms", .summary(\.latency, .full)),
         Field("latency_histogram", .histogram(\.latency)),
         Field("connections_opened", .count(\.connectionsOpened)),

@@ -6,16 +6,21 @@
 /// last), and TPOT is known only for streamed responses, so such a request never meets a TPOT
 /// objective.
 public struct ServiceLevelObjectives: Sendable, Equatable {
+    /// Time to first token at most this, in milliseconds.
     public var ttftMilliseconds: Double?
+    /// Time per output token at most this, in milliseconds.
     public var tpotMilliseconds: Double?
+    /// End-to-end latency at most this, in milliseconds.
     public var e2eMilliseconds: Double?
 
+    /// Objectives; nil leaves a metric unbounded.
     public init(ttftMilliseconds: Double? = nil, tpotMilliseconds: Double? = nil, e2eMilliseconds: Double? = nil) {
         self.ttftMilliseconds = ttftMilliseconds
         self.tpotMilliseconds = tpotMilliseconds
         self.e2eMilliseconds = e2eMilliseconds
     }
 
+    /// True when no metric is bounded.
     public var isEmpty: Bool { ttftMilliseconds == nil && tpotMilliseconds == nil && e2eMilliseconds == nil }
 
     func validate() throws(LoadgenError) {

@@ -11,6 +11,7 @@ public enum PromptTokenMethod: String, Sendable, Equatable {
 
 /// What a run's prompts are, for its results: how they were counted, and what the server adds.
 public struct PromptFacts: Sendable, Equatable {
+    /// How the prompt tokens were counted.
     public var method: PromptTokenMethod
     /// Where the counts came from, for people: "tokenizer /models/x/tokenizer.json", "POST /tokenize".
     public var source: String
@@ -21,6 +22,7 @@ public struct PromptFacts: Sendable, Equatable {
     /// generation prompt, a BOS), measured with `/tokenize`; nil when not known.
     public var chatTemplateTokens: Int?
 
+    /// Facts of prompts counted by `method` with `source` (a path, a URL, or the estimate's name).
     public init(method: PromptTokenMethod, source: String) {
         self.method = method
         self.source = source
@@ -48,6 +50,7 @@ public struct PromptFacts: Sendable, Equatable {
 /// until the count is exactly N. As in vLLM, the tokens a tokenizer adds to every sequence (a BOS)
 /// are taken off the text, and a chat template comes on top.
 public final class ExactPrompts: Sendable, Equatable {
+    /// Where the token counts come from.
     public enum Source: Sendable {
         /// loadgen's tokenizer; `name` says where it was loaded from.
         case tokenizer(Tokenizer, name: String)
@@ -56,7 +59,9 @@ public final class ExactPrompts: Sendable, Equatable {
         case server(ServerTokenizer, required: Bool)
     }
 
+    /// The tokenizer that counts the prompts.
     public let source: Source
+    /// The seed of the random token ids the prompts are built from.
     public let seed: UInt64
     private let state: LockedValue<State>
 
@@ -75,12 +80,14 @@ public final class ExactPrompts: Sendable, Equatable {
         var headerChecked = false
     }
 
+    /// Exact prompts from `source`, drawn under `seed`; built when a run first needs them.
     public init(source: Source, seed: UInt64) {
         self.source = source
         self.seed = seed
         state = LockedValue(State())
     }
 
+    /// The same builder (its cache of texts is its identity).
     public static func == (lhs: ExactPrompts, rhs: ExactPrompts) -> Bool { lhs === rhs }
 
     /// The fewest text tokens an exact prompt can have: the header's 15, and one of text.

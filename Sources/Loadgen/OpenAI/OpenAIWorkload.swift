@@ -73,6 +73,8 @@ public struct OpenAIWorkload: Sendable, Equatable {
     public var maxImagesPerRequest: Int?
     /// http(s) URLs or `data:` URLs (see `dataURL(image:fileName:)`); default: the seeds' three.
     public var imageURLs: [String] = SeedProtocol.testImageURLs
+    /// Multi-turn chat sessions instead of independent requests (nil: one turn each).
+    public var sessions: MultiTurnSessions?
 
     /// A chat workload for `model` with the default lengths (500 in, 100 out).
     public init(model: String) { self.model = model }

@@ -9,12 +9,15 @@ import HTTPWire
 /// count is what the server will count for that request. `/detokenize` takes `{"tokens"}` and
 /// answers `{"prompt"}` (SGLang: `{"text"}`).
 public final class ServerTokenizer: Sendable {
+    /// The server; `/tokenize` and `/detokenize` are asked under its base path.
     public let target: HTTPTarget
+    /// Headers sent with each call (an API key, as in the run).
     public let headers: [HTTPHeader]
     /// How an https server is verified (`--cacert`, `--insecure`, a client certificate).
     public let tls: TLSClientConfiguration
     let signals: SignalWatcher?
 
+    /// The tokenizer of the model `target` serves; nothing is asked until prompts are built.
     public init(target: HTTPTarget, headers: [HTTPHeader] = [], tls: TLSClientConfiguration = TLSClientConfiguration(),
                 signals: SignalWatcher? = nil) {
         self.target = target
@@ -29,6 +32,7 @@ public final class ServerTokenizer: Sendable {
         case unavailable(String)
         /// SIGINT or SIGTERM arrived while waiting for the server.
         case interrupted(signal: Int32)
+        /// The failure as one line, for messages.
         public var description: String {
             switch self {
             case .unavailable(let reason): reason

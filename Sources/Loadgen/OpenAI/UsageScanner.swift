@@ -53,8 +53,10 @@ public struct UsageScanner: Sendable, Equatable {
     /// `"completion_tokens"` of the body so far, nil if absent or not believable.
     public var completionTokens: Int? { lastCompletion.flatMap { $0 <= Self.largestCount ? $0 : nil } }
 
+    /// A scanner that has seen nothing.
     public init() {}
 
+    /// Forgets what was scanned, for the next response.
     public mutating func reset() { self = UsageScanner() }
 
     /// Scans the next piece of the body.

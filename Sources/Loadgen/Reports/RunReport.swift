@@ -23,6 +23,7 @@ public enum RunReport {
         case .tls: result.tlsHandshakeTime.count > 0 || result.failures[.tls] > 0
         case .tokenChunks: result.streamedResponses > 0
         case .prompts: result.promptTokenMethod != nil
+        case .sessions: result.sessions != nil
         case .notWritten: false
         }
     }
@@ -62,6 +63,7 @@ public enum RunReport {
         case .prompts: result.promptTokenMethod.map { .string($0.rawValue) }
         case .dataset: result.workloadRecord.map(workloadRecordJSON)
         case .rateProfile: result.rateProfile.map { .string($0) }
+        case .sessions: SessionReport.json(result)
         }
     }
 
@@ -283,7 +285,8 @@ public enum RunReport {
     }
 
     /// A readable summary of one run.
-    public static func text(_ result: RunResult, url: String, streaming: StreamingColumns = StreamingColumns()) -> String {
+    public static func text(_ result: RunResult, url: String, streaming: StreamingColumns = StreamingColumns(),
+                            prefixCacheHitShare: Double? = nil) -> String {
         let summary = LatencySummary(result.latency)
         func ms(_ value: Double) -> String { Format.milliseconds(value) }
         var lines: [String] = []
@@ -321,7 +324,9 @@ public enum RunReport {
             let shortfall = result.requestedOutputTokens > result.completionTokens
                 ? Double(result.requestedOutputTokens - result.completionTokens) / Double(result.requestedOutputTokens) : 0
             let approximately = result.promptTokenMethod == .estimate ? "~" : ""
-            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens)) (requested \(approximately)\(Format.grouped(result.requestedPromptTokens))), "
+            // A multi-turn prompt is the history, which no request asked a length of.
+            let requested = result.sessions == nil ? " (requested \(approximately)\(Format.grouped(result.requestedPromptTokens)))" : ""
+            lines.append("  tokens       prompt \(Format.grouped(result.promptTokens))\(requested), "
                 + "output \(Format.grouped(result.completionTokens)) (requested \(Format.grouped(result.requestedOutputTokens)), "
                 + "shortfall \(Format.percent(shortfall)))")
         }
@@ -334,6 +339,7 @@ public enum RunReport {
         if result.streamedResponses > 0 {
             lines += streamingTable(result, columns: streaming)
         }
+        lines += SessionReport.lines(result, prefixCacheHitShare: prefixCacheHitShare)
         var connections = "  connections  \(Format.grouped(result.connectionsOpened)) opened"
         if result.tcpConnectTime.count > 0 {
             let connect = LatencySummary(result.tcpConnectTime)
@@ -384,8 +390,12 @@ public enum RunReport {
             lines.append(line)
         }
         if result.clientSendLag.count > 0 {
-            lines.append((result.requestedRate > 0 ? "  client send  " : "  think time   ") + spread(result.clientSendLag)
-                + (result.requestedRate > 0 ? " (send lag less waits for a free connection)" : " (a response's completion to the next send)"))
+            if result.sessions != nil {
+                lines.append("  client send  " + spread(result.clientSendLag) + " (a turn's send after its think time ended, or after the answer)")
+            } else {
+                lines.append((result.requestedRate > 0 ? "  client send  " : "  think time   ") + spread(result.clientSendLag)
+                    + (result.requestedRate > 0 ? " (send lag less waits for a free connection)" : " (a response's completion to the next send)"))
+            }
         }
         if !result.loopLoads.isEmpty {
             let busiest = result.loopLoads.max { $0.load < $1.load }!

@@ -63,6 +63,7 @@ public enum RunReportDecoder {
         case .tls: json["tls_handshakes_full"] != nil
         case .tokenChunks: json["token_chunks"] != nil
         case .prompts: json["prompt_token_method"] != nil
+        case .sessions: json["sessions"] != nil
         case .notWritten: false
         }
     }
@@ -128,6 +129,8 @@ public enum RunReportDecoder {
             try readWorkloadRecord(json, into: &result)
         case .rateProfile:
             result.rateProfile = json["rate_profile"]?.stringValue
+        case .sessions:
+            try SessionReport.read(json, into: &result)
         case .errorExamples:
             guard let examples = json["error_examples"] else { return }
             guard let members = examples.objectMembers else { throw .badField("error_examples", expected: "an object") }

@@ -9,6 +9,8 @@ import Glibc
 public final class SignalWatcher: Sendable {
     package let descriptor: FileDescriptor
 
+    /// Blocks SIGINT and SIGTERM in this thread (threads started after it inherit the mask) and opens the
+    /// signalfd that reports them.
     public init() throws(SystemError) {
         let fd = try syscall("signalfd") { CEpoll_signalfd_int_term() }
         descriptor = FileDescriptor(rawValue: fd)

@@ -29,6 +29,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 public enum AddressError: Error, Equatable, Sendable, CustomStringConvertible {
     case unresolvable(host: String)
 
+    /// The error as one line.
     public var description: String {
         switch self {
         case .unresolvable(let host): "cannot resolve host '\(host)'"

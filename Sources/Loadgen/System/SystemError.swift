@@ -10,6 +10,7 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The `errno` value.
     public let errno: Int32
 
+    /// The failure of `call` with `errno`.
     public init(call: String, errno: Int32) {
         self.call = call
         self.errno = errno
@@ -20,6 +21,7 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
         SystemError(call: call, errno: Glibc.errno)
     }
 
+    /// `call: strerror(errno)`, as one line.
     public var description: String {
         "\(call): \(Self.message(for: errno)) (errno \(errno))"
     }

@@ -3,7 +3,9 @@
 public struct ExactTokenPrompt: Sendable, Equatable {
     /// The request number written at the start of the text.
     public let index: Int
+    /// The prompt text.
     public let text: String
+    /// Its tokens as the tokenizer counts them (exactly the requested number).
     public let tokens: Int
 }
 
@@ -27,7 +29,9 @@ public struct ExactTokenPrompt: Sendable, Equatable {
 ///                                           tokenizer: tokenizer, seed: 42)
 /// ```
 public struct ExactTokenPrompts {
+    /// The tokenizer that counts the prompts.
     public let tokenizer: Tokenizer
+    /// The seed of the random token ids; the same seed gives the same prompts.
     public let seed: UInt64
     /// Mixed into every prompt; printed and stored with a run's results.
     public let nonce: UInt64
@@ -43,6 +47,8 @@ public struct ExactTokenPrompts {
     static let roundsPerAttempt = 24
     static let attempts = 8
 
+    /// A builder of prompts under `seed`, each led by `nonce` (drawn from the seed when nil) and its request
+    /// number.
     public init(tokenizer: Tokenizer, seed: UInt64, nonce: UInt64? = nil) {
         self.tokenizer = tokenizer
         self.seed = seed

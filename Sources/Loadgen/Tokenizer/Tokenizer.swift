@@ -8,8 +8,10 @@ import Glibc
 ///
 /// ```swift
 /// let tokenizer = try Tokenizer(path: "/models/llama-3/")     // or .../tokenizer.json
-/// let ids = tokenizer.encode("Hello world")                    // as tokenizer.encode(text, add_special_tokens=False)
-/// let text = tokenizer.decode(ids)                             // as tokenizer.decode(ids, skip_special_tokens=False)
+/// let ids = tokenizer.encode("Hello world")                    // as tokenizer.encode(text,
+/// add_special_tokens=False)
+/// let text = tokenizer.decode(ids)                             // as tokenizer.decode(ids,
+/// skip_special_tokens=False)
 /// ```
 ///
 /// The pipeline is `tokenizers`': added tokens are found first; the text between them is
@@ -152,6 +154,7 @@ public final class Tokenizer: Sendable {
 /// Encodes many texts with one tokenizer, keeping its word cache and buffers between calls.
 /// A value type: give each thread its own (they share the immutable `Tokenizer`).
 public struct TokenEncoder {
+    /// The tokenizer this encoder runs.
     public let tokenizer: Tokenizer
     private var cache: WordCache
     private var modelScratch = BPEModel.Scratch()
@@ -161,6 +164,7 @@ public struct TokenEncoder {
     private var normalizedSegments: [AddedVocabulary.Segment] = []
     private var ids: [UInt32] = []
 
+    /// An encoder with its own scratch buffers, for one thread.
     public init(_ tokenizer: Tokenizer) {
         self.init(tokenizer, cacheEntries: 1 << 16)
     }

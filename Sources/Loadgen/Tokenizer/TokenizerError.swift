@@ -14,6 +14,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// No prompt of exactly this many tokens could be built (e.g. the tokenizer has no usable tokens).
     case promptNotBuilt(tokens: Int, reason: String)
 
+    /// The error as one line, naming the file or the token count where it applies.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason):

@@ -192,7 +192,11 @@ struct ServerMetricsCommandTests {
         #expect(names.contains(stem + "_server.svg"))
         let json = try jsonFile(directory + "/" + stem + ".json")
         let results = try #require(json["results"] as? [[String: Any]])
-        #expect(results.count >= 15)
+        // The scaling phase stops at its first saturated level, which a busy machine reaches
+        // sooner: count phases, not tests.
+        let phases = Set(results.compactMap { $0["phase"] as? String })
+        #expect(phases.isSuperset(of: ["BASELINE", "SCALING"]), "\(phases)")
+        #expect(results.count >= 5)
         for result in results {
             try expectExact(result["server_metrics"], completionTokens: result["completion_tokens"] as? Int, "\(result["test_name"] ?? "?")")
         }
