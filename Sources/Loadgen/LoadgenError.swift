@@ -20,6 +20,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
     case tls(TLSError)
     /// Prompts of exactly the asked-for tokens could not be built (`ExactPrompts`).
     case promptsNotBuilt(String)
+    /// A dataset or trace file that is malformed, or that nothing in passed the filters.
+    case dataset(DatasetError)
 
     /// The error as one line for a human, with what to do when there is something to do.
     public var description: String {
@@ -44,6 +46,8 @@ public enum LoadgenError: Error, Equatable, Sendable, CustomStringConvertible {
             error.description
         case .promptsNotBuilt(let reason):
             "cannot build exact prompts: \(reason)"
+        case .dataset(let error):
+            error.description
         }
     }
 }

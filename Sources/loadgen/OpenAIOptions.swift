@@ -121,7 +121,8 @@ struct OpenAIOptions {
         case "--dataset-name":
             let value = try cursor.value(for: argument)
             guard value == "random" else {
-                throw UsageError("--dataset-name: loadgen generates its own prompts, like vLLM's 'random' dataset; '\(value)' is not supported")
+                throw UsageError("--dataset-name \(value): give loadgen's flag instead: --dataset sharegpt:PATH (sharegpt), --dataset jsonl:PATH "
+                    + "(custom), --trace PATH (timed_trace, Mooncake), --shared-prefix-tokens N --prefixes K (prefix_repetition)")
             }
         case "--prompt":
             let text = try cursor.value(for: argument)
@@ -173,6 +174,9 @@ struct OpenAIOptions {
         given.append(argument)
         return true
     }
+
+    /// Whether an output length flag was given (it then overrides a dataset's own lengths).
+    var outputTokensGiven: Bool { outputLengthFlag != nil }
 
     /// A second, different way of choosing the endpoint is a contradiction, not an override.
     private mutating func setEndpoint(_ kind: OpenAIWorkload.Endpoint, flag: String) throws(UsageError) {

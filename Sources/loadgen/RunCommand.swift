@@ -20,6 +20,7 @@ enum RunCommand {
           --max-tokens N|A:B      output length (alias --output-tokens; default \(SeedProtocol.defaultOutputTokens))
           --images N              N image_url parts per chat request (vision)
     \(OpenAIOptions.help)
+    \(WorkloadOptions.help)
     \(SessionOptions.help)
 
     Load:
@@ -98,6 +99,11 @@ enum RunCommand {
         /// base their automatic endpoint is under.
         var metrics: ServerMetricsPlan?
         var metricsBase: HTTPTarget?
+        /// Prompts from a dataset, a trace or shared prefixes, prepared before the run.
+        var promptSource: PromptSource?
+        /// How many prompts to sample (-n), and a --max-tokens that overrides the file's lengths.
+        var promptSamples: Int?
+        var outputTokensOverride: TokenCount?
     }
 
     struct SavedResult {
@@ -141,6 +147,8 @@ enum RunCommand {
         var label: String?
         var clientCheck = ClientCheckOptions()
         var metrics = MetricsOptions()
+        var workloadOptions = WorkloadOptions()
+        var drainGiven = false
         var sessions = SessionOptions()
         func once<T>(_ slot: T?, _ flag: String) throws(UsageError) {
             if slot != nil { throw UsageError("\(flag) is given twice, or with a flag that means the same") }
@@ -150,6 +158,7 @@ enum RunCommand {
             if try clientCheck.consume(argument, &cursor) { continue }
             if try tls.consume(argument, &cursor) { continue }
             if try metrics.consume(argument, &cursor) { continue }
+            if try workloadOptions.consume(argument, &cursor) { continue }
             if try sessions.consume(argument, &cursor) { continue }
             switch argument {
             case "-h", "--help": return nil
@@ -176,7 +185,9 @@ enum RunCommand {
                 body = value.hasPrefix("@") ? try FileInput.read(String(value.dropFirst())) : Array(value.utf8)
             case "--timeout": timeout = try cursor.seconds(for: argument)
             case "--connect-timeout": connectTimeout = try cursor.seconds(for: argument)
-            case "--drain": drain = try cursor.seconds(for: argument, allowingZero: true)
+            case "--drain":
+                drain = try cursor.seconds(for: argument, allowingZero: true)
+                drainGiven = true
             case "--rate":
                 try once(rate?.flag, argument)
                 rate = (try cursor.positiveDouble(for: argument), argument)
@@ -259,7 +270,20 @@ enum RunCommand {
         if let concurrency, let maxConcurrency, concurrency.value != maxConcurrency {
             throw UsageError("\(concurrency.flag) \(concurrency.value) and --max-concurrency \(maxConcurrency) disagree: they set the same limit, give one")
         }
-        let openLoopRate = rate?.value
+        let promptSource = try workloadOptions.checkedSource()
+        if url != nil, promptSource != nil { throw UsageError("--dataset, --trace and --shared-prefix-tokens are for OpenAI workloads: give --base-url instead of a URL") }
+        if workloadOptions.isTrace {
+            if rate != nil { throw UsageError("--trace replays the trace's own timestamps: it takes no --rate (scale time with --trace-speed)") }
+            if requests != nil || duration != nil { throw UsageError("--trace sends every request of the trace once: it takes no --requests or --duration") }
+            if warmup != .requests(0) { throw UsageError("--trace takes no --warmup: every request of the trace is measured") }
+            if workloadOptions.asksForMovingRate {
+                throw UsageError("--trace replays the trace's timestamps: it takes no --ramp-up or --stages")
+            }
+        }
+        let profile = try workloadOptions.rateProfile(seconds: duration, requests: requests)
+        if profile != nil, rate != nil { throw UsageError("--ramp-up and --stages set the rate: give no --rate or --request-rate with them") }
+        var openLoopRate = rate?.value
+        if let profile { openLoopRate = OpenLoopArrivals.meanRate(of: profile) }
         if rate != nil, openLoopRate == nil, arrival != nil || burstiness != nil {
             throw UsageError("--arrival and --burstiness shape an open loop: --request-rate inf sends everything at once")
         }
@@ -289,6 +313,11 @@ enum RunCommand {
             headers = openAI.requestHeaders
         }
         if let sessions = try sessions.sessions(openAI: url == nil, rate: openLoopRate != nil) { plan.workload?.sessions = sessions }
+        if plan.workload?.sessions != nil, promptSource != nil {
+            // The seam is there (a dataset's conversations keep every turn; sessions take lists of
+            // user turns), the flags are not joined yet.
+            throw UsageError("--turns runs synthetic sessions: it does not take --dataset, --trace or --shared-prefix-tokens yet")
+        }
         plan.concurrency = concurrency?.value ?? maxConcurrency ?? 10
         if rate != nil, openLoopRate == nil {
             // vLLM's inf: every request at once, at most --max-concurrency in flight: a closed loop.
@@ -306,12 +335,21 @@ enum RunCommand {
             default: process = .poisson
             }
             plan.arrivals = OpenLoopArrivals(rate: openLoopRate, process: process, seed: openAI.seed)
+            if let profile { plan.arrivals?.profile = profile }
             // Connections open only as the schedule needs them, so a high cap costs nothing idle.
             if concurrency == nil, maxConcurrency == nil { plan.concurrency = 1000 }
         }
         plan.objectives = objectives
         plan.maxResponseBytes = maxResponseBytes
         plan.stop = requests.map { .requests($0) } ?? .duration(seconds: duration ?? 10)
+        if case .stages? = profile, requests == nil, duration == nil { plan.stop = .duration(seconds: profile!.seconds) }
+        if workloadOptions.isTrace {
+            // The real schedule comes from the file (`prepareWorkload`); a placeholder until then.
+            plan.arrivals = OpenLoopArrivals(timetable: [0])
+            if concurrency == nil, maxConcurrency == nil { plan.concurrency = 1000 }
+            // The last requests of a trace are as much the replay as the first: let them finish.
+            if !drainGiven { drain = max(drain, timeout) }
+        }
         switch warmup {
         case .seconds(let seconds): plan.warmupSeconds = seconds
         case .requests(let count): plan.warmupRequests = count
@@ -333,6 +371,9 @@ enum RunCommand {
         var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
         options.clientCheck = clientCheck
         options.server = openAI.serverLookup
+        options.promptSource = promptSource
+        options.promptSamples = requests
+        options.outputTokensOverride = openAI.outputTokensGiven ? plan.workload?.outputTokens : nil
         options.metrics = try metrics.plan()
         // An OpenAI base URL is the server's base; a URL run's URL is an endpoint: its server's root.
         var metricsBase = plan.target
@@ -354,6 +395,35 @@ enum RunCommand {
             options.saved = SavedResult(directory: resultDirectory ?? ".", fileName: resultFileName, settings: settings)
         }
         return options
+    }
+
+    /// Loads, tokenizes and samples the prompts of `source` into the plan's workload before the
+    /// run (a trace also sets the replay's schedule). Returns the exit code when it cannot: 2 for
+    /// a malformed or empty file (bad input, as a bad flag), 1 otherwise.
+    static func prepareWorkload(_ source: PromptSource, _ options: Options, _ plan: inout LoadPlan) -> Int32? {
+        guard var workload = plan.workload else { return nil }
+        let prepared: PreparedPrompts
+        do {
+            prepared = try PreparedPrompts.prepare(source, for: workload, samples: options.promptSamples, outputTokens: options.outputTokensOverride)
+        } catch {
+            if case .interrupted(let signal) = error { return 128 + signal }
+            Terminal.error("loadgen run: \(error)")
+            if case .dataset = error { return 2 }
+            return 1
+        }
+        workload.prepared = prepared
+        plan.workload = workload
+        if let times = prepared.sendTimes {
+            plan.arrivals = OpenLoopArrivals(timetable: times)
+            // Every send time falls inside the window; the loops stop when their share is sent.
+            plan.stop = .duration(seconds: (times.last ?? 0) + 0.001)
+        }
+        if !options.quiet {
+            Terminal.error("loadgen run: \(Format.grouped(UInt64(prepared.record.samples))) prompts from \(prepared.record.path ?? source.name) "
+                + "ready in \(Format.fixed(prepared.record.preparationSeconds, decimals: 2)) s "
+                + "(\(Format.fixed(prepared.record.preparationCPUSeconds, decimals: 2)) s CPU), RSS \((ProcessResources.currentRSSKiB ?? 0) / 1024) MiB")
+        }
+        return nil
     }
 
     /// `document` (a result object) with the run's server figures after its members:
@@ -448,6 +518,9 @@ enum RunCommand {
                 return 1
             }
             plan.workload = workload
+        }
+        if let source = options.promptSource {
+            if let code = prepareWorkload(source, options, &plan) { return code }
         }
         let showProgress = !options.quiet && Terminal.stderrIsTerminal
         if let startAt = options.startAt {

@@ -28,6 +28,8 @@ public final class LoadRun: Sendable {
     private let timestampSwitch: Mutex<ReceiveTimestampSwitch?>
     /// How an OpenAI workload's prompts were made, for the result.
     private let prompts: (facts: PromptFacts, nonce: String?)?
+    /// What a prepared workload's prompts were made from, with its preparation time.
+    private let workloadRecord: WorkloadRecord?
 
     /// Progress so far (only requests in the measured window count).
     public struct Progress: Sendable, Equatable {
@@ -42,8 +44,9 @@ public final class LoadRun: Sendable {
     private init(plan: LoadPlan, control: RunControl, threads: [Thread.Handle], results: [ResultBox],
                  startCPU: (user: UInt64, system: UInt64), startWall: UInt64, startUnixSeconds: Double,
                  timestampSwitch: consuming ReceiveTimestampSwitch,
-                 prompts: (facts: PromptFacts, nonce: String?)?) {
+                 prompts: (facts: PromptFacts, nonce: String?)?, workloadRecord: WorkloadRecord?) {
         self.timestampSwitch = Mutex(Optional(timestampSwitch))
+        self.workloadRecord = workloadRecord
         self.plan = plan
         self.prompts = prompts
         self.control = control
@@ -98,12 +101,19 @@ public final class LoadRun: Sendable {
                 throw .tls(error)
             }
         }
+        let serializing = Clock.monotonicNanoseconds()
+        let serializingCPU = ProcessResources.cpuMicroseconds()
         var built = try plan.requests()
         // Multi-turn: the template is cut into the sessions' pieces; its own bytes are not sent.
         let sessions = try plan.workload?.sessions.map { sessions throws(LoadgenError) in
             try SessionScript(sessions, template: built.templates[0])
         }
         if sessions != nil { built.templates[0].counterOffset = nil }
+        // A prepared workload is ready once its templates are serialized: that time is its too.
+        var workloadRecord = plan.workload?.prepared?.record
+        workloadRecord?.preparationSeconds += Double(Clock.monotonicNanoseconds() - serializing) / 1e9
+        let serializedCPU = ProcessResources.cpuMicroseconds()
+        workloadRecord?.preparationCPUSeconds += Double(serializedCPU.user + serializedCPU.system - serializingCPU.user - serializingCPU.system) / 1e6
         let requests = RequestSet(built.templates, validatesOpenAI: plan.workload != nil)
         let snapshot = LoadPlanSnapshot(plan: plan, requests: requests, address: address, tls: tls, sessions: sessions)
         let loops = min(plan.threads, plan.concurrency)
@@ -160,7 +170,7 @@ public final class LoadRun: Sendable {
         return LoadRun(plan: plan, control: control, threads: handles, results: boxes,
                        startCPU: startCPU, startWall: startWall, startUnixSeconds: startUnixSeconds,
                        timestampSwitch: timestampSwitch,
-                       prompts: built.prompts.map { ($0.facts, $0.nonce) })
+                       prompts: built.prompts.map { ($0.facts, $0.nonce) }, workloadRecord: workloadRecord)
     }
 
     /// Stops the run: no new requests; those in flight are counted as cancelled.
@@ -234,6 +244,9 @@ public final class LoadRun: Sendable {
                 }
             }
             merged.threads = results.count
+            merged.workloadRecord = workloadRecord
+            if let profile = plan.arrivals?.profile, profile != .steady { merged.rateProfile = profile.description }
+            if plan.arrivals?.timetable != nil { merged.rateProfile = "replay" }
             if merged.firstSendNanoseconds != .max {
                 merged.startedAtWallSeconds = wallSeconds(atMonotonic: merged.firstSendNanoseconds)
                 merged.endedAtWallSeconds = wallSeconds(atMonotonic: merged.lastCompletionNanoseconds)

@@ -93,6 +93,11 @@ public struct RunResult: Sendable {
     /// completion's special tokens. The server's count per request is then requested - special +
     /// template.
     public var promptSpecialTokens = 0
+    /// What the prompts were made from when not generated (a dataset, a trace, shared prefixes):
+    /// the file and its hash, the sample, the seed, the trace speed, the preparation time.
+    public var workloadRecord: WorkloadRecord?
+    /// Open loop with a moving rate: the profile (`RateProfile.description`), else nil.
+    public var rateProfile: String?
     /// Tokens the server adds around each prompt's text (a chat template, special tokens); nil when unknown.
     public var promptTemplateTokens: Int?
     /// TCP connections established (keep-alive: equals concurrency unless the server closes them).
@@ -193,6 +198,8 @@ public struct RunResult: Sendable {
             promptSpecialTokens = other.promptSpecialTokens
             promptTemplateTokens = other.promptTemplateTokens
         }
+        if workloadRecord == nil { workloadRecord = other.workloadRecord }
+        if rateProfile == nil { rateProfile = other.rateProfile }
         if firstMalformed == nil { firstMalformed = other.firstMalformed }
         if firstConnectErrno == nil { firstConnectErrno = other.firstConnectErrno }
         if tlsFailureExample == nil { tlsFailureExample = other.tlsFailureExample }

@@ -87,6 +87,10 @@ extension RunResult {
         /// How an OpenAI workload's prompts were made (`prompt_token_method` and the members
         /// `RunReport.promptMembers` writes after it); merged by `RunResult.merge` (first part's).
         case prompts
+        /// `RunResult.workloadRecord` as the object `dataset` (written when there is one).
+        case dataset
+        /// `RunResult.rateProfile` (written when there is one).
+        case rateProfile
     }
 
     /// When a field is written (and, for a group, whether the JSON has it).
@@ -138,6 +142,8 @@ extension RunResult {
         Field("requested_prompt_tokens", .count(\.requestedPromptTokens)),
         Field("requested_output_tokens", .count(\.requestedOutputTokens)),
         Field("prompt_token_method", .special(.prompts), .prompts),
+        // A dataset's, trace's or shared prefixes' source, sample, seed and preparation time.
+        Field("dataset", .special(.dataset)),
         Field("sessions", .special(.sessions), .sessions),
         Field("latency_ms", .summary(\.latency, .full)),
         Field("latency_histogram", .histogram(\.latency)),
@@ -164,6 +170,7 @@ extension RunResult {
         // Closed loop has no requested rate; its achieved rate is requests started per second.
         Field("achieved_rate", .special(.achievedRate)),
         Field("requested_rate", .number(\.requestedRate, decimals: 3), .openLoop),
+        Field("rate_profile", .special(.rateProfile), .openLoop),
         Field("send_lag_ms", .summary(\.sendLag, .distribution), .openLoop),
         Field("send_lag_histogram", .histogram(\.sendLag), .openLoop),
         // The client's own figures and the verdict on them (see `ClientVerdict`).

@@ -205,7 +205,7 @@ public final class ExactPrompts: Sendable, Equatable {
     /// Common English words: the filler the server's tokenizer cuts prompts from, shuffled by
     /// the seed. (vLLM draws random vocabulary ids; the server does not say what its vocabulary
     /// is, and plain words decode and re-encode to themselves, so the loop below converges.)
-    private static let words = """
+    static let words = """
         time year people way day man thing woman life child world school state family student group country problem \
         hand part place case week company system program question work government number night point home water room \
         mother area money story fact month lot right study book eye job word business issue side kind head house service \

@@ -52,6 +52,10 @@ public struct OpenAIWorkload: Sendable, Equatable {
     /// Prompt texts of exactly `inputTokens` tokens, with a tokenizer or the server's; nil: about
     /// four bytes per token (the seeds' rule).
     public var exactPrompts: ExactPrompts?
+    /// Prompts from a dataset, a trace or shared prefixes, prepared before the run
+    /// (`PreparedPrompts.prepare`): one request template each, instead of prompts generated for
+    /// `inputTokens` (which, with `outputTokens`, `prompt` and the images, then do not apply).
+    public var prepared: PreparedPrompts?
     /// The run's nonce, written into every unique prompt (`PromptHeader`); nil draws a random one
     /// for every run, so runs never share prompts. Set it (e.g. from `--seed`) to repeat a run's
     /// prompts exactly.
@@ -116,6 +120,10 @@ public struct OpenAIWorkload: Sendable, Equatable {
 
     /// The requests of one run: its templates, its nonce and how its prompts were counted.
     func requests(host: String, headers: [HTTPHeader], requestCount: Int?, pathPrefix: String = "") throws(LoadgenError) -> WorkloadRequests {
+        if let prepared {
+            return WorkloadRequests(templates: try preparedTemplates(prepared, host: host, headers: headers, pathPrefix: pathPrefix),
+                                    facts: prepared.facts, nonce: nil)
+        }
         let nonce = nonce ?? PromptHeader.nonce(seed: nil)
         let facts = try exactPrompts?.resolve(model: model) ?? PromptFacts(method: .estimate, source: "no tokenizer")
         let templates = try templates(host: host, headers: headers, requestCount: requestCount, pathPrefix: pathPrefix, nonce: nonce)
@@ -184,7 +192,20 @@ public struct OpenAIWorkload: Sendable, Equatable {
         case .chat: body += ",\"messages\":[{\"role\":\"user\",\"content\":" + JSONValue.string(promptText).serialized() + "}]"
         case .completions: body += ",\"prompt\":" + JSONValue.string(promptText).serialized()
         }
-        body += ",\"max_tokens\":\(outputTokens)"
+        body += try bodyOptions(outputTokens: outputTokens)
+        let bytes = try serializedRequest(body: Array(body.utf8), host: host, headers: headers, pathPrefix: pathPrefix)
+        var counterOffset: Int?
+        if let header, let start = ByteSearch.firstIndex(of: header, in: bytes) {
+            // After the opening quote, the lead and the nonce.
+            counterOffset = start + 1 + PromptHeader.numberOffset
+        }
+        return RequestTemplate(bytes: bytes, counterOffset: counterOffset, inputTokens: inputTokens, outputTokens: outputTokens)
+    }
+
+    /// The members after the prompt: `max_tokens`, then the sampling and streaming options and
+    /// `--extra-body`, and the closing brace.
+    func bodyOptions(outputTokens: Int) throws(LoadgenError) -> String {
+        var body = ",\"max_tokens\":\(outputTokens)"
         if let temperature { body += ",\"temperature\":" + JSONValue.number(temperature).serialized() }
         if ignoreEOS { body += ",\"ignore_eos\":true" }
         if stream {
@@ -195,21 +216,17 @@ public struct OpenAIWorkload: Sendable, Equatable {
             let inner = try Self.objectMembers(extraBody)
             if !inner.isEmpty { body += "," + inner }
         }
-        body += "}"
+        return body + "}"
+    }
+
+    /// The POST of `body` to the endpoint, serialized.
+    func serializedRequest(body: [UInt8], host: String, headers: [HTTPHeader], pathPrefix: String) throws(LoadgenError) -> [UInt8] {
         var allHeaders = headers
         if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             allHeaders.append(HTTPHeader("Content-Type", "application/json"))
         }
-        let request = HTTPRequest(method: "POST", target: requestPath ?? pathPrefix + endpoint.path, host: host, headers: allHeaders,
-                                  body: Array(body.utf8))
-        let bytes: [UInt8]
-        do { bytes = try request.serialized() } catch { throw .invalidRequest("a header contains a line break or NUL") }
-        var counterOffset: Int?
-        if let header, let start = ByteSearch.firstIndex(of: header, in: bytes) {
-            // After the opening quote, the lead and the nonce.
-            counterOffset = start + 1 + PromptHeader.numberOffset
-        }
-        return RequestTemplate(bytes: bytes, counterOffset: counterOffset, inputTokens: inputTokens, outputTokens: outputTokens)
+        let request = HTTPRequest(method: "POST", target: requestPath ?? pathPrefix + endpoint.path, host: host, headers: allHeaders, body: body)
+        do { return try request.serialized() } catch { throw .invalidRequest("a header contains a line break or NUL") }
     }
 
     /// The placeholder header, then filler words up to ~4 characters per token (the seeds' rule).

@@ -61,8 +61,46 @@ public enum RunReport {
         case .clientLimits: clientLimitsJSON(result.clientLimits)
         case .clientVerdict: clientVerdictJSON(result.clientVerdict)
         case .prompts: result.promptTokenMethod.map { .string($0.rawValue) }
+        case .dataset: result.workloadRecord.map(workloadRecordJSON)
+        case .rateProfile: result.rateProfile.map { .string($0) }
         case .sessions: SessionReport.json(result)
         }
+    }
+
+    /// The `dataset` object: what the prompts were made from, so the run can be repeated.
+    static func workloadRecordJSON(_ record: WorkloadRecord) -> JSONValue {
+        .object([
+            ("source", .string(record.source)),
+            ("path", record.path.map { .string($0) } ?? .null),
+            ("file_hash", record.fileHash.map { .string($0) } ?? .null),
+            ("entries", .int(Int64(record.entries))),
+            ("samples", .int(Int64(record.samples))),
+            ("distinct_samples", .int(Int64(record.distinctSamples))),
+            ("filtered", .int(Int64(record.filtered))),
+            ("seed", .uint(record.seed)),
+            ("trace_speed", record.traceSpeed.map { .number($0, decimals: 6) } ?? .null),
+            ("block_tokens", record.blockTokens.map { .int(Int64($0)) } ?? .null),
+            ("prefix_tokens", record.prefixTokens.map { .int(Int64($0)) } ?? .null),
+            ("prefixes", record.prefixes.map { .int(Int64($0)) } ?? .null),
+            ("preparation_sec", .number(record.preparationSeconds, decimals: 3)),
+            ("preparation_cpu_sec", .number(record.preparationCPUSeconds, decimals: 3)),
+        ])
+    }
+
+    /// One line on what the prompts were made from, with the preparation time.
+    static func workloadRecordLine(_ record: WorkloadRecord) -> String {
+        var line = "  dataset      \(record.source)"
+        if let path = record.path { line += " \(path)" }
+        if let hash = record.fileHash { line += " (hash \(hash))" }
+        if let prefixes = record.prefixes, let tokens = record.prefixTokens { line += ", \(prefixes) prefixes of \(tokens) tokens" }
+        line += ", \(Format.grouped(UInt64(record.samples))) prompts"
+        if record.distinctSamples < record.samples { line += " (\(Format.grouped(UInt64(record.distinctSamples))) distinct)" }
+        if record.entries > 0 { line += " of \(Format.grouped(UInt64(record.entries))) entries" }
+        if record.filtered > 0 { line += ", \(Format.grouped(UInt64(record.filtered))) filtered out" }
+        if let speed = record.traceSpeed { line += ", speed \(Format.fixed(speed, decimals: 3, trimZeros: true))x" }
+        if let block = record.blockTokens { line += ", blocks of \(block) tokens" }
+        return line + ", seed \(record.seed); prepared in \(Format.fixed(record.preparationSeconds, decimals: 2)) s "
+            + "(\(Format.fixed(record.preparationCPUSeconds, decimals: 2)) s CPU)"
     }
 
     /// How the prompts were made and what the server counted, per request (OpenAI workloads).
@@ -292,6 +330,7 @@ public enum RunReport {
                 + "output \(Format.grouped(result.completionTokens)) (requested \(Format.grouped(result.requestedOutputTokens)), "
                 + "shortfall \(Format.percent(shortfall)))")
         }
+        if let record = result.workloadRecord { lines.append(workloadRecordLine(record)) }
         lines += promptLines(result)
         if result.latency.count > 0 {
             lines.append("  latency ms   min \(ms(summary.min))  mean \(ms(summary.mean))  stdev \(ms(summary.stdev))")

@@ -125,6 +125,10 @@ public enum RunReportDecoder {
             return
         case .prompts:
             try readPrompts(json, into: &result)
+        case .dataset:
+            try readWorkloadRecord(json, into: &result)
+        case .rateProfile:
+            result.rateProfile = json["rate_profile"]?.stringValue
         case .sessions:
             try SessionReport.read(json, into: &result)
         case .errorExamples:
@@ -144,6 +148,29 @@ public enum RunReportDecoder {
     }
 
     /// `errors` must name known classes once each and add up to `failed`, and the counts to `requests`.
+    /// The `dataset` object (`RunReport.workloadRecordJSON`), when there is one.
+    private static func readWorkloadRecord(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
+        guard let object = json["dataset"], !object.isNull else { return }
+        guard object.objectMembers != nil, let source = object["source"]?.stringValue else {
+            throw .badField("dataset", expected: "an object with a source")
+        }
+        var record = WorkloadRecord(source: source)
+        record.path = object["path"]?.stringValue
+        record.fileHash = object["file_hash"]?.stringValue
+        record.entries = Int(clamping: try count(object, "entries"))
+        record.samples = Int(clamping: try count(object, "samples"))
+        record.distinctSamples = Int(clamping: try count(object, "distinct_samples"))
+        record.filtered = Int(clamping: try count(object, "filtered"))
+        record.seed = try count(object, "seed")
+        record.traceSpeed = object["trace_speed"]?.doubleValue
+        record.blockTokens = object["block_tokens"]?.intValue
+        record.prefixTokens = object["prefix_tokens"]?.intValue
+        record.prefixes = object["prefixes"]?.intValue
+        record.preparationSeconds = try number(object, "preparation_sec")
+        record.preparationCPUSeconds = object["preparation_cpu_sec"]?.doubleValue ?? 0
+        result.workloadRecord = record
+    }
+
     /// How the prompts were made (`RunReport.promptMembers`); the per-request figures are derived.
     private static func readPrompts(_ json: JSONValue, into result: inout RunResult) throws(RunReportDecodingError) {
         guard let text = json["prompt_token_method"]?.stringValue, let method = PromptTokenMethod(rawValue: text) else {
