@@ -105,9 +105,12 @@ public enum RateProfile: Sendable, Equatable {
 
 /// One step of `RateProfile.stages`.
 public struct RateStage: Sendable, Equatable {
+    /// Requests per second during the stage.
     public var rate: Double
+    /// How long the stage lasts.
     public var seconds: Double
 
+    /// A stage of `rate` requests per second for `seconds`.
     public init(rate: Double, seconds: Double) {
         self.rate = rate
         self.seconds = seconds

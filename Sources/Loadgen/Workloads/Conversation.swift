@@ -1,8 +1,11 @@
 /// One message of a chat, with the OpenAI role it is sent as ("system", "user", "assistant").
 public struct ChatMessage: Sendable, Equatable {
+    /// "system", "user" or "assistant".
     public var role: String
+    /// The message text.
     public var content: String
 
+    /// A message of `role` saying `content`.
     public init(role: String, content: String) {
         self.role = role
         self.content = content
@@ -12,6 +15,7 @@ public struct ChatMessage: Sendable, Equatable {
 /// One entry of a dataset file, every turn kept in order: a single-request workload sends its
 /// first user turn (`firstExchange`), and multi-turn sessions can replay all of them.
 public struct Conversation: Sendable, Equatable {
+    /// Every turn of the entry, in order.
     public var messages: [ChatMessage]
     /// The output length the file asks for (a JSONL `output_tokens`), if it gives one.
     public var outputTokens: Int?
@@ -20,6 +24,7 @@ public struct Conversation: Sendable, Equatable {
     /// Its position in the file (1-based), for messages.
     public var index: Int
 
+    /// The entry at `index` of its file.
     public init(messages: [ChatMessage], outputTokens: Int? = nil, isPlainPrompt: Bool = false, index: Int) {
         self.messages = messages
         self.outputTokens = outputTokens

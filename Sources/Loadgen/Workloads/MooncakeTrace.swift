@@ -3,8 +3,11 @@
 public struct TraceRequest: Sendable, Equatable {
     /// Milliseconds from the trace's start.
     public var timestampMilliseconds: Double
+    /// Prompt tokens (`input_length`).
     public var inputLength: Int
+    /// Output tokens asked for (`output_length`).
     public var outputLength: Int
+    /// The prompt's blocks, in order (`hash_ids`), each `--block-tokens` tokens.
     public var hashIDs: [Int]
     /// The line in the file (1-based).
     public var line: Int

@@ -1,15 +1,18 @@
 /// One request's prompt as prepared before the run: its text (or chat messages), the prompt
 /// tokens it has by the run's tokenizer, and the output tokens it asks for.
 public struct PreparedPrompt: Sendable, Equatable {
+    /// A completion prompt's text, or a chat request's messages.
     public enum Content: Sendable, Equatable {
         case text(String)
         case messages([ChatMessage])
     }
 
+    /// What the request sends.
     public var content: Content
     /// Counted as vLLM counts a prompt (`len(tokenizer(prompt).input_ids)`: with the tokens
     /// added to every sequence), so the server's count is this less those plus its template.
     public var inputTokens: Int
+    /// The output tokens it asks for (`max_tokens`).
     public var outputTokens: Int
 }
 
@@ -22,7 +25,9 @@ public struct PreparedPrompt: Sendable, Equatable {
 /// workload.prepared = try PreparedPrompts.prepare(.shareGPT(path: "sharegpt.json"), for: workload, samples: 1000)
 /// ```
 public final class PreparedPrompts: Sendable, Equatable {
+    /// The prompts, in the order the run sends them.
     public let prompts: [PreparedPrompt]
+    /// What they were made from, for the results.
     public let record: WorkloadRecord
     /// A trace's send times in seconds from the first request (its timestamps / speed), one per
     /// prompt, in order.
@@ -36,6 +41,7 @@ public final class PreparedPrompts: Sendable, Equatable {
         self.sendTimes = sendTimes
     }
 
+    /// The same prepared set (it is built once and shared).
     public static func == (lhs: PreparedPrompts, rhs: PreparedPrompts) -> Bool { lhs === rhs }
 
     /// vLLM's default `--num-prompts`, the sample size when a run gives no request count.

@@ -22,6 +22,7 @@ public enum PromptSource: Sendable, Equatable {
         }
     }
 
+    /// The file read, if the source has one.
     public var path: String? {
         switch self {
         case .shareGPT(let path), .jsonl(let path), .trace(let path, _, _): path
@@ -36,6 +37,7 @@ public enum PromptSource: Sendable, Equatable {
 public struct WorkloadRecord: Sendable, Equatable {
     /// `PromptSource.name`.
     public var source: String
+    /// The file read (nil for shared prefixes).
     public var path: String?
     /// `DatasetBytes.contentHash` of the file's bytes, 16 hex digits.
     public var fileHash: String?
@@ -44,19 +46,27 @@ public struct WorkloadRecord: Sendable, Equatable {
     /// Prompts the run sends in turn (its templates), and how many of them are distinct (fewer
     /// when too few entries passed the filters and some were repeated, as vLLM oversamples).
     public var samples = 0
+    /// Distinct prompts among them.
     public var distinctSamples = 0
     /// Entries left out by the filters (vLLM's ShareGPT length rules).
     public var filtered = 0
+    /// The seed the sample and the prompts were drawn with.
     public var seed: UInt64 = 0
+    /// A trace's `--trace-speed`.
     public var traceSpeed: Double?
+    /// A trace's tokens per hash id (`--block-tokens`).
     public var blockTokens: Int?
+    /// Shared prefixes: tokens per prefix.
     public var prefixTokens: Int?
+    /// Shared prefixes: how many distinct ones.
     public var prefixes: Int?
     /// Reading, tokenizing and serializing, before the first request: wall-clock seconds, and
     /// the CPU seconds the process spent on it (the figure that does not depend on how busy the
     /// machine is).
     public var preparationSeconds = 0.0
+    /// CPU seconds of the preparation.
     public var preparationCPUSeconds = 0.0
 
+    /// A record of prompts made from `source` (`PromptSource.name`).
     public init(source: String) { self.source = source }
 }
