@@ -75,6 +75,9 @@ run_loadgen() { # endpoint concurrency input file [extra...]
     --max-concurrency "$concurrency" --ignore-eos --stream --json "$@" > "$RESULT_DIR/$file" 2> "$RESULT_DIR/$file.log"
 }
 
+# The time and the machine's load average beside every run: other work on the host is the noise.
+stamp() { echo "$(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
 prompts() { local c=$1; echo $(( NUM_PROMPTS > 4 * c ? NUM_PROMPTS : 4 * c )); }
 
 seed=100
@@ -82,17 +85,17 @@ for cell in $CELLS; do
   IFS=: read -r endpoint concurrency input <<< "$cell"
   for pair in $(seq 1 "$PAIRS"); do
     seed=$((seed + 1))
-    echo "  $cell pair $pair: vllm bench serve"
+    echo "  $(stamp) $cell pair $pair: vllm bench serve"
     run_vllm "$endpoint" "$concurrency" "$input" "$seed" "vllm-$endpoint-$concurrency-$input-$pair.json"
-    echo "  $cell pair $pair: loadgen"
+    echo "  $(stamp) $cell pair $pair: loadgen"
     run_loadgen "$endpoint" "$concurrency" "$input" "loadgen-$endpoint-$concurrency-$input-$pair.json"
   done
 done
 first=${CELLS%% *}
 IFS=: read -r endpoint concurrency input <<< "$first"
-echo "  $first: loadgen --tokenizer $MODEL_DIR"
+echo "  $(stamp) $first: loadgen --tokenizer $MODEL_DIR"
 run_loadgen "$endpoint" "$concurrency" "$input" "extra-tokenizer.json" --tokenizer "$MODEL_DIR"
-echo "  $first: loadgen --tokenizer server"
+echo "  $(stamp) $first: loadgen --tokenizer server"
 run_loadgen "$endpoint" "$concurrency" "$input" "extra-server.json" --tokenizer server
 
 python3 - "$RESULT_DIR" "$PAIRS" "$OUT_LEN" "$first" $CELLS <<'EOF'
