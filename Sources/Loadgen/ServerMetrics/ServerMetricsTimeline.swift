@@ -129,7 +129,7 @@ struct ServerMetricsTimeline: Sendable {
         let step = SVGChart.niceStep(span / 8)
         var tick = 0.0
         while tick <= span * 1.0001 {
-            svg += "\n" + #"<text x="\#(f(x(tick)))" y="\#(f(lower.top + lower.height + 16))" text-anchor="middle">\#(SVGChart.label(tick))</text>"#
+            svg += "\n" + #"<text x="\#(f(x(tick)))" y="\#(f(lower.top + lower.height + 16))" text-anchor="middle">\#(SVGChart.tickLabel(tick, step: step))</text>"#
             tick += step
         }
         svg += "\n" + #"<text x="\#(f(left + plotWidth / 2))" y="\#(height - 12)" text-anchor="middle">seconds</text>"#
@@ -155,7 +155,7 @@ struct ServerMetricsTimeline: Sendable {
         var tick = 0.0
         while tick <= yMax * 1.0001 {
             svg += "\n" + #"<line x1="\#(f(left))" y1="\#(f(y(tick)))" x2="\#(f(left + plotWidth))" y2="\#(f(y(tick)))" stroke="gainsboro"/>"#
-            svg += "\n" + #"<text x="\#(f(left - 8))" y="\#(f(y(tick) + 4))" text-anchor="end">\#(SVGChart.label(tick))</text>"#
+            svg += "\n" + #"<text x="\#(f(left - 8))" y="\#(f(y(tick) + 4))" text-anchor="end">\#(SVGChart.tickLabel(tick, step: step))</text>"#
             tick += step
         }
         svg += "\n" + #"<rect x="\#(f(left))" y="\#(f(top))" width="\#(f(plotWidth))" height="\#(f(height))" fill="none" stroke="black"/>"#

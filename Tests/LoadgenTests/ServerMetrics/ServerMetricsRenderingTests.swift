@@ -106,6 +106,10 @@ struct ServerMetricsRenderingTests {
         #expect(svg.contains("<title>scrape failed: r1: answered HTTP 500</title>"))
         #expect(svg.contains(">1 failed scrapes</text>"))
         #expect(svg.contains(">running</text>") && svg.contains(">waiting</text>") && svg.contains(">KV cache</text>"))
+        // Ticks with the decimals their step needs, the same on every tick: "0", "50", "100",
+        // where the tooltip rule printed "0.00", "50.0", "100" on one axis.
+        #expect(svg.contains(#"text-anchor="end">0</text>"#) && svg.contains(#"text-anchor="end">100</text>"#))
+        #expect(!svg.contains(">0.00</text>"))
         let json = ServerMetricsTimeline(recording: recording(failAt: 3), windows: windows).json().serialized()
         #expect(json.contains(#""running":[4,4,4,null,4,4,4]"#))
         #expect(json.contains(#""waiting":[0,0,0,null,5,5,5]"#))
