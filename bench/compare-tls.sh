@@ -29,28 +29,9 @@ VERIFY=${VERIFY:-0}
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
 fi
-command -v openssl >/dev/null || { echo "compare-tls.sh needs the openssl command" >&2; exit 1; }
 source bench/common.sh
 
-# A CA and a server certificate for 127.0.0.1 (EC P-256, as most TLS front ends now serve).
-mkdir -p "$WORK/tls"
-cat > "$WORK/tls/openssl.cnf" <<CNF
-[req]
-distinguished_name = dn
-[dn]
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-[server]
-basicConstraints = critical,CA:FALSE
-subjectAltName = IP:127.0.0.1,DNS:localhost
-extendedKeyUsage = serverAuth
-CNF
-openssl req -x509 -config "$WORK/tls/openssl.cnf" -extensions ca -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout "$WORK/tls/ca.key" -out "$WORK/tls/ca.pem" -subj "/CN=compare-tls CA" -days 2 2>/dev/null
-openssl req -x509 -config "$WORK/tls/openssl.cnf" -extensions server -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout "$WORK/tls/server.key" -out "$WORK/tls/server.pem" -subj "/CN=127.0.0.1" -days 2 \
-  -CA "$WORK/tls/ca.pem" -CAkey "$WORK/tls/ca.key" 2>/dev/null
+make_certificates "$WORK/tls" compare-tls
 if [ "$VERIFY" = 1 ]; then TLS_FLAGS=(--cacert "$WORK/tls/ca.pem"); else TLS_FLAGS=(--insecure); fi
 
 mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"

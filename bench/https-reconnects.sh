@@ -14,22 +14,7 @@ RECONNECTS=${1:-10000}
 CONCURRENCY=${2:-4}
 source bench/common.sh
 
-cat > "$WORK/openssl.cnf" <<CNF
-[req]
-distinguished_name = dn
-[dn]
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-[server]
-basicConstraints = critical,CA:FALSE
-subjectAltName = IP:127.0.0.1,DNS:localhost
-extendedKeyUsage = serverAuth
-CNF
-openssl req -x509 -config "$WORK/openssl.cnf" -extensions ca -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -subj "/CN=https-reconnects CA" -days 2 2>/dev/null
-openssl req -x509 -config "$WORK/openssl.cnf" -extensions server -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout "$WORK/server.key" -out "$WORK/server.pem" -subj "/CN=127.0.0.1" -days 2 -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" 2>/dev/null
+make_certificates "$WORK" https-reconnects
 
 start_echo_server "$BIN/echo-server" --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key"
 server_fds_before=$(ls "/proc/$SERVER_PID/fd" | wc -l)
