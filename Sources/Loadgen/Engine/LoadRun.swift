@@ -108,7 +108,8 @@ public final class LoadRun: Sendable {
         let sessions = try plan.workload?.sessions.map { sessions throws(LoadgenError) in
             try SessionScript(sessions, template: built.templates[0])
         }
-        if sessions != nil { built.templates[0].counterOffset = nil }
+        // The request set is then the turns' counts (what each turn asks for), one per turn.
+        if let sessions { built.templates = sessions.turnTemplates }
         // A prepared workload is ready once its templates are serialized: that time is its too.
         var workloadRecord = plan.workload?.prepared?.record
         workloadRecord?.preparationSeconds += Double(Clock.monotonicNanoseconds() - serializing) / 1e9

@@ -87,6 +87,11 @@ struct SessionTable {
 
     func inProgress(_ index: Int) -> Bool { slots[index].conversation >= 0 }
 
+    /// The request template of the turn on `index` (`SessionScript.turnTemplates`): what the
+    /// turn asks for, for the counts.
+    @inline(__always)
+    func template(_ index: Int) -> Int { script.pointee.firstTurn[slots[index].conversation] + slots[index].turn }
+
     // MARK: The request quota
 
     /// A request count counts turns, but a session takes all of its turns from the quota when it
@@ -137,6 +142,7 @@ struct SessionTable {
             slot.pointee.turn = 0
             at = script.pointee.bodyStart
             at = put(script.pointee.bodyPrefix, buffer, at)
+            at = put(script.pointee.opening(of: script.pointee.turn(slot.pointee.conversation, 0)), buffer, at)
             at = put(SessionScript.userOpen, buffer, at)
         } else {
             // The answer to the previous turn is in place after the assistant's opening.
@@ -156,7 +162,7 @@ struct SessionTable {
         at += text.count
         at = put(SessionScript.userClose, buffer, at)
         slot.pointee.historyEnd = at
-        let end = put(script.pointee.tail, buffer, at)
+        let end = put(script.pointee.tail(of: turn), buffer, at)
         writeHead(slot, bodyLength: end - script.pointee.bodyStart)
         slot.pointee.requestEnd = end
         // The answer goes where the next request needs it; the last turn's is not kept.
