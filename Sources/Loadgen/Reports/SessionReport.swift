@@ -114,8 +114,7 @@ package enum SessionReport {
         func row(_ cells: [String]) -> String {
             indent + zip(cells, widths).map { Format.padLeft($0.0, $0.1) }.joined()
         }
-        lines.append(row(names) + "  (per request: user tok the turn's own text by the tokenizer, prompt tok and output tok "
-            + "the server's counts, max tok asked for; times in ms)")
+        lines.append(row(names))
         func ms(_ nanoseconds: UInt64) -> String { Format.milliseconds(Double(nanoseconds) / 1e6) }
         for (index, turn) in result.turns.enumerated() where turn.requests > 0 {
             var cells = ["\(index + 1)", Format.grouped(turn.requests), Format.grouped(turn.succeeded),
@@ -129,6 +128,8 @@ package enum SessionReport {
             cells += turn.latency.count > 0 ? [ms(turn.latency.valueAtPercentile(50)), ms(turn.latency.valueAtPercentile(90))] : ["-", "-"]
             lines.append(row(cells))
         }
+        lines.append(indent + "per request: user tok the turn's own text (the run's tokenizer), max tok its max_tokens; "
+            + "prompt tok (the whole history) and output tok the server's counts; times in ms")
         if let prefixCacheHitShare {
             lines.append(indent + "prefix cache: \(Format.percent(prefixCacheHitShare)) of the prompt tokens the server looked up were cached "
                 + "(its prefix_cache_hits / prefix_cache_queries over the run)")
