@@ -145,3 +145,52 @@ struct DatasetSessionTests {
         #expect(replay.prompts.record.samples == 3 && replay.prompts.record.sampledTurns == 7)
     }
 }
+
+@Suite("loadgen run --turns --dataset", .serialized)
+struct DatasetSessionCommandTests {
+    @Test("a ShareGPT replay against echo-server: per-turn max_tokens are answered, the record names the file, turns and samples")
+    func replayJSON() throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, [
+            "run", "--base-url", server.url, "--model", "echo-model", "--tokenizer", "estimate", "--turns", "3", "--think-time", "10ms",
+            "--dataset", "sharegpt:" + WorkloadFixtures.path("sharegpt-sessions.json"), "-c", "1", "-t", "1", "-n", "7", "--stream", "--json",
+        ])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let json = try run.json()
+        #expect(json["requests"] as? Int == 7)
+        #expect(json["succeeded"] as? Int == 7)
+        let dataset = try #require(json["dataset"] as? [String: Any])
+        #expect(dataset["source"] as? String == "sharegpt")
+        #expect(dataset["turns"] as? Int == 3)
+        #expect(dataset["samples"] as? Int == 3 && dataset["distinct_samples"] as? Int == 3 && dataset["sampled_turns"] as? Int == 7, "\(dataset)")
+        #expect(dataset["filtered"] as? Int == 2)
+        #expect((dataset["file_hash"] as? String)?.count == 16)
+        let sessions = try #require(json["sessions"] as? [String: Any])
+        #expect(sessions["started"] as? Int == 3 && sessions["completed"] as? Int == 3, "\(sessions)")
+        let turns = try #require(sessions["turns"] as? [[String: Any]])
+        #expect(turns.map { $0["requests"] as? Int } == [3, 3, 1])
+        // echo-server answers max_tokens tokens: the server's output per turn is what each turn asked.
+        for turn in turns {
+            #expect(turn["completion_tokens"] as? Int == turn["requested_output_tokens"] as? Int, "\(turn)")
+            #expect((turn["requested_user_tokens"] as? Int ?? 0) > 0)
+        }
+        let prompts = turns.compactMap { $0["mean_prompt_tokens"] as? Double }
+        #expect(prompts.count == 3 && prompts[0] < prompts[1] && prompts[1] < prompts[2], "the history grows: \(prompts)")
+    }
+
+    @Test("--turns with a trace, shared prefixes, or a file without multi-turn conversations exits 2 with one line", arguments: [
+        ["--trace", WorkloadFixtures.path("trace-small.jsonl")],
+        ["--shared-prefix-tokens", "100", "--prefixes", "2", "-n", "4"],
+        ["--dataset", "jsonl:" + WorkloadFixtures.path("prompts.jsonl"), "-n", "4"],
+    ])
+    func refused(arguments: [String]) throws {
+        let server = try EchoServerProcess()
+        defer { server.stop() }
+        let run = try CommandRunner.run(BuiltProducts.loadgen, ["run", "--base-url", server.url, "--model", "echo-model", "--tokenizer", "estimate",
+                                                                "--turns", "2", "--quiet"] + arguments)
+        #expect(run.status == 2, "stderr: \(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        if arguments[0] == "--dataset" { #expect(run.stderr.contains("prompts.jsonl: no multi-turn conversation"), "\(run.stderr)") }
+    }
+}
