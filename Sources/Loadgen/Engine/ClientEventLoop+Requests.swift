@@ -111,13 +111,11 @@ extension ClientEventLoop {
         if let sessions {
             slot.pointee.turn = sessions.beginTurn(index, number: number)
             if quota != .max, !warmup { quota -= sessions.quotaTaken(index, quota: quota) }
-            // A session's templates are its turns' (what each asks for), not a rotation.
-            slot.pointee.template = sessions.template(index)
-        } else {
-            if quota != .max, !warmup { quota -= 1 }
-            let templateCount = plan.requests.templates.count
-            slot.pointee.template = templateCount == 1 ? 0 : number % templateCount
+        } else if quota != .max, !warmup {
+            quota -= 1
         }
+        let templateCount = plan.requests.templates.count
+        slot.pointee.template = templateCount == 1 ? 0 : number % templateCount
         if plan.requests.templates[slot.pointee.template].counterOffset >= 0 { slot.pointee.number.set(number) }
         slot.pointee.isWarmup = warmup
         slot.pointee.requestStartNanoseconds = startedAt

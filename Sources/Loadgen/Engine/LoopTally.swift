@@ -256,15 +256,13 @@ struct LoopTally {
             tpot = perToken ?? 0
         }
         if objectives.enabled, objectives.met(ttft: ttft, tpot: tpot, e2e: e2e) { result.goodRequests &+= 1 }
-        if countsTurns { turnSucceeded(slot.pointee.turn, e2e: e2e, ttft: tokenEvents > 0 ? ttft : nil, tokens: tokens, asked: template) }
+        if countsTurns { turnSucceeded(slot.pointee.turn, e2e: e2e, ttft: tokenEvents > 0 ? ttft : nil, tokens: tokens) }
     }
 
     /// A measured success of a multi-turn session's turn `turn`.
     @inline(__always)
-    private mutating func turnSucceeded(_ turn: Int, e2e: UInt64, ttft: UInt64?, tokens: AnswerTokens, asked: RequestSet.Template) {
+    private mutating func turnSucceeded(_ turn: Int, e2e: UInt64, ttft: UInt64?, tokens: AnswerTokens) {
         result.turns[turn].succeeded &+= 1
-        result.turns[turn].requestedUserTokens &+= UInt64(asked.inputTokens)
-        result.turns[turn].requestedOutputTokens &+= UInt64(asked.outputTokens)
         result.turns[turn].latency.record(nanoseconds: e2e)
         if let ttft { result.turns[turn].timeToFirstToken.record(nanoseconds: ttft) }
         guard tokens.prompt > 0 || tokens.completion > 0 else { return }

@@ -28,6 +28,10 @@ final class SessionScript: @unchecked Sendable {
         /// The first turn of a conversation with system messages: those, before the user message.
         let openingOffset: Int
         let openingCount: Int
+        /// What the turn asks for, as the per-turn figures count it: its user text's tokens (by
+        /// the run's tokenizer) and its `max_tokens`.
+        let userTokens: Int
+        let maxTokens: Int
     }
 
     static let userOpen: StaticString = #"{"role":"user","content":""#
@@ -46,10 +50,6 @@ final class SessionScript: @unchecked Sendable {
     /// Per conversation and turn k: the bytes the request still needs after answer k (every
     /// later user turn with its wrapping, the tail), so answer k may fill what is left.
     let reservedAfterAnswer: [[Int]]
-    /// Per turn, in the order of `Layout.turns` (conversation by conversation): what it asks
-    /// for, as the per-turn figures count it (its user text's tokens and its `max_tokens`); the
-    /// run's request set is these (the requests themselves are written by `SessionTable`).
-    let turnTemplates: [RequestTemplate]
     /// Bytes of one connection's request buffer.
     let capacity: Int
     /// Where the body starts in the buffer: the head is written right before it.
@@ -219,12 +219,9 @@ final class SessionScript: @unchecked Sendable {
                 Turn(offset: offsets[turn.text], count: texts[turn.text].count, numberOffset: turn.numberOffset,
                      tailOffset: offsets[turn.tail], tailCount: texts[turn.tail].count,
                      openingOffset: k == 0 && shape.opening >= 0 ? offsets[shape.opening] : 0,
-                     openingCount: k == 0 && shape.opening >= 0 ? texts[shape.opening].count : 0)
+                     openingCount: k == 0 && shape.opening >= 0 ? texts[shape.opening].count : 0,
+                     userTokens: turn.userTokens, maxTokens: turn.outputTokens)
             }
-        }
-        // What the per-turn figures count as requested: the turn's user text and max_tokens.
-        turnTemplates = shapes.flatMap { shape in
-            shape.turns.map { RequestTemplate(bytes: [], counterOffset: nil, inputTokens: $0.userTokens, outputTokens: $0.outputTokens) }
         }
 
         // Room: the fixed bytes of the longest conversation, and each answer's share. Answer k

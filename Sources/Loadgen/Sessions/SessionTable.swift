@@ -44,6 +44,10 @@ struct SessionTable {
     private let slots: UnsafeMutablePointer<Slot>
     private let thinking: UnsafeMutablePointer<Int32>
     private let state: UnsafeMutablePointer<State>
+    /// Per turn number k: [2k] the user-text tokens, [2k + 1] the max_tokens the measured
+    /// successes of turn k asked for.
+    private let requested: UnsafeMutablePointer<UInt64>
+    private let turnNumbers: Int
     private let slotCount: Int
     private let loop: Int
     private let loops: Int
@@ -62,6 +66,9 @@ struct SessionTable {
         thinking = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
         state = UnsafeMutablePointer<State>.allocate(capacity: 1)
         state.initialize(to: State())
+        turnNumbers = source.longestSession
+        requested = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * max(turnNumbers, 1))
+        requested.initialize(repeating: 0, count: 2 * max(turnNumbers, 1))
     }
 
     func deallocate() {
@@ -71,6 +78,7 @@ struct SessionTable {
         thinking.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
+        requested.deallocate()
         script.deinitialize(count: 1)
         script.deallocate()
     }
@@ -86,11 +94,6 @@ struct SessionTable {
     }
 
     func inProgress(_ index: Int) -> Bool { slots[index].conversation >= 0 }
-
-    /// The request template of the turn on `index` (`SessionScript.turnTemplates`): what the
-    /// turn asks for, for the counts.
-    @inline(__always)
-    func template(_ index: Int) -> Int { script.pointee.firstTurn[slots[index].conversation] + slots[index].turn }
 
     // MARK: The request quota
 
@@ -216,6 +219,26 @@ struct SessionTable {
     }
 
     // MARK: Ending a turn
+
+    /// The turn on `index` succeeded, measured: counts what it asked for under its turn number.
+    @inline(__always)
+    func countRequested(_ index: Int) {
+        let slot = slots + index
+        guard slot.pointee.conversation >= 0 else { return }
+        let turn = script.pointee.turn(slot.pointee.conversation, slot.pointee.turn)
+        requested[2 * slot.pointee.turn] &+= UInt64(turn.userTokens)
+        requested[2 * slot.pointee.turn + 1] &+= UInt64(turn.maxTokens)
+    }
+
+    /// After the run: what the turns asked for, into the loop's result (per turn, and the
+    /// run's requested output tokens).
+    func addRequested(to result: inout RunResult) {
+        for number in 0..<min(turnNumbers, result.turns.count) {
+            result.turns[number].requestedUserTokens &+= requested[2 * number]
+            result.turns[number].requestedOutputTokens &+= requested[2 * number + 1]
+            result.requestedOutputTokens &+= requested[2 * number + 1]
+        }
+    }
 
     /// How a turn ended, for its session.
     enum TurnOutcome {
