@@ -32,6 +32,12 @@ struct SessionTable {
     /// Per-loop state, in one allocation: what sessions have done, and the thinking queue.
     struct State {
         var counts = SessionCounts()
+        /// Per turn number k: [2k] the user-text tokens, [2k + 1] the max_tokens the measured
+        /// successes of turn k asked for. Here, not in the table: the table is copied out of
+        /// its optional at every `if let sessions` of the loop, on every request of any run, so
+        /// it stays small (two more words cost the single-turn path ~10 instructions a request).
+        var requested: UnsafeMutablePointer<UInt64>
+        var turnNumbers: Int
         var started = 0
         /// A FIFO of slots: the think time is the same for all, so they become due in order.
         var thinkingHead = 0
@@ -44,10 +50,6 @@ struct SessionTable {
     private let slots: UnsafeMutablePointer<Slot>
     private let thinking: UnsafeMutablePointer<Int32>
     private let state: UnsafeMutablePointer<State>
-    /// Per turn number k: [2k] the user-text tokens, [2k + 1] the max_tokens the measured
-    /// successes of turn k asked for.
-    private let requested: UnsafeMutablePointer<UInt64>
-    private let turnNumbers: Int
     private let slotCount: Int
     private let loop: Int
     private let loops: Int
@@ -65,10 +67,10 @@ struct SessionTable {
         }
         thinking = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
         state = UnsafeMutablePointer<State>.allocate(capacity: 1)
-        state.initialize(to: State())
-        turnNumbers = source.longestSession
-        requested = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * max(turnNumbers, 1))
+        let turnNumbers = source.longestSession
+        let requested = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * max(turnNumbers, 1))
         requested.initialize(repeating: 0, count: 2 * max(turnNumbers, 1))
+        state.initialize(to: State(requested: requested, turnNumbers: turnNumbers))
     }
 
     func deallocate() {
@@ -76,9 +78,9 @@ struct SessionTable {
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         thinking.deallocate()
+        state.pointee.requested.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
-        requested.deallocate()
         script.deinitialize(count: 1)
         script.deallocate()
     }
@@ -226,6 +228,7 @@ struct SessionTable {
         let slot = slots + index
         guard slot.pointee.conversation >= 0 else { return }
         let turn = script.pointee.turn(slot.pointee.conversation, slot.pointee.turn)
+        let requested = state.pointee.requested
         requested[2 * slot.pointee.turn] &+= UInt64(turn.userTokens)
         requested[2 * slot.pointee.turn + 1] &+= UInt64(turn.maxTokens)
     }
@@ -233,7 +236,8 @@ struct SessionTable {
     /// After the run: what the turns asked for, into the loop's result (per turn, and the
     /// run's requested output tokens).
     func addRequested(to result: inout RunResult) {
-        for number in 0..<min(turnNumbers, result.turns.count) {
+        let requested = state.pointee.requested
+        for number in 0..<min(state.pointee.turnNumbers, result.turns.count) {
             result.turns[number].requestedUserTokens &+= requested[2 * number]
             result.turns[number].requestedOutputTokens &+= requested[2 * number + 1]
             result.requestedOutputTokens &+= requested[2 * number + 1]
