@@ -35,7 +35,7 @@ struct SessionTable {
         /// Per turn number k: [2k] the user-text tokens, [2k + 1] the max_tokens the measured
         /// successes of turn k asked for. Here, not in the table: the table is copied out of
         /// its optional at every `if let sessions` of the loop, on every request of any run, so
-        /// it stays small (two more words cost the single-turn path ~10 instructions a request).
+        /// it stays small (two more words cost the single-turn path ~8 instructions a request).
         var requested: UnsafeMutablePointer<UInt64>
         var turnNumbers: Int
         var started = 0
