@@ -313,10 +313,14 @@ enum RunCommand {
             headers = openAI.requestHeaders
         }
         if let sessions = try sessions.sessions(openAI: url == nil, rate: openLoopRate != nil) { plan.workload?.sessions = sessions }
-        if plan.workload?.sessions != nil, promptSource != nil {
-            // The seam is there (a dataset's conversations keep every turn; sessions take lists of
-            // user turns), the flags are not joined yet.
-            throw UsageError("--turns runs synthetic sessions: it does not take --dataset, --trace or --shared-prefix-tokens yet")
+        if plan.workload?.sessions != nil, let promptSource {
+            switch promptSource {
+            case .shareGPT, .jsonl: break
+            case .trace:
+                throw UsageError("--turns replays conversations (synthetic, or --dataset sharegpt:PATH / jsonl:PATH): a --trace has no turns")
+            case .sharedPrefix:
+                throw UsageError("--turns sessions share their own history as the prefix: they do not take --shared-prefix-tokens")
+            }
         }
         plan.concurrency = concurrency?.value ?? maxConcurrency ?? 10
         if rate != nil, openLoopRate == nil {
@@ -404,7 +408,16 @@ enum RunCommand {
         guard var workload = plan.workload else { return nil }
         let prepared: PreparedPrompts
         do {
-            prepared = try PreparedPrompts.prepare(source, for: workload, samples: options.promptSamples, outputTokens: options.outputTokensOverride)
+            if let sessions = workload.sessions {
+                // Sessions replay the conversations; -n counts their turns, as for synthetic ones.
+                let replay = try DatasetSessions.prepare(source, for: workload, turns: sessions.turns, requests: options.promptSamples,
+                                                         outputTokens: options.outputTokensOverride)
+                workload.sessions?.scripted = replay.conversations
+                prepared = replay.prompts
+            } else {
+                prepared = try PreparedPrompts.prepare(source, for: workload, samples: options.promptSamples,
+                                                       outputTokens: options.outputTokensOverride)
+            }
         } catch {
             if case .interrupted(let signal) = error { return 128 + signal }
             Terminal.error("loadgen run: \(error)")
@@ -419,7 +432,8 @@ enum RunCommand {
             plan.stop = .duration(seconds: (times.last ?? 0) + 0.001)
         }
         if !options.quiet {
-            Terminal.error("loadgen run: \(Format.grouped(UInt64(prepared.record.samples))) prompts from \(prepared.record.path ?? source.name) "
+            let what = prepared.record.sampledTurns.map { "conversations (\(Format.grouped(UInt64($0))) turns)" } ?? "prompts"
+            Terminal.error("loadgen run: \(Format.grouped(UInt64(prepared.record.samples))) \(what) from \(prepared.record.path ?? source.name) "
                 + "ready in \(Format.fixed(prepared.record.preparationSeconds, decimals: 2)) s "
                 + "(\(Format.fixed(prepared.record.preparationCPUSeconds, decimals: 2)) s CPU), RSS \((ProcessResources.currentRSSKiB ?? 0) / 1024) MiB")
         }

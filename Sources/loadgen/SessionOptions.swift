@@ -12,6 +12,18 @@ struct SessionOptions {
                                   -c counts sessions, -n requests (turns); per-turn TTFT and
                                   prompt tokens are reported (chat, closed loop)
           --think-time TIME       with --turns: wait this long after each answer (default 0)
+          --turns N --dataset sharegpt:PATH|jsonl:PATH  each session replays one conversation of
+                                  the file: its user turns in order, at most N (a longer one is
+                                  cut; a shorter one ends its session after its last turn), a
+                                  system prompt before them kept; the history carries the
+                                  server's real answers, never the file's; each turn's max_tokens
+                                  is the token count of the file's answer to it (unless
+                                  --max-tokens). A conversation is cut where user/assistant
+                                  alternation breaks, ShareGPT's at the first turn failing vLLM's
+                                  length filter (applied per turn); one with fewer than 2 turns is
+                                  left out. -n still counts requests (turns): conversations are
+                                  sampled with --seed until their turns cover it (default 1000
+                                  conversations with --duration)
     """
 
     /// Takes `argument` (and its value) if it is one of these flags; false if it is not.

@@ -22,6 +22,8 @@ struct WorkloadOptions {
                               length filter; -n/--num-prompts N prompts sampled with --seed
                               (default 1000, repeated in turn over a --duration)
           --dataset jsonl:PATH  one {"prompt": ..., "output_tokens": N} or {"messages": [...]} per line
+                              (with --turns N, either dataset replays whole conversations:
+                              see --turns)
           --trace PATH        Mooncake JSONL trace (timestamp ms, input_length, output_length,
                               hash_ids), replayed open loop on its timestamps: every request once
           --trace-speed X     replay X times faster (default 1)

@@ -6,14 +6,15 @@ import Testing
 /// A chat server for sessions: answers each request with a text of its own (quotes, a backslash,
 /// a newline, a slash JSONSerialization escapes as `\/`, non-ASCII), plain or streamed in pieces,
 /// and checks that each request carries, in order, the user turns and the exact answers it gave
-/// to the same conversation before. Counts prompt tokens as 10 per message, so the per-turn
-/// prompt tokens are known.
+/// to the same conversation before (after any system messages that open it). Counts prompt
+/// tokens as 10 per message, so the per-turn prompt tokens are known, and keeps each request's
+/// `max_tokens`.
 final class SessionServer: @unchecked Sendable {
     private let lock = NSLock()
     private var answers: [String: String] = [:]
     private(set) var problems: [String] = []
     /// Every request's messages, and when it arrived.
-    private(set) var requests: [(messages: [[String: String]], arrived: Date)] = []
+    private(set) var requests: [(messages: [[String: String]], arrived: Date, maxTokens: Int?)] = []
     private var served = 0
     let stream: Bool
     /// Which turns (1 first) are answered 500.
@@ -31,7 +32,7 @@ final class SessionServer: @unchecked Sendable {
     var url: String { server.url }
     func stop() { server.stop() }
 
-    var allRequests: [(messages: [[String: String]], arrived: Date)] { lock.withLock { requests } }
+    var allRequests: [(messages: [[String: String]], arrived: Date, maxTokens: Int?)] { lock.withLock { requests } }
     var allProblems: [String] { lock.withLock { problems } }
 
     private func key(_ messages: [[String: String]]) -> String {
@@ -47,11 +48,12 @@ final class SessionServer: @unchecked Sendable {
         }
         let messages = raw.map { message in message.compactMapValues { $0 as? String } }
         return lock.withLock { () -> String in
-            requests.append((messages, Date()))
-            let turn = (messages.count + 1) / 2
-            if messages.count % 2 == 0 { problems.append("a request of \(messages.count) messages") }
-            for (index, message) in messages.enumerated() {
-                let role = index % 2 == 0 ? "user" : "assistant"
+            requests.append((messages, Date(), json["max_tokens"] as? Int))
+            let opening = messages.prefix { $0["role"] == "system" }.count
+            let turn = (messages.count - opening + 1) / 2
+            if (messages.count - opening) % 2 == 0 { problems.append("a request of \(messages.count) messages") }
+            for (index, message) in messages.enumerated() where index >= opening {
+                let role = (index - opening) % 2 == 0 ? "user" : "assistant"
                 if message["role"] != role { problems.append("message \(index) has role \(message["role"] ?? "none"), not \(role)") }
                 if role == "assistant" {
                     let expected = answers[key(Array(messages[0..<index]))]

@@ -12,6 +12,9 @@ extension ClientEventLoop {
         let outcome: SessionTable.TurnOutcome
         if succeeded {
             outcome = .succeeded
+            // What a measured success asked for is counted per turn (the run's one template
+            // cannot say: each turn of a dataset session asks for its own max_tokens).
+            if !slots[index].pointee.isWarmup { sessions.countRequested(index) }
         } else if case .cancelled = ending {
             outcome = .cancelled
         } else {

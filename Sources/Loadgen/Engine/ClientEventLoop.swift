@@ -148,7 +148,10 @@ struct ClientEventLoop: ~Copyable {
         }
         tally.publishProgress()
         var result = tally.finished()
-        if let sessions { result.sessions?.add(sessions.counts) }
+        if let sessions {
+            result.sessions?.add(sessions.counts)
+            sessions.addRequested(to: &result)
+        }
         result.loopLoads = [loadMeter.finished()]
         pacing.record(into: &result, durationNanoseconds: plan.durationNanoseconds)
         return result

@@ -108,7 +108,9 @@ public final class LoadRun: Sendable {
         let sessions = try plan.workload?.sessions.map { sessions throws(LoadgenError) in
             try SessionScript(sessions, template: built.templates[0])
         }
-        if sessions != nil { built.templates[0].counterOffset = nil }
+        // The sessions write their own requests and count what each turn asks for themselves
+        // (`SessionTable.countRequested`); the one template left counts nothing.
+        if sessions != nil { built.templates = [RequestTemplate(bytes: [], counterOffset: nil, inputTokens: 0, outputTokens: 0)] }
         // A prepared workload is ready once its templates are serialized: that time is its too.
         var workloadRecord = plan.workload?.prepared?.record
         workloadRecord?.preparationSeconds += Double(Clock.monotonicNanoseconds() - serializing) / 1e9

@@ -82,6 +82,8 @@ public enum RunReport {
             ("block_tokens", record.blockTokens.map { .int(Int64($0)) } ?? .null),
             ("prefix_tokens", record.prefixTokens.map { .int(Int64($0)) } ?? .null),
             ("prefixes", record.prefixes.map { .int(Int64($0)) } ?? .null),
+            ("turns", record.turns.map { .int(Int64($0)) } ?? .null),
+            ("sampled_turns", record.sampledTurns.map { .int(Int64($0)) } ?? .null),
             ("preparation_sec", .number(record.preparationSeconds, decimals: 3)),
             ("preparation_cpu_sec", .number(record.preparationCPUSeconds, decimals: 3)),
         ])
@@ -93,12 +95,16 @@ public enum RunReport {
         if let path = record.path { line += " \(path)" }
         if let hash = record.fileHash { line += " (hash \(hash))" }
         if let prefixes = record.prefixes, let tokens = record.prefixTokens { line += ", \(prefixes) prefixes of \(tokens) tokens" }
-        line += ", \(Format.grouped(UInt64(record.samples))) prompts"
+        line += ", \(Format.grouped(UInt64(record.samples))) \(record.turns == nil ? "prompts" : "conversations")"
         if record.distinctSamples < record.samples { line += " (\(Format.grouped(UInt64(record.distinctSamples))) distinct)" }
         if record.entries > 0 { line += " of \(Format.grouped(UInt64(record.entries))) entries" }
         if record.filtered > 0 { line += ", \(Format.grouped(UInt64(record.filtered))) filtered out" }
         if let speed = record.traceSpeed { line += ", speed \(Format.fixed(speed, decimals: 3, trimZeros: true))x" }
         if let block = record.blockTokens { line += ", blocks of \(block) tokens" }
+        if let turns = record.turns {
+            line += ", at most \(turns) turns a session"
+            if let sampled = record.sampledTurns { line += " (\(Format.grouped(UInt64(sampled))) turns sampled)" }
+        }
         return line + ", seed \(record.seed); prepared in \(Format.fixed(record.preparationSeconds, decimals: 2)) s "
             + "(\(Format.fixed(record.preparationCPUSeconds, decimals: 2)) s CPU)"
     }

@@ -166,6 +166,8 @@ public enum RunReportDecoder {
         record.blockTokens = object["block_tokens"]?.intValue
         record.prefixTokens = object["prefix_tokens"]?.intValue
         record.prefixes = object["prefixes"]?.intValue
+        record.turns = object["turns"]?.intValue
+        record.sampledTurns = object["sampled_turns"]?.intValue
         record.preparationSeconds = try number(object, "preparation_sec")
         record.preparationCPUSeconds = object["preparation_cpu_sec"]?.doubleValue ?? 0
         result.workloadRecord = record

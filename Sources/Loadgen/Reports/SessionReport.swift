@@ -36,6 +36,10 @@ package enum SessionReport {
             ("responses_with_usage", .uint(turn.responsesWithUsage)),
             ("mean_prompt_tokens", .number(turn.meanPromptTokens, decimals: 3)),
             ("mean_completion_tokens", .number(turn.meanCompletionTokens, decimals: 3)),
+            ("requested_user_tokens", .uint(turn.requestedUserTokens)),
+            ("requested_output_tokens", .uint(turn.requestedOutputTokens)),
+            ("mean_requested_user_tokens", .number(turn.meanRequestedUserTokens, decimals: 3)),
+            ("mean_requested_output_tokens", .number(turn.meanRequestedOutputTokens, decimals: 3)),
             ("e2e_ms", RunReport.distribution(turn.latency)),
             ("latency_histogram", .string(turn.latency.encoded())),
         ]
@@ -71,6 +75,11 @@ package enum SessionReport {
             figures.promptTokens = try count(turn["prompt_tokens"], "sessions.turns.prompt_tokens")
             figures.completionTokens = try count(turn["completion_tokens"], "sessions.turns.completion_tokens")
             figures.responsesWithUsage = try count(turn["responses_with_usage"], "sessions.turns.responses_with_usage")
+            // Files written before the requested counts were kept have none.
+            if turn["requested_user_tokens"] != nil {
+                figures.requestedUserTokens = try count(turn["requested_user_tokens"], "sessions.turns.requested_user_tokens")
+                figures.requestedOutputTokens = try count(turn["requested_output_tokens"], "sessions.turns.requested_output_tokens")
+            }
             guard let latency = turn["latency_histogram"]?.stringValue.flatMap(LatencyHistogram.init(encoded:)) else {
                 throw .corruptHistogram("sessions.turns.latency_histogram")
             }
@@ -99,17 +108,18 @@ package enum SessionReport {
         shape += ", think time \(Format.fixed(counts.thinkTimeSeconds, decimals: 3, trimZeros: true)) s"
         lines.append(indent + shape)
         let streamed = result.turns.contains { $0.timeToFirstToken.count > 0 }
-        let names = ["turn", "requests", "ok", "prompt tok", "output tok"] + (streamed ? ["TTFT p50", "TTFT p90", "TTFT mean"] : [])
-            + ["E2E p50", "E2E p90"]
-        let widths = [5, 10, 10, 12, 12] + Array(repeating: 11, count: names.count - 5)
+        let names = ["turn", "requests", "ok", "user tok", "prompt tok", "max tok", "output tok"]
+            + (streamed ? ["TTFT p50", "TTFT p90", "TTFT mean"] : []) + ["E2E p50", "E2E p90"]
+        let widths = [5, 10, 10, 10, 12, 10, 12] + Array(repeating: 11, count: names.count - 7)
         func row(_ cells: [String]) -> String {
             indent + zip(cells, widths).map { Format.padLeft($0.0, $0.1) }.joined()
         }
-        lines.append(row(names) + "  (tokens: the server's per request; times in ms)")
+        lines.append(row(names))
         func ms(_ nanoseconds: UInt64) -> String { Format.milliseconds(Double(nanoseconds) / 1e6) }
         for (index, turn) in result.turns.enumerated() where turn.requests > 0 {
             var cells = ["\(index + 1)", Format.grouped(turn.requests), Format.grouped(turn.succeeded),
-                         Format.fixed(turn.meanPromptTokens, decimals: 1), Format.fixed(turn.meanCompletionTokens, decimals: 1)]
+                         Format.fixed(turn.meanRequestedUserTokens, decimals: 1), Format.fixed(turn.meanPromptTokens, decimals: 1),
+                         Format.fixed(turn.meanRequestedOutputTokens, decimals: 1), Format.fixed(turn.meanCompletionTokens, decimals: 1)]
             if streamed {
                 let ttft = turn.timeToFirstToken
                 cells += ttft.count > 0 ? [ms(ttft.valueAtPercentile(50)), ms(ttft.valueAtPercentile(90)),
@@ -118,6 +128,8 @@ package enum SessionReport {
             cells += turn.latency.count > 0 ? [ms(turn.latency.valueAtPercentile(50)), ms(turn.latency.valueAtPercentile(90))] : ["-", "-"]
             lines.append(row(cells))
         }
+        lines.append(indent + "per request: user tok the turn's own text (the run's tokenizer), max tok its max_tokens; "
+            + "prompt tok (the whole history) and output tok the server's counts; times in ms")
         if let prefixCacheHitShare {
             lines.append(indent + "prefix cache: \(Format.percent(prefixCacheHitShare)) of the prompt tokens the server looked up were cached "
                 + "(its prefix_cache_hits / prefix_cache_queries over the run)")

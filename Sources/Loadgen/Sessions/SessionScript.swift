@@ -11,7 +11,9 @@ import HTTPWire
 ///       ,{"role":"assistant","content":"A0"},{"role":"user","content":"U1"} ...  tail
 ///
 /// `headPrefix` ends with `Content-Length: `, `bodyPrefix` with `"messages":[`, `tail` is `]`
-/// and the members after the messages (`max_tokens`, `stream`, ...). Allocated once, written
+/// and the members after the messages (`max_tokens`, `stream`, ...): one per turn, since a
+/// dataset's turns ask for their own `max_tokens`. A conversation's system messages go before
+/// its first user message (`opening`), and stay at the head of its history. Allocated once, written
 /// before the loops start and freed after they are joined: the `@unchecked Sendable` is true.
 final class SessionScript: @unchecked Sendable {
     /// One user turn: its escaped text in `bytes`, and where its request number goes (-1: none).
@@ -20,6 +22,16 @@ final class SessionScript: @unchecked Sendable {
         let count: Int
         /// The first of the header's number symbols within the text, or -1 (dataset texts).
         let numberOffset: Int
+        /// The request's end after this turn (`]`, its `max_tokens` and the other members), in the text.
+        let tailOffset: Int
+        let tailCount: Int
+        /// The first turn of a conversation with system messages: those, before the user message.
+        let openingOffset: Int
+        let openingCount: Int
+        /// What the turn asks for, as the per-turn figures count it: its user text's tokens (by
+        /// the run's tokenizer) and its `max_tokens`.
+        let userTokens: Int
+        let maxTokens: Int
     }
 
     static let userOpen: StaticString = #"{"role":"user","content":""#
@@ -86,6 +98,16 @@ final class SessionScript: @unchecked Sendable {
         func text(of turn: Turn) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(rebasing: text[turn.offset..<(turn.offset + turn.count)])
         }
+
+        @inline(__always)
+        func tail(of turn: Turn) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: text[turn.tailOffset..<(turn.tailOffset + turn.tailCount)])
+        }
+
+        @inline(__always)
+        func opening(of turn: Turn) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: text[turn.openingOffset..<(turn.openingOffset + turn.openingCount)])
+        }
     }
 
     /// Cuts `template` (the workload's single-turn request) into the session's pieces; the user
@@ -123,17 +145,55 @@ final class SessionScript: @unchecked Sendable {
         let tail = Array(body[(promptEnd + 2)...])
         let escapedPrompt = Array(body[promptStart..<promptEnd])
 
-        // The user turns, escaped, in one allocation.
-        var texts: [[UInt8]] = []
-        var numberOffsets: [Int] = []
-        var shapes: [[Int]] = []
-        if let conversations = sessions.conversations {
-            for conversation in conversations {
-                var shape: [Int] = []
-                for turn in conversation {
-                    shape.append(texts.count)
-                    texts.append(Array(JSONValue.string(turn).serialized().utf8.dropFirst().dropLast()))
-                    numberOffsets.append(-1)
+        // A turn's own `max_tokens` goes into its copy of the tail, in place of the template's.
+        let maxTokensKey = Array(#""max_tokens":"#.utf8)
+        var tailDigits: Range<Int>?
+        if let keyAt = ByteSearch.firstIndex(of: maxTokensKey, in: tail) {
+            var digitsEnd = keyAt + maxTokensKey.count
+            while digitsEnd < tail.count, tail[digitsEnd] >= UInt8(ascii: "0"), tail[digitsEnd] <= UInt8(ascii: "9") { digitsEnd += 1 }
+            tailDigits = (keyAt + maxTokensKey.count)..<digitsEnd
+        }
+        func tailBytes(maxTokens: Int?) throws(LoadgenError) -> [UInt8] {
+            guard let maxTokens, maxTokens != template.outputTokens else { return tail }
+            guard let tailDigits else { throw .invalidPlan("multi-turn sessions: the request has no max_tokens to set per turn") }
+            return Array(tail[..<tailDigits.lowerBound]) + Array(String(maxTokens).utf8) + Array(tail[tailDigits.upperBound...])
+        }
+
+        // The texts (user turns, openings, tails), escaped, in one allocation; equal tails once.
+        var texts: [[UInt8]] = [tail]
+        var tailIndex: [[UInt8]: Int] = [tail: 0]
+        func tailPiece(_ maxTokens: Int?) throws(LoadgenError) -> Int {
+            let bytes = try tailBytes(maxTokens: maxTokens)
+            if let index = tailIndex[bytes] { return index }
+            texts.append(bytes)
+            tailIndex[bytes] = texts.count - 1
+            return texts.count - 1
+        }
+        struct Shape {
+            var opening = -1
+            var turns: [(text: Int, numberOffset: Int, tail: Int, outputTokens: Int, userTokens: Int)] = []
+        }
+        var shapes: [Shape] = []
+        if let scripted = sessions.scripted {
+            for conversation in scripted {
+                var shape = Shape()
+                if !conversation.opening.isEmpty {
+                    // `{"role":"system","content":"..."},` before the first user message.
+                    var opening: [UInt8] = []
+                    for message in conversation.opening {
+                        opening += Array(#"{"role":"#.utf8)
+                        OpenAIWorkload.appendJSONString(message.role, to: &opening)
+                        opening += Array(#","content":"#.utf8)
+                        OpenAIWorkload.appendJSONString(message.content, to: &opening)
+                        opening += Array("},".utf8)
+                    }
+                    shape.opening = texts.count
+                    texts.append(opening)
+                }
+                for turn in conversation.turns {
+                    texts.append(Array(JSONValue.string(turn.user).serialized().utf8.dropFirst().dropLast()))
+                    shape.turns.append((texts.count - 1, -1, try tailPiece(turn.maxTokens), turn.maxTokens ?? template.outputTokens,
+                                        turn.userTokens))
                 }
                 shapes.append(shape)
             }
@@ -141,8 +201,9 @@ final class SessionScript: @unchecked Sendable {
             // The template's number offset, within the text.
             let numberOffset = template.counterOffset.map { $0 - headEnd - promptStart } ?? -1
             texts.append(escapedPrompt)
-            numberOffsets.append(numberOffset)
-            shapes.append(Array(repeating: 0, count: sessions.turns))
+            let turn = (text: texts.count - 1, numberOffset: numberOffset, tail: 0, outputTokens: template.outputTokens,
+                        userTokens: template.inputTokens)
+            shapes.append(Shape(turns: Array(repeating: turn, count: sessions.turns)))
         }
         let total = texts.reduce(0) { $0 + $1.count }
         let text = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 16)
@@ -154,28 +215,38 @@ final class SessionScript: @unchecked Sendable {
             at += piece.count
         }
         let conversations = shapes.map { shape in
-            shape.map { Turn(offset: offsets[$0], count: texts[$0].count, numberOffset: numberOffsets[$0]) }
+            shape.turns.enumerated().map { k, turn in
+                Turn(offset: offsets[turn.text], count: texts[turn.text].count, numberOffset: turn.numberOffset,
+                     tailOffset: offsets[turn.tail], tailCount: texts[turn.tail].count,
+                     openingOffset: k == 0 && shape.opening >= 0 ? offsets[shape.opening] : 0,
+                     openingCount: k == 0 && shape.opening >= 0 ? texts[shape.opening].count : 0,
+                     userTokens: turn.userTokens, maxTokens: turn.outputTokens)
+            }
         }
 
         // Room: the fixed bytes of the longest conversation, and each answer's share. Answer k
         // goes after the assistant's opening of turn k + 1; after it the request still needs
-        // the rest of turn k + 1's wrapping and text, each later turn but its answer, the tail.
-        let answerBudget = max(template.outputTokens, 1) * sessions.answerBytesPerToken
+        // the rest of turn k + 1's wrapping and text, each later turn but its answer, a tail
+        // (the longest of the conversation's: they differ only in their max_tokens digits).
         var reserved: [[Int]] = []
         var largest = 0
-        for turns in conversations {
+        for (index, turns) in conversations.enumerated() {
             let last = turns.count - 1
+            let longestTail = turns.map(\.tailCount).max() ?? tail.count
             var after = Array(repeating: 0, count: turns.count)
             for k in stride(from: last - 1, through: 0, by: -1) {
-                let rest = k + 1 == last ? tail.count : Self.assistantOpen.utf8CodeUnitCount + after[k + 1]
+                let rest = k + 1 == last ? longestTail : Self.assistantOpen.utf8CodeUnitCount + after[k + 1]
                 after[k] = Self.assistantToUser.utf8CodeUnitCount + turns[k + 1].count + Self.userClose.utf8CodeUnitCount + rest
             }
             reserved.append(after)
-            var fixed = bodyPrefix.count + Self.userOpen.utf8CodeUnitCount + turns[0].count + Self.userClose.utf8CodeUnitCount + tail.count
+            var fixed = bodyPrefix.count + turns[0].openingCount + Self.userOpen.utf8CodeUnitCount + turns[0].count
+                + Self.userClose.utf8CodeUnitCount + longestTail
+            var answers = 0
             for k in 1..<max(turns.count, 1) {
                 fixed += Self.assistantOpen.utf8CodeUnitCount + Self.assistantToUser.utf8CodeUnitCount + turns[k].count + Self.userClose.utf8CodeUnitCount
+                answers += max(shapes[index].turns[k - 1].outputTokens, 1) * sessions.answerBytesPerToken
             }
-            largest = max(largest, fixed + last * answerBudget)
+            largest = max(largest, fixed + answers)
         }
         let fixedPieces = [headPrefix, headSuffix, bodyPrefix, tail]
         let pieces = UnsafeMutableRawBufferPointer.allocate(byteCount: max(fixedPieces.reduce(0) { $0 + $1.count }, 1), alignment: 16)
@@ -213,7 +284,7 @@ final class SessionScript: @unchecked Sendable {
         capacity = bodyStart + largest
         thinkTimeNanoseconds = Clock.nanoseconds(seconds: sessions.thinkTimeSeconds)
         longestSession = conversations.map(\.count).max() ?? 1
-        turnsPerSession = sessions.conversations == nil ? sessions.turns : 0
+        turnsPerSession = sessions.scripted == nil ? sessions.turns : 0
         layout = Layout(headPrefix: views[0], headSuffix: views[1], bodyPrefix: views[2], tail: views[3],
                         text: UnsafeRawBufferPointer(text), turns: flatTurns, reserved: flatReserved, firstTurn: firstTurn,
                         conversationCount: conversations.count, bodyStart: bodyStart, capacity: capacity,

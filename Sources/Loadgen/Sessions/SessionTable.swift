@@ -32,6 +32,12 @@ struct SessionTable {
     /// Per-loop state, in one allocation: what sessions have done, and the thinking queue.
     struct State {
         var counts = SessionCounts()
+        /// Per turn number k: [2k] the user-text tokens, [2k + 1] the max_tokens the measured
+        /// successes of turn k asked for. Here, not in the table: the table is copied out of
+        /// its optional at every `if let sessions` of the loop, on every request of any run, so
+        /// it stays small (two more words cost the single-turn path ~8 instructions a request).
+        var requested: UnsafeMutablePointer<UInt64>
+        var turnNumbers: Int
         var started = 0
         /// A FIFO of slots: the think time is the same for all, so they become due in order.
         var thinkingHead = 0
@@ -61,7 +67,10 @@ struct SessionTable {
         }
         thinking = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
         state = UnsafeMutablePointer<State>.allocate(capacity: 1)
-        state.initialize(to: State())
+        let turnNumbers = source.longestSession
+        let requested = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * max(turnNumbers, 1))
+        requested.initialize(repeating: 0, count: 2 * max(turnNumbers, 1))
+        state.initialize(to: State(requested: requested, turnNumbers: turnNumbers))
     }
 
     func deallocate() {
@@ -69,6 +78,7 @@ struct SessionTable {
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         thinking.deallocate()
+        state.pointee.requested.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
         script.deinitialize(count: 1)
@@ -137,6 +147,7 @@ struct SessionTable {
             slot.pointee.turn = 0
             at = script.pointee.bodyStart
             at = put(script.pointee.bodyPrefix, buffer, at)
+            at = put(script.pointee.opening(of: script.pointee.turn(slot.pointee.conversation, 0)), buffer, at)
             at = put(SessionScript.userOpen, buffer, at)
         } else {
             // The answer to the previous turn is in place after the assistant's opening.
@@ -156,7 +167,7 @@ struct SessionTable {
         at += text.count
         at = put(SessionScript.userClose, buffer, at)
         slot.pointee.historyEnd = at
-        let end = put(script.pointee.tail, buffer, at)
+        let end = put(script.pointee.tail(of: turn), buffer, at)
         writeHead(slot, bodyLength: end - script.pointee.bodyStart)
         slot.pointee.requestEnd = end
         // The answer goes where the next request needs it; the last turn's is not kept.
@@ -210,6 +221,28 @@ struct SessionTable {
     }
 
     // MARK: Ending a turn
+
+    /// The turn on `index` succeeded, measured: counts what it asked for under its turn number.
+    @inline(__always)
+    func countRequested(_ index: Int) {
+        let slot = slots + index
+        guard slot.pointee.conversation >= 0 else { return }
+        let turn = script.pointee.turn(slot.pointee.conversation, slot.pointee.turn)
+        let requested = state.pointee.requested
+        requested[2 * slot.pointee.turn] &+= UInt64(turn.userTokens)
+        requested[2 * slot.pointee.turn + 1] &+= UInt64(turn.maxTokens)
+    }
+
+    /// After the run: what the turns asked for, into the loop's result (per turn, and the
+    /// run's requested output tokens).
+    func addRequested(to result: inout RunResult) {
+        let requested = state.pointee.requested
+        for number in 0..<min(state.pointee.turnNumbers, result.turns.count) {
+            result.turns[number].requestedUserTokens &+= requested[2 * number]
+            result.turns[number].requestedOutputTokens &+= requested[2 * number + 1]
+            result.requestedOutputTokens &+= requested[2 * number + 1]
+        }
+    }
 
     /// How a turn ended, for its session.
     enum TurnOutcome {

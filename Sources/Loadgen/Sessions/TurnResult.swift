@@ -17,12 +17,22 @@ public struct TurnResult: Sendable, Equatable {
     public var completionTokens: UInt64 = 0
     /// Successful requests of this turn whose answer carried `usage`.
     public var responsesWithUsage: UInt64 = 0
+    /// What the successful requests asked for: the tokens of the turn's own user text (by the
+    /// run's tokenizer; the history before it is the earlier turns and the server's answers,
+    /// which only the server counts, in `promptTokens`), and their `max_tokens`.
+    public var requestedUserTokens: UInt64 = 0
+    /// The `max_tokens` the successful requests of this turn asked for.
+    public var requestedOutputTokens: UInt64 = 0
 
     /// A turn with nothing measured.
     public init() {}
 
     /// The server's prompt tokens per successful request that reported them.
     public var meanPromptTokens: Double { responsesWithUsage > 0 ? Double(promptTokens) / Double(responsesWithUsage) : 0 }
+    /// The tokens of the turn's user text per successful request.
+    public var meanRequestedUserTokens: Double { succeeded > 0 ? Double(requestedUserTokens) / Double(succeeded) : 0 }
+    /// The `max_tokens` asked for per successful request.
+    public var meanRequestedOutputTokens: Double { succeeded > 0 ? Double(requestedOutputTokens) / Double(succeeded) : 0 }
     /// The server's completion tokens per successful request that reported them.
     public var meanCompletionTokens: Double { responsesWithUsage > 0 ? Double(completionTokens) / Double(responsesWithUsage) : 0 }
 
@@ -34,6 +44,8 @@ public struct TurnResult: Sendable, Equatable {
         promptTokens += other.promptTokens
         completionTokens += other.completionTokens
         responsesWithUsage += other.responsesWithUsage
+        requestedUserTokens += other.requestedUserTokens
+        requestedOutputTokens += other.requestedOutputTokens
     }
 }
 

@@ -60,6 +60,11 @@ public struct WorkloadRecord: Sendable, Equatable {
     public var prefixTokens: Int?
     /// Shared prefixes: how many distinct ones.
     public var prefixes: Int?
+    /// Multi-turn sessions from the file (`--turns N`): the most turns a session replays (then
+    /// `samples` counts conversations), and the turns of the sampled conversations together.
+    public var turns: Int?
+    /// The user turns of the sampled conversations, all together (sessions only).
+    public var sampledTurns: Int?
     /// Reading, tokenizing and serializing, before the first request: wall-clock seconds, and
     /// the CPU seconds the process spent on it (the figure that does not depend on how busy the
     /// machine is).
