@@ -121,8 +121,13 @@ public struct SSEParser: Sendable {
                 }
             case .dataValue:
                 var end = index
-                while end < count, input[end] != UInt8(ascii: "\r"), input[end] != UInt8(ascii: "\n") {
+                // `[DONE]` is matched byte by byte only while the data could still be it (its
+                // first bytes); past that the line's end is found eight bytes at a time. A token
+                // event's data is a few hundred bytes: the byte loop cost the client more
+                // instructions per token than anything else it does.
+                while !doneBroken, end < count {
                     let character = input[end]
+                    if character == UInt8(ascii: "\r") || character == UInt8(ascii: "\n") { break }
                     if doneMatched < 6, character == Self.doneText.utf8Start[doneMatched] {
                         doneMatched += 1
                     } else {
@@ -130,6 +135,7 @@ public struct SSEParser: Sendable {
                     }
                     end += 1
                 }
+                if doneBroken { end = Self.lineEnd(input, from: end) }
                 if end > index {
                     dataBytes += end - index
                     let range = index..<end
@@ -139,15 +145,35 @@ public struct SSEParser: Sendable {
                 state = byte == UInt8(ascii: "\r") ? .afterCR : .lineStart
                 index += 1
             case .ignoreLine:
-                var end = index
-                while end < count, input[end] != UInt8(ascii: "\r"), input[end] != UInt8(ascii: "\n") { end += 1 }
-                index = end
+                index = Self.lineEnd(input, from: index)
                 guard index < count else { return .needMoreInput }
                 state = input[index] == UInt8(ascii: "\r") ? .afterCR : .lineStart
                 index += 1
             }
         }
         return .needMoreInput
+    }
+
+    /// The offset of the first CR or LF in `input` at or after `start`, or `input.count`: eight
+    /// bytes a step (a word has one when one of its bytes XOR the byte is zero, which the
+    /// classic `(v - 0x01...) & ~v & 0x80...` test tells exactly), then the byte within it.
+    @inline(__always)
+    static func lineEnd(_ input: UnsafeRawBufferPointer, from start: Int) -> Int {
+        let count = input.count
+        var index = start
+        if let base = input.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while count - index >= 8 {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let lineFeeds = word ^ (ones &* UInt64(UInt8(ascii: "\n")))
+                let returns = word ^ (ones &* UInt64(UInt8(ascii: "\r")))
+                if ((lineFeeds &- ones) & ~lineFeeds | (returns &- ones) & ~returns) & highs != 0 { break }
+                index += 8
+            }
+        }
+        while index < count, input[index] != UInt8(ascii: "\r"), input[index] != UInt8(ascii: "\n") { index += 1 }
+        return index
     }
 
     private mutating func dispatch() -> SSEEvent {

@@ -15,6 +15,8 @@ struct ClientCheckOptions {
           --max-client-lag MS     the verdict's limit on the client lag p99 (default 1)
           --max-send-lag MS       ... on the client's send lag (think time) p99 (default 1)
           --max-loop-load PCT     ... on the busiest event loop's CPU load (default 90%)
+          --max-merged-tokens PCT ... on the share of stream token events read together with
+                                  an earlier one, which share its stamp (default 5%)
           --strict                exit 3 when the verdict says the client fell behind
     """
 
@@ -31,6 +33,10 @@ struct ClientCheckOptions {
             let load = try cursor.errorRate(for: argument)
             guard load > 0 else { throw UsageError("--max-loop-load must be above 0%") }
             limits.loopLoad = load
+        case "--max-merged-tokens":
+            let share = try cursor.errorRate(for: argument)
+            guard share > 0 else { throw UsageError("--max-merged-tokens must be above 0%") }
+            limits.mergedTokenShare = share
         case "--strict": strict = true
         default: return false
         }

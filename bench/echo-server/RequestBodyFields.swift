@@ -1,3 +1,5 @@
+import Glibc
+
 /// The fields of an OpenAI request body echo-server answers with, found by a byte scan (no JSON tree).
 struct RequestBodyFields {
     /// Byte range of the "model" string value (without quotes, escapes left as sent).
@@ -29,27 +31,29 @@ struct RequestBodyFields {
         }
     }
 
-    /// Index of the first non-space byte after `key` and its colon, or nil.
+    /// Index of the first non-space byte after `key` (quotes included) and its colon, or nil.
+    ///
+    /// Keys start with a quote: the scan jumps from quote to quote (memchr) and compares the key
+    /// whole there. It compared at every byte before, 13,000 instructions per request for the
+    /// four keys of a chat body (callgrind), more than half the cost of starting a stream, which
+    /// a burst of 2,000 requests pays 2,000 times while its streams' first tokens come due.
     private static func valueStart(after key: StaticString, in body: UnsafeRawBufferPointer) -> Int? {
         let keyLength = key.utf8CodeUnitCount
-        guard body.count > keyLength else { return nil }
+        guard body.count > keyLength, let base = body.baseAddress else { return nil }
         let keyBytes = key.utf8Start
+        // The last index at which the key still fits.
+        let lastStart = body.count - keyLength
         var index = 0
-        while index + keyLength <= body.count {
-            if body[index] == keyBytes[0] {
-                var matches = true
-                for offset in 1..<keyLength where body[index + offset] != keyBytes[offset] {
-                    matches = false
-                    break
-                }
-                if matches {
-                    var cursor = index + keyLength
+        while index <= lastStart {
+            guard let quote = memchr(base + index, Int32(keyBytes[0]), lastStart - index + 1) else { return nil }
+            index = base.distance(to: UnsafeRawPointer(quote))
+            if memcmp(base + index, keyBytes, keyLength) == 0 {
+                var cursor = index + keyLength
+                while cursor < body.count, isSpace(body[cursor]) { cursor += 1 }
+                if cursor < body.count, body[cursor] == UInt8(ascii: ":") {
+                    cursor += 1
                     while cursor < body.count, isSpace(body[cursor]) { cursor += 1 }
-                    if cursor < body.count, body[cursor] == UInt8(ascii: ":") {
-                        cursor += 1
-                        while cursor < body.count, isSpace(body[cursor]) { cursor += 1 }
-                        return cursor
-                    }
+                    return cursor
                 }
             }
             index += 1

@@ -21,6 +21,8 @@ struct ServerLoop: ~Copyable {
     /// Fires when the earliest stream token is due (nanosecond precision, unlike epoll_wait's ms).
     private var timer: DeadlineTimer
     private var timers = TimerQueue()
+    /// The timer fires on this grid, so one wakeup sends every token due near it.
+    private let wakeupGrid: TokenWakeupGrid
     private let timing: StreamTiming
     /// Requests parsed by this loop, numbering them for `--fault`.
     private var requestNumber = 0
@@ -63,6 +65,7 @@ struct ServerLoop: ~Copyable {
             throw error
         }
         self.timer = timer
+        wakeupGrid = TokenWakeupGrid(slackMicroseconds: options.timerSlackMicroseconds)
         timing = StreamTiming(arrivalNanoseconds: 0, ttftNanoseconds: UInt64(options.ttftMilliseconds * 1e6),
                               itlNanoseconds: UInt64(options.itlMilliseconds * 1e6),
                               prefillNanosecondsPerToken: options.prefillMicrosecondsPerToken * 1e3)
@@ -104,7 +107,9 @@ struct ServerLoop: ~Copyable {
                 if token == Self.listenerToken {
                     acceptAll()
                 } else if token == Self.timerToken {
-                    timer.acknowledge()
+                    // No read of the expiry: sendDueTokens re-arms or disarms the timer, and
+                    // timerfd_settime clears it (one syscall less per wakeup).
+                    timer.expired()
                     sendDueTokens()
                 } else {
                     handle(fd: Int(token), flags: epoll.flags(at: event))
@@ -354,13 +359,14 @@ struct ServerLoop: ~Copyable {
         board.publish(lateness: lateness, readLag: readLag, loop: index)
     }
 
-    /// Arms the timer for the earliest entry (one already due fires at once), or disarms it.
+    /// Arms the timer for the earliest entry, on the wakeup grid (one already due fires at
+    /// once), or disarms it. Re-arming for the grid point already armed costs no syscall.
     private mutating func armTimer() {
         guard let earliest = timers.earliest else {
             timer.disarm()
             return
         }
-        timer.arm(at: earliest.dueNanoseconds)
+        timer.arm(at: wakeupGrid.wakeup(forDue: earliest.dueNanoseconds))
     }
 
     /// Answers every complete request at the start of `bytes`, which arrived at `arrival`

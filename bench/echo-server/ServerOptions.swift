@@ -12,6 +12,8 @@ struct ServerOptions {
     var ttftMilliseconds = 0.0
     var itlMilliseconds = 0.0
     var prefillMicrosecondsPerToken = 0.0
+    /// Stream tokens are sent on a grid of this many microseconds (`TokenWakeupGrid`).
+    var timerSlackMicroseconds = TokenWakeupGrid.defaultSlackMicroseconds
     /// Misbehaviour on purpose (`--fault`), and the byte interval of `slow-drip`.
     var faults = FaultPlan()
     var dripMilliseconds = 10.0
@@ -46,6 +48,9 @@ struct ServerOptions {
       --ttft-ms MS         streaming: first token after MS milliseconds (default 0)
       --itl-ms MS          streaming: one token every MS milliseconds after that (default 0)
       --prefill-us-per-token US  streaming: add US microseconds to the TTFT per prompt token
+      --timer-slack-us US  streaming: the token timer fires on a grid of US microseconds
+                           (default 250; 0: at each due time): one wakeup sends every token
+                           due by then, none before its due time, each at most US late
       --fault KIND[:RATE]  misbehave on a fraction RATE (default 1) of requests, repeatable;
                            deterministic: exactly one request in 1/RATE, counted per thread.
                            KIND: close-before-response, close-mid-headers, close-mid-body,
@@ -111,6 +116,7 @@ struct ServerOptions {
             case "--ttft-ms": options.ttftMilliseconds = try milliseconds(try value(flag), flag)
             case "--itl-ms": options.itlMilliseconds = try milliseconds(try value(flag), flag)
             case "--prefill-us-per-token": options.prefillMicrosecondsPerToken = try milliseconds(try value(flag), flag)
+            case "--timer-slack-us": options.timerSlackMicroseconds = try milliseconds(try value(flag), flag)
             case "--fault":
                 let text = try value(flag)
                 guard options.faults.add(text) else {

@@ -51,6 +51,8 @@ extension ClientEventLoop {
     private mutating func parse(_ index: Int, _ bytes: UnsafeRawBufferPointer, _ stamp: ReadStamp) {
         let slot = slots[index]
         var offset = 0
+        // Token events of this read so far: each after the first arrived merged with it.
+        var tokenEventsInRead = 0
         while true {
             let event: ResponseEvent
             do {
@@ -75,7 +77,7 @@ extension ClientEventLoop {
                     return
                 }
                 if slot.pointee.parser.isEventStream {
-                    timeTokenEvents(slot, piece, stamp)
+                    timeTokenEvents(slot, piece, stamp, inRead: &tokenEventsInRead)
                 } else if plan.requests.validatesOpenAI {
                     slot.pointee.answer.validate(piece)
                 }
@@ -92,13 +94,15 @@ extension ClientEventLoop {
     /// Each token event of a stream (a chunk with a choice, not the role-only first one): the
     /// first sets the TTFT, each later one adds an inter-token gap, and its tokens per-token gaps.
     /// With kernel stamps, the events of one read share its arrival time (the kernel's stamp of
-    /// its last segment).
+    /// its last segment); `inRead` counts them over the read's body pieces, so that those after
+    /// the first are counted as merged.
     private mutating func timeTokenEvents(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ piece: UnsafeRawBufferPointer,
-                                          _ stamp: ReadStamp) {
+                                          _ stamp: ReadStamp, inRead: inout Int) {
         var offset = 0
         while let chunk = slot.pointee.answer.nextTokenChunk(in: piece, offset: &offset) {
             let gaps = slot.pointee.timing.tokenChunk(at: stamp.eventTime(), completionTokens: chunk.completionTokens)
-            tally.tokenChunk(gaps, slot: slot)
+            tally.tokenChunk(gaps, merged: inRead > 0, slot: slot)
+            inRead += 1
         }
     }
 

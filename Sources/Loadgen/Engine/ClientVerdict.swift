@@ -7,6 +7,11 @@
 ///   waited for it (closed loop: the think time after a response; open loop: the send lag less
 ///   any wait for a free connection, which is the server's doing).
 /// - **Loop load**: CPU time over wall time of the busiest event-loop thread.
+/// - **Merged token events** (streams): the share of token events returned by one read with an
+///   earlier one of their response (`RunResult.mergedTokenChunks`). They share the read's stamp,
+///   so their inter-token gaps read 0: the client read late, or the machine (the server, or the
+///   loopback under two busy programs) delivered them together. Either way the ITL no longer
+///   measures the server's gaps, and the verdict says so.
 ///
 /// A figure the run could not measure (no kernel timestamps, a result from an older file) is
 /// left out; a verdict with nothing measured says so and is not a failure.
@@ -25,9 +30,12 @@ public struct ClientVerdict: Sendable, Equatable {
         case sendLag = "send_lag_p99"
         /// The busiest loop's `LoopLoad.load`, against `ClientLimits.loopLoad`.
         case loopLoad = "loop_load"
+        /// `RunResult.mergedTokenShare`, against `ClientLimits.mergedTokenShare`.
+        case mergedTokens = "merged_token_share"
     }
 
-    /// One figure against its limit: milliseconds for the lags, a fraction 0...1 for the load.
+    /// One figure against its limit: milliseconds for the lags, a fraction 0...1 for the load
+    /// and the merged share.
     public struct Reading: Sendable, Equatable {
         /// Which figure.
         public var figure: Figure
@@ -48,6 +56,8 @@ public struct ClientVerdict: Sendable, Equatable {
     /// The busiest loop thread (0-based) and the number of loops, for the text.
     let busiestLoop: Int
     let loopCount: Int
+    /// Token events measured, for the merged share's text.
+    let tokenChunks: UInt64
 
     /// The verdict on `result`'s figures, by its `clientLimits`.
     public init(_ result: RunResult) {
@@ -69,6 +79,10 @@ public struct ClientVerdict: Sendable, Equatable {
             busiestLoop = 0
         }
         loopCount = loads.count
+        if result.tokenChunks > 0 {
+            readings.append(Reading(figure: .mergedTokens, value: result.mergedTokenShare, limit: limits.mergedTokenShare))
+        }
+        tokenChunks = result.tokenChunks
         self.readings = readings
         closedLoop = result.requestedRate == 0
     }
@@ -107,6 +121,7 @@ public struct ClientVerdict: Sendable, Equatable {
         case .clientLag: "lag p99"
         case .sendLag: closedLoop ? "think p99" : "send p99"
         case .loopLoad: "load"
+        case .mergedTokens: "merged"
         }
         return "\(name) \(valueText(worst))"
     }
@@ -117,15 +132,19 @@ public struct ClientVerdict: Sendable, Equatable {
         case .sendLag: closedLoop ? "think time p99" : "send lag p99"
         case .loopLoad:
             loopCount > 1 ? "loop load (thread \(busiestLoop + 1) of \(loopCount))" : "loop load"
+        case .mergedTokens: "merged token events"
         }
     }
 
+    /// The load and the merged share are fractions, the lags milliseconds.
+    private func isShare(_ figure: Figure) -> Bool { figure == .loopLoad || figure == .mergedTokens }
+
     private func valueText(_ reading: Reading) -> String {
-        reading.figure == .loopLoad ? Format.percent(reading.value) : Format.milliseconds(reading.value) + " ms"
+        isShare(reading.figure) ? Format.percent(reading.value) : Format.milliseconds(reading.value) + " ms"
     }
 
     private func limitText(_ reading: Reading) -> String {
-        reading.figure == .loopLoad
+        isShare(reading.figure)
             ? Format.fixed(reading.limit * 100, decimals: 1, trimZeros: true) + "%"
             : Format.fixed(reading.limit, decimals: 3, trimZeros: true) + " ms"
     }
@@ -134,6 +153,10 @@ public struct ClientVerdict: Sendable, Equatable {
         if reading.figure == .loopLoad {
             return "\(name(reading.figure)) \(valueText(reading)), over the \(limitText(reading)) limit"
         }
+        if reading.figure == .mergedTokens {
+            return "\(name(reading.figure)) \(valueText(reading)) of \(Format.grouped(tokenChunks)), over the \(limitText(reading)) limit "
+                + "(several in one read share its stamp, so their ITL reads 0: the client read late or the machine delivered them together)"
+        }
         return "\(name(reading.figure)) \(valueText(reading)), \(Format.rate(reading.ratio))x the \(limitText(reading)) limit"
     }
 }
@@ -141,4 +164,7 @@ public struct ClientVerdict: Sendable, Equatable {
 extension RunResult {
     /// Whether the client kept up, by `clientLimits` (see `ClientVerdict`).
     public var clientVerdict: ClientVerdict { ClientVerdict(self) }
+
+    /// `mergedTokenChunks` over `tokenChunks` (0 without token events).
+    public var mergedTokenShare: Double { tokenChunks > 0 ? Double(mergedTokenChunks) / Double(tokenChunks) : 0 }
 }

@@ -146,11 +146,13 @@ struct LoopTally {
     }
 
     /// A token event of a streamed response: one per-chunk gap after the first, and its tokens'
-    /// share of the time since the last chunk that added tokens (`TokenTiming`).
+    /// share of the time since the last chunk that added tokens (`TokenTiming`). `merged`: an
+    /// earlier token event of the response came in the same read (`RunResult.mergedTokenChunks`).
     @inline(__always)
-    mutating func tokenChunk(_ gaps: TokenChunkGaps, slot: UnsafeMutablePointer<ConnectionSlot>) {
+    mutating func tokenChunk(_ gaps: TokenChunkGaps, merged: Bool, slot: UnsafeMutablePointer<ConnectionSlot>) {
         guard !slot.pointee.isWarmup else { return }
         result.tokenChunks &+= 1
+        if merged { result.mergedTokenChunks &+= 1 }
         if gaps.tokens > 1 { result.multiTokenChunks &+= 1 }
         if gaps.isFirst {
             // Tokens that came with the first: gap 0 each, so the per-token gaps average to TPOT.

@@ -39,6 +39,11 @@ public struct RunResult: Sendable {
     public var tokenChunks: UInt64 = 0
     /// Token events that carried more than one token (known from usage in every chunk).
     public var multiTokenChunks: UInt64 = 0
+    /// Token events that arrived merged: returned by the same read as an earlier token event of
+    /// their response. They share that read's stamp (with kernel stamps, the receive time of its
+    /// last segment), so each adds an inter-token gap of about 0 and moves the first's later.
+    /// The client read late (the events queued in its socket), or the server sent them together.
+    public var mergedTokenChunks: UInt64 = 0
     /// With `LoadPlan.keepsLatencySamples`: every successful request's latency in nanoseconds, in
     /// completion order per thread (sort before taking percentiles; see `Percentile`).
     public var latencySamples: [UInt64] = []

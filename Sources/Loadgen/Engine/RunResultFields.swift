@@ -111,6 +111,9 @@ extension RunResult {
         /// Streamed responses only; read back when `token_chunks` is there (files from before
         /// per-token ITL and chunk counts have none).
         case tokenChunks
+        /// Streamed responses only; read back when `merged_token_chunks` is there (files from
+        /// before merged token events were counted have none).
+        case mergedTokens
         /// OpenAI workloads only (`promptTokenMethod` set); read back when `prompt_token_method` is there.
         case prompts
         /// Multi-turn runs only (`sessions` set); read back when `sessions` is there.
@@ -193,6 +196,9 @@ extension RunResult {
         // Token events and those carrying more than one token (known from usage in every chunk).
         Field("token_chunks", .count(\.tokenChunks), .tokenChunks),
         Field("multi_token_chunks", .count(\.multiTokenChunks), .tokenChunks),
+        // Token events that shared a read with an earlier one of their response (`ClientVerdict`).
+        Field("merged_token_chunks", .count(\.mergedTokenChunks), .mergedTokens),
+        Field("merged_token_share", .figure(decimals: 4) { $0.mergedTokenShare }, .mergedTokens),
         // Lossless histograms, so `loadgen merge` can combine the streaming percentiles too.
         Field("ttft_histogram", .histogram(\.timeToFirstToken), .streamed),
         Field("tpot_histogram", .histogram(\.timePerOutputToken), .streamed),

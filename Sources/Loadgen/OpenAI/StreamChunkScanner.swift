@@ -86,6 +86,19 @@ struct StreamChunkScanner: Sendable, Equatable {
                 // Only a quote can start a key: jump to the next one.
                 guard let quote = memchr(base + index, Int32(UInt8(ascii: "\"")), count - index) else { return }
                 index = base.distance(to: UnsafeRawPointer(quote)) + 1
+                if count - index >= Self.longestKeyAfterQuote {
+                    // The longest key fits in the piece: match it whole, not a byte a step. A
+                    // miss goes on seeking from the quote's next byte: the bytes a key matched
+                    // before failing are letters, so the next quote (which may open the next
+                    // key) is where the byte-by-byte match would have restarted.
+                    let bit = Self.wholeKey(at: base + index)
+                    if bit >= 0 {
+                        matchedKey = bit
+                        index += Self.key(bit).utf8CodeUnitCount - 1
+                        state = .afterKey
+                    }
+                    continue
+                }
                 state = .key
                 matched = 1
                 candidates = 0
@@ -126,6 +139,26 @@ struct StreamChunkScanner: Sendable, Equatable {
             }
             index += 1
         }
+    }
+
+    /// The bytes of the longest key after its opening quote (`completion_tokens"`).
+    private static let longestKeyAfterQuote = 18
+
+    /// The key (its bit) whose bytes after the opening quote start at `start`, or -1. Keys end
+    /// in their closing quote, so at most one matches.
+    @inline(__always)
+    private static func wholeKey(at start: UnsafeRawPointer) -> Int {
+        var remaining = candidates(startingWith: start.load(as: UInt8.self))
+        while remaining != 0 {
+            let bit = remaining.trailingZeroBitCount
+            remaining &= remaining &- 1
+            let key = Self.key(bit)
+            let length = key.utf8CodeUnitCount
+            var offset = 1
+            while offset < length, key.utf8Start[offset] == start.load(fromByteOffset: offset - 1, as: UInt8.self) { offset += 1 }
+            if offset == length { return bit }
+        }
+        return -1
     }
 
     @inline(__always)

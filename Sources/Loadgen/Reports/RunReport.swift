@@ -21,7 +21,7 @@ public enum RunReport {
         case .clientTiming: true
         case .connectTimes: true
         case .tls: result.tlsHandshakeTime.count > 0 || result.failures[.tls] > 0
-        case .tokenChunks: result.streamedResponses > 0
+        case .tokenChunks, .mergedTokens: result.streamedResponses > 0
         case .prompts: result.promptTokenMethod != nil
         case .sessions: result.sessions != nil
         case .notWritten: false
@@ -177,6 +177,7 @@ public enum RunReport {
             ("client_lag_ms", .number(limits.clientLagMilliseconds)),
             ("send_lag_ms", .number(limits.sendLagMilliseconds)),
             ("loop_load", .number(limits.loopLoad)),
+            ("merged_token_share", .number(limits.mergedTokenShare)),
         ])
     }
 
@@ -409,6 +410,10 @@ public enum RunReport {
             if result.loopLoads.count > 1 { line += " (busiest of \(result.loopLoads.count): " + result.loopLoads.map { Format.percent($0.load) }.joined(separator: ", ") + ")" }
             line += ", full epoll batches \(Format.percent(busiest.fullWaitShare))"
             lines.append(line)
+        }
+        if result.tokenChunks > 0 {
+            lines.append("  merged       \(Format.grouped(result.mergedTokenChunks)) of \(Format.grouped(result.tokenChunks)) token events "
+                + "(\(Format.percent(result.mergedTokenShare))) came in one read with an earlier one (same stamp: ITL 0)")
         }
         lines.append("  verdict      " + result.clientVerdict.summary)
         return lines

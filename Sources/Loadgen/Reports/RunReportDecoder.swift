@@ -62,6 +62,7 @@ public enum RunReportDecoder {
         case .connectTimes: json["connect_histogram"] != nil
         case .tls: json["tls_handshakes_full"] != nil
         case .tokenChunks: json["token_chunks"] != nil
+        case .mergedTokens: json["merged_token_chunks"] != nil
         case .prompts: json["prompt_token_method"] != nil
         case .sessions: json["sessions"] != nil
         case .notWritten: false
@@ -117,9 +118,11 @@ public enum RunReportDecoder {
             }
         case .clientLimits:
             guard let limits = json["client_limits"], limits.objectMembers != nil else { throw .badField("client_limits", expected: "an object") }
+            // Files from before the merged token events limit carry none: the default.
+            let merged = limits["merged_token_share"] == nil ? ClientLimits().mergedTokenShare : try number(limits, "merged_token_share")
             result.clientLimits = ClientLimits(clientLagMilliseconds: try number(limits, "client_lag_ms"),
                                                sendLagMilliseconds: try number(limits, "send_lag_ms"),
-                                               loopLoad: try number(limits, "loop_load"))
+                                               loopLoad: try number(limits, "loop_load"), mergedTokenShare: merged)
         case .clientVerdict:
             // Judged again from the figures and limits read back.
             return
