@@ -15,8 +15,10 @@ struct ClientCheckOptions {
           --max-client-lag MS     the verdict's limit on the client lag p99 (default 1)
           --max-send-lag MS       ... on the client's send lag (think time) p99 (default 1)
           --max-loop-load PCT     ... on the busiest event loop's CPU load (default 90%)
-          --max-merged-tokens PCT ... on the share of stream token events read together with
-                                  an earlier one, which share its stamp (default 5%)
+          --max-merged-tokens PCT the share of stream token events read together with an
+                                  earlier one (sharing its stamp, so their ITL reads 0) above
+                                  which the verdict adds a caution on the ITL (default 5%);
+                                  a caution, not a failure: --strict does not exit on it
           --strict                exit 3 when the verdict says the client fell behind
     """
 

@@ -31,7 +31,7 @@ struct MergedTokenEventsTests {
         return try LoadRun.run(plan)
     }
 
-    @Test("events sent in one write arrive in one read: all but the first of each response count as merged, and the verdict names the share")
+    @Test("events sent in one write arrive in one read: all but the first of each response count as merged, and the verdict cautions on the share without failing")
     func oneWriteIsMerged() throws {
         // Head and body in one write of a few hundred bytes: one loopback segment, one read.
         let result = try run(streamInOneWrite(tokenEvents: 4), requests: 3)
@@ -42,9 +42,11 @@ struct MergedTokenEventsTests {
         #expect(result.interTokenLatency.valueAtPercentile(50) == 0, "merged events share a stamp: their gaps are 0")
 
         let verdict = result.clientVerdict
-        #expect(!verdict.keptUp)
-        #expect(verdict.exceeded.contains { $0.figure == .mergedTokens })
-        #expect(verdict.summary.contains("merged token events 75.0% of 12, over the 5% limit"), "\(verdict.summary)")
+        // The server wrote each stream at once: a caution on the ITL, not the client's fault.
+        #expect(verdict.keptUp, "\(verdict.summary)")
+        #expect(!verdict.exceeded.contains { $0.figure == .mergedTokens })
+        #expect(verdict.cautions.map(\.figure) == [.mergedTokens])
+        #expect(verdict.summary.contains("; but merged token events 75.0% of 12, over the 5% limit"), "\(verdict.summary)")
 
         let text = RunReport.text(result, url: "u")
         #expect(text.contains("  merged       9 of 12 token events (75.0%) came in one read with an earlier one"), "\(text)")
@@ -52,8 +54,9 @@ struct MergedTokenEventsTests {
         #expect(json["merged_token_chunks"]?.uint64Value == 9)
         #expect(json["merged_token_share"]?.doubleValue == 0.75)
         #expect(json["client_limits"]?["merged_token_share"]?.doubleValue == 0.05)
-        let exceeded = json["client_verdict"]?["exceeded"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(exceeded.contains("merged_token_share"), "\(exceeded)")
+        let cautions = json["client_verdict"]?["cautions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(cautions == ["merged_token_share"], "\(cautions)")
+        #expect(json["client_verdict"]?["kept_up"]?.boolValue == true)
     }
 
     @Test("under a raised limit the same share passes, and the figure still reads back from JSON")
@@ -61,7 +64,7 @@ struct MergedTokenEventsTests {
         let result = try run(streamInOneWrite(tokenEvents: 4), requests: 2, limits: ClientLimits(clientLagMilliseconds: 1_000, sendLagMilliseconds: 1_000,
                                                                                                  loopLoad: 1, mergedTokenShare: 0.8))
         #expect(result.mergedTokenChunks == 6)
-        #expect(!result.clientVerdict.exceeded.contains { $0.figure == .mergedTokens })
+        #expect(result.clientVerdict.cautions.isEmpty)
         let decoded = try RunReportDecoder.result(from: try JSONParser.parse(RunReport.json(result).serialized()))
         #expect(decoded.mergedTokenChunks == 6)
         #expect(decoded.clientLimits.mergedTokenShare == 0.8)
@@ -74,12 +77,14 @@ struct MergedTokenEventsTests {
         result.tokenChunks = 1_000
         result.mergedTokenChunks = 50
         #expect(result.clientVerdict.readings.map(\.figure) == [.mergedTokens])
-        #expect(result.clientVerdict.keptUp, "5.0% is not over a 5% limit")
+        #expect(result.clientVerdict.cautions.isEmpty, "5.0% is not over a 5% limit")
+        #expect(result.clientVerdict.brief == "kept up")
         result.mergedTokenChunks = 51
-        #expect(!result.clientVerdict.keptUp)
-        #expect(result.clientVerdict.brief == "merged 5.1%")
+        #expect(result.clientVerdict.keptUp, "a caution, not a failure")
+        #expect(result.clientVerdict.cautions.map(\.figure) == [.mergedTokens])
+        #expect(result.clientVerdict.brief == "kept up, merged 5.1%")
         result.clientLimits.mergedTokenShare = 0.1
-        #expect(result.clientVerdict.keptUp)
+        #expect(result.clientVerdict.cautions.isEmpty)
         #expect(!RunResult().clientVerdict.readings.contains { $0.figure == .mergedTokens })
     }
 

@@ -11,7 +11,10 @@
 ///   earlier one of their response (`RunResult.mergedTokenChunks`). They share the read's stamp,
 ///   so their inter-token gaps read 0: the client read late, or the machine (the server, or the
 ///   loopback under two busy programs) delivered them together. Either way the ITL no longer
-///   measures the server's gaps, and the verdict says so.
+///   measures the server's gaps. The verdict names a share over its limit as a **caution** on the
+///   ITL but does not fail on it (`keptUp` ignores it): one read cannot tell a late client from a
+///   server that wrote the events together, and a fast server must not make the client look
+///   late. A client that really read late shows in the client lag, which does fail.
 ///
 /// A figure the run could not measure (no kernel timestamps, a result from an older file) is
 /// left out; a verdict with nothing measured says so and is not a failure.
@@ -45,6 +48,9 @@ public struct ClientVerdict: Sendable, Equatable {
         public var limit: Double
         /// Over the limit.
         public var exceeded: Bool { value > limit }
+        /// A caution, not a failure: the merged share says the ITL is not resolved, not whose
+        /// doing that was.
+        public var isCaution: Bool { figure == .mergedTokens }
         /// How many times the limit the value is.
         public var ratio: Double { limit > 0 ? value / limit : 0 }
     }
@@ -87,8 +93,10 @@ public struct ClientVerdict: Sendable, Equatable {
         closedLoop = result.requestedRate == 0
     }
 
-    /// The figures over their limits, the worst (most times its limit) first.
-    public var exceeded: [Reading] { readings.filter(\.exceeded).sorted { $0.ratio > $1.ratio } }
+    /// The failing figures over their limits, the worst (most times its limit) first.
+    public var exceeded: [Reading] { readings.filter { $0.exceeded && !$0.isCaution }.sorted { $0.ratio > $1.ratio } }
+    /// Cautions over their limits (the merged token share): said, not failed on.
+    public var cautions: [Reading] { readings.filter { $0.exceeded && $0.isCaution } }
     /// No measured figure was over its limit.
     public var keptUp: Bool { exceeded.isEmpty }
     /// At least one figure was measured (a result from before the figures has none).
@@ -99,24 +107,27 @@ public struct ClientVerdict: Sendable, Equatable {
     public var summary: String {
         guard isMeasured else { return "the client's own timing was not measured" }
         let over = exceeded
+        let caution = cautions.isEmpty ? "" : "; but " + cautions.map(excessText).joined(separator: "; ")
         if over.isEmpty {
             let values = readings.map { "\(name($0.figure)) \(valueText($0))" }.joined(separator: ", ")
             let limits = readings.map { limitText($0) }.joined(separator: ", ")
-            return "the client kept up (\(values); limits \(limits))"
+            return "the client kept up (\(values); limits \(limits))" + caution
         }
         var line = "the client fell behind: " + over.map(excessText).joined(separator: "; ")
         // Late with CPU to spare: the loop's thread was runnable but not running.
         if let load = readings.first(where: { $0.figure == .loopLoad }), !load.exceeded, load.value < load.limit / 2 {
             line += " (with the loop \(Format.percent(load.value)) busy: its thread waited for a CPU, taken by other processes or other threads)"
         }
-        return line
+        return line + caution
     }
 
     /// A table cell: "kept up", or the worst figure over its limit ("lag p99 3.20 ms",
     /// "think p99 1.52 ms", "load 97.0%"), or "n/a" when nothing was measured.
     public var brief: String {
         guard isMeasured else { return "n/a" }
-        guard let worst = exceeded.first else { return "kept up" }
+        guard let worst = exceeded.first else {
+            return cautions.first.map { "kept up, merged \(valueText($0))" } ?? "kept up"
+        }
         let name = switch worst.figure {
         case .clientLag: "lag p99"
         case .sendLag: closedLoop ? "think p99" : "send p99"
@@ -155,7 +166,8 @@ public struct ClientVerdict: Sendable, Equatable {
         }
         if reading.figure == .mergedTokens {
             return "\(name(reading.figure)) \(valueText(reading)) of \(Format.grouped(tokenChunks)), over the \(limitText(reading)) limit "
-                + "(several in one read share its stamp, so their ITL reads 0: the client read late or the machine delivered them together)"
+                + "(several in one read share its stamp, so their ITL reads 0 and measures neither side: the server wrote them together, "
+                + "or the client or the machine delivered them late)"
         }
         return "\(name(reading.figure)) \(valueText(reading)), \(Format.rate(reading.ratio))x the \(limitText(reading)) limit"
     }

@@ -186,6 +186,7 @@ public enum RunReport {
             ("kept_up", .bool(verdict.keptUp)),
             ("measured", .bool(verdict.isMeasured)),
             ("exceeded", .array(verdict.exceeded.map { .string($0.figure.rawValue) })),
+            ("cautions", .array(verdict.cautions.map { .string($0.figure.rawValue) })),
             ("summary", .string(verdict.summary)),
         ])
     }
