@@ -17,27 +17,30 @@
 # Python start takes 10 to 50 s here); in odd rounds it also sends first: loadgen is started when
 # the server's /metrics show vllm:num_requests_running > 0. In even rounds loadgen is started as
 # soon as vLLM's client logs "Sampling input_len" (its dataset, seconds before its first send),
-# and with its start of about a second it sends first. The per-round table says which client
-# really sent first. The common window runs from the later
-# client's first send to the earlier of the two clients' last sends: inside it each client has
-# exactly its half of the requests in flight (a closed loop starts one as another ends). Both
-# clients' start times are on CLOCK_MONOTONIC (Python's time.perf_counter(), which vLLM's
-# --save-detailed start_times use; loadgen's --requests-out), so the requests are laid on one
-# axis and only those that started and ended inside the window are compared: mean TTFT, mean
-# TPOT ((E2E to the last token - TTFT) / (output tokens - 1), vLLM's), mean ITL (every gap
+# and with its start of about a second it sends first; the per-round table says which client
+# really sent first, and by how much. The common window runs from the later client's first send
+# to the earlier of the two clients' last sends: inside it each client has exactly its half of
+# the requests in flight (a closed loop starts one as another ends). Both clients' start times
+# are on CLOCK_MONOTONIC (Python's time.perf_counter(), which vLLM's --save-detailed
+# start_times use; loadgen's --requests-out), so the requests are laid on one axis and only
+# those that started and ended inside the window are compared, by the same rules for both: mean
+# TTFT, mean TPOT ((last token - TTFT) / (output tokens - 1), vLLM's), mean ITL (every gap
 # between token events, pooled over the requests, vLLM's), and output tok/s of each client's
 # share (its tokens delivered inside the window / the window, each request's tokens spread from
-# its first to its last token event, the same for both clients). The client that starts first
-# alternates across rounds. Prompt tokens per
-# request and success are over each client's whole run, from the server's usage.
+# its first to its last token event). Prompt tokens per request and success are over each
+# client's whole run, from the server's usage. CONTROL=vllm runs two vllm bench serve instead:
+# the method's own bias, which should be none.
 #
 # What it cannot show. A client that loads the machine differently (its CPU on one of the two
 # cores the server needs) slows the server for both clients alike, so the ratio does not see it:
 # bench/vs-vllm.sh's interleaved runs and the client CPU figures in the README are the check for
-# that. Nor is the engine's batching neutral in every phase: with fixed output lengths each
-# client's requests start and end in waves, and how one client's wave lands on the other's
-# (which the start order sets) can favour one client's TTFT in a round; alternating the start
-# order and the spread of the ratio across rounds show how much.
+# that. A client that waits for a CPU itself sends late and gets a smaller share of the tokens
+# (loadgen's verdict reports its think time): on a busy host run with PRIORITY=-10. And TTFT is
+# not freed of the noise: with fixed output lengths each client's requests start and end in
+# waves, the two clients' at different moments, so a host stall or the other's prefill that
+# lands on one client's wave lengthens that client's TTFT alone; alternating the start order
+# and more rounds (or more requests per round) average it out, slowly, and the spread of the
+# TTFT ratio across rounds says how far they have.
 #
 #   bash bench/vs-vllm-concurrent.sh                        # 100-token cells, 4 rounds each
 #   ROUNDS=3 CELLS="chat:4:1000 completions:16:1000" bash bench/vs-vllm-concurrent.sh
