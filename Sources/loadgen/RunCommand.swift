@@ -70,6 +70,9 @@ enum RunCommand {
                               --result-dir DIR (default .) / --result-filename NAME (default
                               vLLM's {backend}-{rate}qps-concurrency{N}-{model}-{date}.json)
           --label NAME        the file name's prefix instead of the backend (as vLLM's)
+          --requests-out FILE every measured request as one JSON line (send time on
+                              CLOCK_MONOTONIC, outcome, TTFT, last token, E2E, tokens), after the
+                              run (vLLM: --save-detailed)
           --percentile-metrics ttft,tpot,itl,e2el  streaming rows shown and saved (default all)
           --metric-percentiles 50,90,99  percentiles shown (default 50,90,95,99) and saved
                               (default 99, as vLLM's)
@@ -104,6 +107,8 @@ enum RunCommand {
         /// How many prompts to sample (-n), and a --max-tokens that overrides the file's lengths.
         var promptSamples: Int?
         var outputTokensOverride: TokenCount?
+        /// `--requests-out`: where the per-request lines go (`RequestRecordLines`).
+        var requestsOut: String?
     }
 
     struct SavedResult {
@@ -143,6 +148,7 @@ enum RunCommand {
         var percentiles: [Double]?
         var saveResult = false
         var resultDirectory: String?
+        var requestsOut: String?
         var resultFileName: String?
         var label: String?
         var clientCheck = ClientCheckOptions()
@@ -248,6 +254,10 @@ enum RunCommand {
                 }
                 percentiles = values.map { $0! }
             case "--save-result": saveResult = true
+            case "--requests-out":
+                let path = try cursor.value(for: argument)
+                guard !path.isEmpty, !path.hasSuffix("/") else { throw UsageError("--requests-out needs a file name, got '\(path)'") }
+                requestsOut = path
             case "--result-dir": resultDirectory = try cursor.value(for: argument)
             case "--result-filename":
                 let name = try cursor.value(for: argument)
@@ -370,6 +380,7 @@ enum RunCommand {
         plan.drainSeconds = drain
         clientCheck.apply(to: &plan)
         plan.keepAlive = keepAlive
+        plan.recordsRequests = requestsOut != nil
         plan.tls = try tls.configuration(for: plan.target)
         do { try plan.validate() } catch { throw UsageError(error.description) }
         var options = Options(plan: plan, json: json, quiet: quiet, startAt: startAt, progressEvery: progressEvery, maxErrorRate: maxErrorRate)
@@ -377,6 +388,7 @@ enum RunCommand {
         options.server = openAI.serverLookup
         options.promptSource = promptSource
         options.promptSamples = requests
+        options.requestsOut = requestsOut
         options.outputTokensOverride = openAI.outputTokensGiven ? plan.workload?.outputTokens : nil
         options.metrics = try metrics.plan()
         // An OpenAI base URL is the server's base; a URL run's URL is an endpoint: its server's root.
@@ -523,6 +535,13 @@ enum RunCommand {
                 return 1
             }
         }
+        if let path = options.requestsOut {
+            let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            do { try ResultFiles.checkWritable(directory.isEmpty ? "/" : directory) } catch {
+                Terminal.error("loadgen run: cannot write \(path): \(error)")
+                return 1
+            }
+        }
         if var workload = plan.workload {
             // The model (without --model, as OpenAI clients do), vLLM or not, its tokenizer.
             if let error = OpenAIOptions.prepare(&workload, options.server, target: plan.target, headers: plan.headers,
@@ -595,6 +614,14 @@ enum RunCommand {
                 Terminal.out("")
                 Terminal.out("Server metrics: " + ServerMetricsReport.scrapingLine(serverRun!))
                 Terminal.out(server)
+            }
+        }
+        if let path = options.requestsOut {
+            do {
+                try TextFile.writeAtomically(RequestRecordLines.text(result.requestRecords, firstSendNanoseconds: result.firstSendNanoseconds), to: path)
+            } catch {
+                Terminal.error("loadgen run: cannot write \(path): \(error)")
+                return 1
             }
         }
         if var saved = options.saved {

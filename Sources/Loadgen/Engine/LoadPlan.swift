@@ -51,6 +51,9 @@ public struct LoadPlan: Sendable {
     /// of small tests. With a request count the storage is reserved up front; with a duration it
     /// grows as it fills (an occasional allocation), so leave it off for long, fast runs.
     public var keepsLatencySamples = false
+    /// Keep every measured request's times, tokens and outcome (`RunResult.requestRecords`), for
+    /// a per-request export; reserved up front like `keepsLatencySamples`, with the same caveat.
+    public var recordsRequests = false
     /// A response larger than this fails as `responseTooLarge` and its connection is closed.
     public var maxResponseBytes: Int = 64 * 1024 * 1024
     /// When the measured part ends: after exactly N started requests, or a duration.

@@ -11,6 +11,7 @@ struct LoadPlanSnapshot: Sendable {
     let objectives: ObjectiveLimits
     let maxResponseBytes: Int
     let keepsLatencySamples: Bool
+    let recordsRequests: Bool
     let timestamps: TimestampSource
     let injectedBatchDelayNanoseconds: UInt64
     /// Requests asked for `Connection: close`: each connection carries one.
@@ -34,6 +35,7 @@ struct LoadPlanSnapshot: Sendable {
         objectives = ObjectiveLimits(plan.objectives)
         maxResponseBytes = plan.maxResponseBytes
         keepsLatencySamples = plan.keepsLatencySamples
+        recordsRequests = plan.recordsRequests
         timestamps = plan.timestamps
         injectedBatchDelayNanoseconds = plan.injectedBatchDelayNanoseconds
         if case .duration(let seconds) = plan.stop {

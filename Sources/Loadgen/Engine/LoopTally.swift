@@ -25,6 +25,8 @@ struct LoopTally {
     private(set) var inFlight = 0
     private var completedCount = 0
     private var failedCount = 0
+    /// The class `failed` booked last, for `requestRecords`.
+    private var lastFailure: FailureClass?
     private(set) var firstSendNanoseconds: UInt64 = .max
     private(set) var lastCompletionNanoseconds: UInt64 = 0
     /// When this loop stopped starting requests because the duration ran out (or Ctrl-C): the
@@ -37,6 +39,7 @@ struct LoopTally {
     private let requests: RequestSet
     private let objectives: ObjectiveLimits
     private let keepsSamples: Bool
+    private let recordsRequests: Bool
     /// Multi-turn sessions: requests are also counted per turn (`ConnectionSlot.turn`).
     private let countsTurns: Bool
 
@@ -47,6 +50,8 @@ struct LoopTally {
         objectives = plan.objectives
         keepsSamples = plan.keepsLatencySamples
         if keepsSamples, quota != .max { result.latencySamples.reserveCapacity(quota) }
+        recordsRequests = plan.recordsRequests
+        if recordsRequests, quota != .max { result.requestRecords.reserveCapacity(quota) }
         countsTurns = plan.sessions != nil
         if let sessions = plan.sessions {
             // One histogram pair per turn, each its own storage: nothing is copied on first write.
@@ -177,6 +182,13 @@ struct LoopTally {
     @inline(__always) @discardableResult
     mutating func ended(_ slot: UnsafeMutablePointer<ConnectionSlot>, index: Int, _ ending: RequestEnding, now: UInt64) -> Bool {
         inFlight -= 1
+        // Booked after the outcome below: `failed` leaves the class in `lastFailure`.
+        let failuresBefore = failedCount
+        defer {
+            if recordsRequests, !slot.pointee.isWarmup {
+                record(slot, ending, failure: failedCount != failuresBefore ? lastFailure : nil, now: now)
+            }
+        }
         let status = slot.pointee.parser.statusCode
         if index == examples.slot {
             examples.ended(index, completed: ending.isResponse, status: status, into: &result.errorExamples)
@@ -216,8 +228,30 @@ struct LoopTally {
         }
     }
 
+    /// Books the measured request on `slot` into `requestRecords` (reserved before the run) with
+    /// the outcome `ended` gave it (`failure` nil: a success).
+    private mutating func record(_ slot: UnsafeMutablePointer<ConnectionSlot>, _ ending: RequestEnding,
+                                 failure: FailureClass?, now: UInt64) {
+        var record = RequestRecord(startNanoseconds: slot.pointee.requestStartNanoseconds, endNanoseconds: now, failure: failure)
+        if ending.isResponse {
+            let tokenEvents = slot.pointee.timing.tokenEvents
+            record.tokenEvents = tokenEvents
+            if tokenEvents > 0 {
+                record.firstTokenNanoseconds = slot.pointee.timing.firstTokenAt
+                record.lastTokenNanoseconds = slot.pointee.timing.lastTokenAt
+            }
+            if failure == nil {
+                let tokens = slot.pointee.answer.tokens(tokenEvents: tokenEvents)
+                record.promptTokens = tokens.prompt
+                record.outputTokens = tokens.completion
+            }
+        }
+        result.requestRecords.append(record)
+    }
+
     @inline(__always)
     private mutating func failed(_ failure: FailureClass) {
+        lastFailure = failure
         result.failures.add(failure)
         failedCount += 1
     }

@@ -47,6 +47,9 @@ public struct RunResult: Sendable {
     /// With `LoadPlan.keepsLatencySamples`: every successful request's latency in nanoseconds, in
     /// completion order per thread (sort before taking percentiles; see `Percentile`).
     public var latencySamples: [UInt64] = []
+    /// With `LoadPlan.recordsRequests`: every measured request as it ended, success or failure
+    /// (one per started request once the run is over), in end order per thread.
+    public var requestRecords: [RequestRecord] = []
     /// Open loop: how late each measured request started against its scheduled time (the
     /// client's own delay, plus waiting for a free connection under the concurrency cap).
     public var sendLag = LatencyHistogram()
@@ -189,6 +192,7 @@ public struct RunResult: Sendable {
         // Each loop's (or process's) load stays its own.
         loopLoads += other.loopLoads
         latencySamples += other.latencySamples
+        requestRecords += other.requestRecords
         requestedRate = max(requestedRate, other.requestedRate)
         for example in other.errorExamples where !errorExamples.contains(where: { $0.status == example.status }) {
             errorExamples.append(example)

@@ -43,6 +43,10 @@ struct TokenTiming {
         return gaps
     }
 
+    /// The first and the last token event's time (only after a token event).
+    var firstTokenAt: UInt64 { firstTokenNanoseconds }
+    var lastTokenAt: UInt64 { lastTokenNanoseconds }
+
     /// Time to first token of a request sent at `start` (only after a token event).
     func timeToFirstToken(sentAt start: UInt64) -> UInt64 { firstTokenNanoseconds &- start }
 
