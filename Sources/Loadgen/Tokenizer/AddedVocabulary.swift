@@ -186,11 +186,17 @@ struct TokenTrie: Sendable {
     func forEachLeftmostLongest(in text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, UInt32) -> Void) {
         var start = 0
         while start < text.count {
-            let first = text[start]
-            guard firstBytes[Int(first >> 6)] & (1 << UInt64(first & 63)) != 0 else {
-                start += 1
-                continue
+            // Most bytes begin no token: skip them in a tight loop (it visits every byte encoded).
+            start = firstBytes.withUnsafeBufferPointer { map in
+                var index = start
+                while index < text.count {
+                    let byte = text[index]
+                    if map[Int(byte >> 6)] & (1 << UInt64(byte & 63)) != 0 { break }
+                    index += 1
+                }
+                return index
             }
+            guard start < text.count else { return }
             var node: Int32 = 0
             var index = start
             var longest: (end: Int, id: UInt32)?

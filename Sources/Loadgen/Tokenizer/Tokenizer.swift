@@ -28,6 +28,8 @@ public final class Tokenizer: Sendable {
     let postProcessor: TokenizerPostProcessor
     /// The last pre-tokenizer step is ByteLevel: words reach the model as raw bytes.
     let byteLevelWords: Bool
+    /// The pre-tokenizer is one hand-matched split (`PreTokenizerStep.directSplit`).
+    let directSplit: KnownSplitPattern?
     /// The decoder is ByteLevel alone: decoding is a byte lookup per id.
     private let decodesBytesDirectly: Bool
     /// Per id, the text decoding starts from (the added token's form, else the vocabulary's).
@@ -67,6 +69,7 @@ public final class Tokenizer: Sendable {
         self.postProcessor = try TokenizerPostProcessor.parse(json["post_processor"] ?? .null)
         self.addedVocabulary = try AddedVocabulary(json: json["added_tokens"]?.arrayValue ?? [], model: model, normalizer: normalizer)
         if case .byteLevel = steps.last { byteLevelWords = true } else { byteLevelWords = false }
+        directSplit = PreTokenizerStep.directSplit(steps)
         if decoderSteps.count == 1, case .byteLevel = decoderSteps[0] { decodesBytesDirectly = true } else { decodesBytesDirectly = false }
         let added = addedVocabulary
         let idCount = max(model.tokens.count, Int(added.tokens.keys.max() ?? 0) + 1)
@@ -163,6 +166,9 @@ public struct TokenEncoder {
     private var rawSegments: [AddedVocabulary.Segment] = []
     private var normalizedSegments: [AddedVocabulary.Segment] = []
     private var ids: [UInt32] = []
+    /// While counting: cached words' ids are only counted here, not copied into `ids`.
+    private var counting = false
+    private var countedIDs = 0
 
     /// An encoder with its own scratch buffers, for one thread.
     public init(_ tokenizer: Tokenizer) {
@@ -181,7 +187,10 @@ public struct TokenEncoder {
 
     /// How many tokens `text` encodes to (without special tokens).
     public mutating func count(_ text: String) -> Int {
-        encodeIDs(text, addSpecialTokens: false).count
+        counting = true
+        countedIDs = 0
+        defer { counting = false }
+        return encodeIDs(text, addSpecialTokens: false).count + countedIDs
     }
 
     mutating func encodeIDs(_ text: String, addSpecialTokens: Bool) -> [UInt32] {
@@ -230,6 +239,17 @@ public struct TokenEncoder {
 
     /// Pre-tokenizes normalized text between added tokens and encodes each word.
     private mutating func encodeText(_ text: UnsafeBufferPointer<UInt8>, startsInput: Bool) {
+        if let split = tokenizer.directSplit {
+            // The pieces go straight to the model: no piece list, no copy of the text.
+            let model = tokenizer.model
+            var start = 0
+            while start < text.count {
+                let end = split.pieceEnd(in: text, from: start)
+                encodeWord(UnsafeBufferPointer(rebasing: text[start..<end]), byteLevel: true, model: model)
+                start = end
+            }
+            return
+        }
         preTokenized.reset(text, startsInput: startsInput)
         let steps = tokenizer.preTokenizerSteps
         for (index, step) in steps.enumerated() {
@@ -266,7 +286,9 @@ public struct TokenEncoder {
     @inline(__always)
     private mutating func encodeWord(_ word: UnsafeBufferPointer<UInt8>, byteLevel: Bool, model: BPEModel) {
         let hash = WordCache.hash(word)
-        let hit = cache.withIDs(of: word, hash: hash) { cached in ids.append(contentsOf: cached) }
+        let hit = cache.withIDs(of: word, hash: hash) { cached in
+            if counting { countedIDs += cached.count } else { ids.append(contentsOf: cached) }
+        }
         if hit { return }
         let start = ids.count
         model.encode(word: word, byteLevel: byteLevel, into: &ids, scratch: &modelScratch)

@@ -87,6 +87,15 @@ struct TextPattern: Sendable {
     let regex: TokenizerRegex
     /// For a String pattern: its bytes, matched directly.
     let literal: [UInt8]?
+    /// For GPT-2's, Llama 3's and Qwen 2's patterns: the same matches found by hand, much faster.
+    let known: KnownSplitPattern?
+
+    /// `handMatched: false` keeps the regex even for a known pattern (to compare the two).
+    init(regex: TokenizerRegex, literal: [UInt8]?, handMatched: Bool = true) {
+        self.regex = regex
+        self.literal = literal
+        known = handMatched && literal == nil ? KnownSplitPattern(pattern: regex.pattern) : nil
+    }
 
     static func parse(_ json: JSONValue) throws(TokenizerError) -> TextPattern {
         if let text = json["String"]?.stringValue {
@@ -117,6 +126,16 @@ struct TextPattern: Sendable {
                 } else {
                     index += 1
                 }
+            }
+            return
+        }
+        if let known {
+            // Its matches tile the text: each piece ends where the next begins.
+            var start = 0
+            while start < text.count {
+                let end = known.pieceEnd(in: text, from: start)
+                body(start, end)
+                start = end
             }
             return
         }

@@ -42,6 +42,23 @@ enum PreTokenizerStep: Sendable {
     static let gpt2Pattern = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
     private static let gpt2Regex = try! TextPattern(regex: TokenizerRegex(gpt2Pattern), literal: nil)
 
+    /// When the whole pre-tokenizer is one split by a hand-matched pattern, with the bytes left
+    /// to the model (GPT-2's ByteLevel; Llama 3's and Qwen 2's Split then ByteLevel): that
+    /// pattern, so the encoder can hand each piece to the model as it is found.
+    static func directSplit(_ steps: [PreTokenizerStep]) -> KnownSplitPattern? {
+        switch steps.count {
+        case 1:
+            guard case .byteLevel(addPrefixSpace: false, useRegex: true) = steps[0] else { return nil }
+            return gpt2Regex.known
+        case 2:
+            guard case .split(let pattern, behavior: .isolated, invert: false) = steps[0],
+                  case .byteLevel(addPrefixSpace: false, useRegex: false) = steps[1] else { return nil }
+            return pattern.known
+        default:
+            return nil
+        }
+    }
+
     static func parse(_ json: JSONValue) throws(TokenizerError) -> [PreTokenizerStep] {
         if json.isNull { return [] }
         guard let type = json["type"]?.stringValue else { throw .invalidFile("a pre_tokenizer without a type") }

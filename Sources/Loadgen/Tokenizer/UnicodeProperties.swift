@@ -103,9 +103,18 @@ struct UnicodeProperties: Sendable {
         var blockIndex: [UInt16] = []
         blockIndex.reserveCapacity(0x1100)
         var block = [UInt16](repeating: 0, count: 256)
+        var previousBlock: [UInt16] = []
+        // Neighbouring scalars mostly share a mask, and whole planes of blocks repeat the one
+        // before: both shortcuts spare most of the hashing (it was most of loading a tokenizer).
+        var lastMask: Mask?
+        var lastIndex: UInt16 = 0
         for blockStart in stride(from: 0, to: 0x110000, by: 256) {
             for offset in 0..<256 {
                 let mask = perScalar[blockStart + offset]
+                if mask == lastMask {
+                    block[offset] = lastIndex
+                    continue
+                }
                 if let index = maskIndex[mask] {
                     block[offset] = index
                 } else {
@@ -114,8 +123,12 @@ struct UnicodeProperties: Sendable {
                     maskIndex[mask] = index
                     block[offset] = index
                 }
+                lastMask = mask
+                lastIndex = block[offset]
             }
-            if let index = blockLookup[block] {
+            if block == previousBlock, let index = blockIndex.last {
+                blockIndex.append(index)
+            } else if let index = blockLookup[block] {
                 blockIndex.append(index)
             } else {
                 let index = UInt16(blocks.count / 256)
@@ -123,6 +136,7 @@ struct UnicodeProperties: Sendable {
                 blockLookup[block] = index
                 blockIndex.append(index)
             }
+            previousBlock = block
         }
         self.blockIndex = blockIndex
         self.blocks = blocks

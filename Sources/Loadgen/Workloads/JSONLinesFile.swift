@@ -7,26 +7,9 @@ enum JSONLinesFile {
 
     static func read(_ file: DatasetBytes) throws(DatasetError) -> [Conversation] {
         var conversations: [Conversation] = []
-        var problem: (line: Int, reason: String)?
-        file.bytes.withUnsafeBytes { raw in
-            var lineStart = 0
-            var line = 0
-            while lineStart < raw.count, problem == nil {
-                line += 1
-                var lineEnd = lineStart
-                while lineEnd < raw.count, raw[lineEnd] != 0x0A { lineEnd += 1 }
-                var cursor = JSONCursor(raw, from: lineStart, to: lineEnd)
-                if !cursor.isAtEnd {
-                    do throws(JSONCursor.Failure) {
-                        conversations.append(try entry(&cursor, line: line))
-                    } catch {
-                        problem = (line, error.reason)
-                    }
-                }
-                lineStart = lineEnd + 1
-            }
+        try JSONLines.forEachLine(of: file) { (cursor: inout JSONCursor, line: Int) throws(JSONCursor.Failure) in
+            conversations.append(try entry(&cursor, line: line))
         }
-        if let problem { throw DatasetError(path: file.path, location: "line \(problem.line)", problem: problem.reason) }
         return conversations
     }
 

@@ -19,31 +19,14 @@ public struct TraceRequest: Sendable, Equatable {
 enum MooncakeTrace {
     static func read(_ file: DatasetBytes) throws(DatasetError) -> [TraceRequest] {
         var requests: [TraceRequest] = []
-        var problem: (line: Int, reason: String)?
-        file.bytes.withUnsafeBytes { raw in
-            var lineStart = 0
-            var line = 0
-            while lineStart < raw.count, problem == nil {
-                line += 1
-                var lineEnd = lineStart
-                while lineEnd < raw.count, raw[lineEnd] != 0x0A { lineEnd += 1 }
-                var cursor = JSONCursor(raw, from: lineStart, to: lineEnd)
-                if !cursor.isAtEnd {
-                    do throws(JSONCursor.Failure) {
-                        let request = try entry(&cursor, line: line)
-                        if let previous = requests.last, request.timestampMilliseconds < previous.timestampMilliseconds {
-                            throw cursor.fail("timestamp \(request.timestampMilliseconds) is before the previous line's "
-                                + "\(previous.timestampMilliseconds) (a trace is in arrival order)")
-                        }
-                        requests.append(request)
-                    } catch {
-                        problem = (line, error.reason)
-                    }
-                }
-                lineStart = lineEnd + 1
+        try JSONLines.forEachLine(of: file) { (cursor: inout JSONCursor, line: Int) throws(JSONCursor.Failure) in
+            let request = try entry(&cursor, line: line)
+            if let previous = requests.last, request.timestampMilliseconds < previous.timestampMilliseconds {
+                throw cursor.fail("timestamp \(request.timestampMilliseconds) is before the previous line's "
+                    + "\(previous.timestampMilliseconds) (a trace is in arrival order)")
             }
+            requests.append(request)
         }
-        if let problem { throw DatasetError(path: file.path, location: "line \(problem.line)", problem: problem.reason) }
         return requests
     }
 

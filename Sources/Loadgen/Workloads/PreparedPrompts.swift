@@ -202,27 +202,32 @@ public final class PreparedPrompts: Sendable, Equatable {
         sendTimes.reserveCapacity(requests.count)
         do {
             let blocks = try BlockText(counter: &counter, salt: salt)
+            // Whole blocks by id, apart for a prompt's first block (which may differ: BlockText).
             var fullBlocks: [Int: String] = [:]
+            var firstBlocks: [Int: String] = [:]
             var generator = SeededGenerator(seed: workload.seed ^ 0x5452_4143_4500_0000)
             for (index, request) in requests.enumerated() {
                 var remaining = max(request.inputLength - counter.specialTokens, 1)
                 var text = ""
                 for id in request.hashIDs where remaining > 0 {
                     let tokens = min(blockTokens, remaining)
+                    let first = text.isEmpty
                     if tokens == blockTokens {
-                        if let cached = fullBlocks[id] {
+                        if let cached = first ? firstBlocks[id] : fullBlocks[id] {
                             text += cached
                         } else {
-                            let block = blocks.text(id: UInt64(id), space: BlockText.traceSpace, tokens: tokens)
-                            fullBlocks[id] = block
+                            let block = blocks.text(id: UInt64(id), space: BlockText.traceSpace, tokens: tokens, startsPrompt: first)
+                            if first { firstBlocks[id] = block } else { fullBlocks[id] = block }
                             text += block
                         }
                     } else {
-                        text += blocks.text(id: UInt64(id), space: BlockText.traceSpace, tokens: tokens)
+                        text += blocks.text(id: UInt64(id), space: BlockText.traceSpace, tokens: tokens, startsPrompt: first)
                     }
                     remaining -= tokens
                 }
-                if remaining > 0 { text += blocks.text(id: UInt64(index), space: BlockText.uniqueSpace, tokens: remaining) }
+                if remaining > 0 {
+                    text += blocks.text(id: UInt64(index), space: BlockText.uniqueSpace, tokens: remaining, startsPrompt: text.isEmpty)
+                }
                 let output = override.map { $0.draw(&generator) } ?? request.outputLength
                 prompts.append(PreparedPrompt(content: .text(text), inputTokens: max(request.inputLength, 1 + counter.specialTokens),
                                               outputTokens: output))
@@ -267,11 +272,14 @@ public final class PreparedPrompts: Sendable, Equatable {
         prompts.reserveCapacity(samples)
         do {
             let blocks = try BlockText(counter: &counter, salt: salt)
-            let texts = (0..<prefixes).map { blocks.text(id: UInt64($0), space: BlockText.prefixSpace, tokens: prefixTokens) }
+            let texts = (0..<prefixes).map {
+                blocks.text(id: UInt64($0), space: BlockText.prefixSpace, tokens: prefixTokens, startsPrompt: true)
+            }
             var generator = SeededGenerator(seed: workload.seed ^ 0x5052_4546_4958_0000)
             for index in 0..<samples {
                 let suffix = max(workload.inputTokens.draw(&generator) - counter.specialTokens, 1)
-                let text = texts[index % prefixes] + blocks.text(id: UInt64(index), space: BlockText.uniqueSpace, tokens: suffix)
+                let text = texts[index % prefixes]
+                    + blocks.text(id: UInt64(index), space: BlockText.uniqueSpace, tokens: suffix, startsPrompt: prefixTokens == 0)
                 prompts.append(PreparedPrompt(content: .text(text), inputTokens: prefixTokens + suffix + counter.specialTokens,
                                               outputTokens: outputTokens.draw(&generator)))
             }

@@ -82,7 +82,7 @@ struct PreparedPromptsTests {
     }
 
     @Test("the same hash ids give byte-identical prefixes, of exactly their tokens, in every tokenizer family",
-          arguments: ["gpt2", "llama3", "qwen2", "tinyllama"])
+          arguments: ["gpt2", "llama3", "qwen2", "tinyllama", "llama2", "mistral", "metaspace"])
     func traceBlocksAreSharedExactly(tokenizer: String) throws {
         let workload = try WorkloadFixtures.workload(tokenizer: tokenizer)
         let prepared = try PreparedPrompts.prepare(.trace(path: WorkloadFixtures.path("trace-small.jsonl"), speed: 1, blockTokens: 64), for: workload)
@@ -105,6 +105,18 @@ struct PreparedPromptsTests {
             #expect(encoder.count(text) + special == prompt.inputTokens, "a prompt of blocks has exactly its input_length")
         }
         #expect(prepared.sendTimes == [0, 0.005, 0.010, 0.010, 0.0275])
+    }
+
+    @Test("a tokenizer that puts its own \"▁\" before the text (Llama 2's Prepend) gets blocks whose first word is bare",
+          arguments: [("llama2", true), ("mistral", false), ("metaspace", false), ("gpt2", false), ("llama3", false)])
+    func firstWordBareOnlyWhereNeeded(tokenizer: String, bare: Bool) throws {
+        var counter = PromptTokenCounter(tokenizer: try TokenizerFixtures.tokenizer(tokenizer), name: tokenizer)
+        let blocks = try BlockText(counter: &counter, salt: 3)
+        #expect(blocks.firstWordBare == bare)
+        let first = blocks.text(id: 5, space: BlockText.traceSpace, tokens: 20, startsPrompt: true)
+        let later = blocks.text(id: 5, space: BlockText.traceSpace, tokens: 20, startsPrompt: false)
+        #expect(first == (bare ? String(later.dropFirst()) : later))
+        #expect(try counter.count(first + later, addSpecialTokens: false) == 40)
     }
 
     /// The text of the first `tokens` words (blocks are words of one token each).
@@ -132,14 +144,16 @@ struct PreparedPromptsTests {
         #expect(prepared.record.traceSpeed == 4)
     }
 
-    @Test("shared prefixes: K prefixes of exactly N tokens, in turn, each request with a suffix of its own")
-    func sharedPrefixes() throws {
-        var workload = try WorkloadFixtures.workload()
+    @Test("shared prefixes: K prefixes of exactly N tokens, in turn, each request with a suffix of its own",
+          arguments: ["gpt2", "llama3", "tinyllama", "llama2", "mistral", "metaspace"])
+    func sharedPrefixes(tokenizer: String) throws {
+        var workload = try WorkloadFixtures.workload(tokenizer: tokenizer)
         workload.inputTokens = .fixed(24)
         workload.outputTokens = .fixed(8)
         let prepared = try PreparedPrompts.prepare(.sharedPrefix(prefixTokens: 100, prefixes: 3), for: workload, samples: 9)
         #expect(prepared.prompts.count == 9)
-        var encoder = TokenEncoder(try TokenizerFixtures.tokenizer("gpt2"))
+        var encoder = TokenEncoder(try TokenizerFixtures.tokenizer(tokenizer))
+        let special = try TokenizerFixtures.tokenizer(tokenizer).specialTokensAddedPerSequence
         let texts = prepared.prompts.map { prompt -> String in
             if case .text(let text) = prompt.content { return text }
             return ""
@@ -148,7 +162,7 @@ struct PreparedPromptsTests {
         #expect(Set(prefixes).count == 3)
         for (index, text) in texts.enumerated() {
             #expect(text.hasPrefix(prefixes[index % 3]))
-            #expect(encoder.count(text) == 124)
+            #expect(encoder.count(text) + special == 124)
             #expect(prepared.prompts[index].inputTokens == 124 && prepared.prompts[index].outputTokens == 8)
         }
         #expect(Set(texts).count == 9, "every suffix is its own")
