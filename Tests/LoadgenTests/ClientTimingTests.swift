@@ -244,9 +244,11 @@ struct ClientTimingTests {
         defer { server.stop() }
         // "Unstarved" is a precondition the test cannot set: on a machine whose cores are full
         // (a test build, a server beside it) the client really is late now and then, and its
-        // verdict rightly says so. Up to three runs, judged on the first that kept up (or the last).
+        // verdict rightly says so; and echo-server, starved too, may send two tokens together
+        // (one read fewer, with no client lag: the server's lateness, not the client's). Up to
+        // three runs, judged on the first that kept up with every write read apart (or the last).
         var result = try LoadRun.run(try streamingPlan(server, requests: 4))
-        for _ in 0..<2 where !result.clientVerdict.keptUp {
+        for _ in 0..<2 where !result.clientVerdict.keptUp || result.mergedTokenChunks > 0 {
             result = try LoadRun.run(try streamingPlan(server, requests: 4))
         }
         #expect(result.succeeded == 4)

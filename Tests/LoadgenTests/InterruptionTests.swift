@@ -20,12 +20,17 @@ struct InterruptionTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var arguments = [command, "--base-url", "http://127.0.0.1:\(server.port)", "--quiet"]
         if command != "run" { arguments += ["--output-dir", directory] }
-        let started = Date()
-        let run = try CommandRunner.run(BuiltProducts.loadgen, arguments, timeoutSeconds: 30) { process in
-            usleep(700_000)
+        var signalled = Date()
+        let run = try CommandRunner.run(BuiltProducts.loadgen, arguments, timeoutSeconds: 40) { process in
+            // The signal goes once the lookup is under way (the server has its request), not
+            // after a fixed sleep: on a loaded machine starting the binary can take longer.
+            let deadline = Date().addingTimeInterval(20)
+            while server.received.isEmpty, Date() < deadline { usleep(20_000) }
+            usleep(100_000)
+            signalled = Date()
             kill(process.processIdentifier, signal)
         }
-        let elapsed = Date().timeIntervalSince(started)
+        let elapsed = Date().timeIntervalSince(signalled)
         #expect(run.status == status, "stderr: \(run.stderr)")
         // The lookup gives up after 10 s on its own; the signal must not wait for that.
         #expect(elapsed < 5, "\(command) took \(elapsed) s to honour the signal")
