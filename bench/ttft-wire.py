@@ -26,7 +26,8 @@ import time
 
 
 def packets(path):
-    """(time s, source port, destination port, payload) of every TCP segment with a payload."""
+    """(time s, source port, destination port, SYN without ACK, payload) of every TCP segment with
+    a payload or a connection's opening SYN."""
     with open(path, "rb") as f:
         header = f.read(24)
         magic = struct.unpack("<I", header[:4])[0]
@@ -45,33 +46,45 @@ def packets(path):
                 continue
             total = struct.unpack(">H", ip[2:4])[0]
             tcp = ip[ihl:total]
+            if len(tcp) < 20:
+                continue
             source, destination = struct.unpack(">HH", tcp[:4])
             offset = (tcp[12] >> 4) * 4
             payload = tcp[offset:]
-            if payload:
-                yield seconds + fraction * scale, source, destination, payload
+            opening = tcp[13] & 0x12 == 0x02
+            if payload or opening:
+                yield seconds + fraction * scale, source, destination, opening, payload
 
 
 def requests(path, port):
-    """Per client connection (its port): its kind and its requests' (sent, first event) times."""
+    """Per client connection: its kind and its requests' (sent, first event) times. A connection is
+    its client port from its SYN on (ports are reused across runs)."""
     connections = {}
-    for time, source, destination, payload in packets(path):
+    every = []
+    for stamp, source, destination, opening, payload in packets(path):
         if destination == port:
-            c = connections.setdefault(source, {"kind": None, "requests": [], "open": None, "first": time, "last": time})
-            c["last"] = time
+            c = connections.get(source)
+            if opening or c is None:
+                c = connections[source] = {"kind": None, "requests": [], "open": None, "first": stamp, "last": stamp,
+                                           "answered": None, "thinks": []}
+                every.append(c)
+            c["last"] = stamp
             if payload.startswith(b"POST "):
                 c["kind"] = "vllm" if b"aiohttp" in payload else "loadgen"
-                c["open"] = [time, None]
+                c["open"] = [stamp, None]
                 c["requests"].append(c["open"])
+                if c["answered"] is not None:
+                    c["thinks"].append(1e3 * (stamp - c["answered"]))
             elif payload.startswith(b"GET "):
                 c["kind"] = c["kind"] or "other"
         elif source == port and destination in connections:
             c = connections[destination]
-            c["last"] = time
+            c["last"] = stamp
+            c["answered"] = stamp
             if c["open"] is not None and c["open"][1] is None and b"data: " in payload:
-                c["open"][1] = time
+                c["open"][1] = stamp
                 c["open"] = None
-    return connections
+    return every
 
 
 def split(run, path, offset):
@@ -109,15 +122,16 @@ def runs(connections):
     """Connections of one kind that overlap in time, as one run: (kind, first, last, wire TTFTs ms)."""
     out = []
     for kind in ("vllm", "loadgen"):
-        mine = sorted((c for c in connections.values() if c["kind"] == kind), key=lambda c: c["first"])
+        mine = sorted((c for c in connections if c["kind"] == kind), key=lambda c: c["first"])
         current = None
         for c in mine:
             if current is None or c["first"] > current["last"]:
-                current = {"kind": kind, "first": c["first"], "last": c["last"], "ttfts": [], "pairs": []}
+                current = {"kind": kind, "first": c["first"], "last": c["last"], "ttfts": [], "pairs": [], "thinks": []}
                 out.append(current)
             current["last"] = max(current["last"], c["last"])
             current["ttfts"] += [1e3 * (first - sent) for sent, first in c["requests"] if first is not None]
             current["pairs"] += [(sent, first) for sent, first in c["requests"] if first is not None]
+            current["thinks"] += [t for t in c["thinks"] if t < 500]
     return sorted(out, key=lambda r: r["first"])
 
 
@@ -152,10 +166,11 @@ def main():
     offset = time.time() - time.monotonic()
     print("per client run: wire TTFT = first request byte to first SSE event byte on the loopback; then, per request"
           " (matched by start), the client's start stamp to its POST and the wire's first event to its stamp, ms:"
-          " median / mean, and the requests whose stamp came 10 ms or more after the wire")
+          " median / mean, and the requests whose stamp came 10 ms or more after the wire; think on the wire = the"
+          " previous answer's last byte on the connection to the next POST, median / mean ms")
     print("| run (result file) | client | requests on the wire | wire mean TTFT ms | client mean TTFT ms | client - wire ms |"
-          " start to POST | wire to stamp | stamps 10 ms+ late |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+          " start to POST | wire to stamp | stamps 10 ms+ late | think on the wire |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     shown_runs = []
     for run in runs(requests(capture, port)):
         if not run["ttfts"]:
@@ -171,6 +186,8 @@ def main():
                       f" {statistics.fmean(receive):.2f} | {sum(r >= 10 for r in receive)}/{len(per)}")
         else:
             shown += " | | |"
+        thinks = run["thinks"]
+        shown += f" | {statistics.median(thinks):.2f} / {statistics.fmean(thinks):.2f}" if thinks else " | "
         print(f"| {name or '?'} | {run['kind']} | {len(run['ttfts'])} | {wire:.2f} | {shown} |")
     simultaneous(shown_runs)
 
