@@ -44,16 +44,7 @@ if [[ -z ${LOADGEN:-} ]]; then
   LOADGEN="$ROOT/.build/release/loadgen"
 fi
 curl -sf -m 2 "$BASE/v1/models" > /dev/null || { echo "no server at $BASE: start ../shared/realpeer/serve.sh" >&2; exit 1; }
-NICE=()
-if [[ -n ${PRIORITY:-} ]]; then
-  group=$(ps -o pgid= -p "$(cat "${PIDFILE:-/tmp/realpeer_vllm.pid}")" | tr -d ' ')
-  renice -n "$PRIORITY" -g "$group" > /dev/null
-  NICE=(nice -n "$PRIORITY")
-  echo "server process group $group and both clients at niceness $PRIORITY"
-fi
-
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 VLLM_NO_USAGE_STATS=1
-export VLLM_CACHE_ROOT="${VLLM_CACHE_ROOT:-/tmp/realpeer_cache/vllm}" HF_HOME="${HF_HOME:-/tmp/realpeer_cache/hf}"
+source bench/realpeer-clients.sh
 
 # The same runs as bench/vs-vllm.sh's run_vllm and run_loadgen.
 # VLLM_CLI: the vllm command, or the event-loop lag probe around it (LOOP_LAG's extra runs).

@@ -87,16 +87,7 @@ cleanup() {
   if [[ $STARTED_SERVER == 1 ]]; then "$REALPEER/stop.sh" || true; fi
 }
 trap cleanup EXIT
-NICE=()
-if [[ -n ${PRIORITY:-} ]]; then
-  group=$(ps -o pgid= -p "$(cat "${PIDFILE:-/tmp/realpeer_vllm.pid}")" | tr -d ' ')
-  renice -n "$PRIORITY" -g "$group" > /dev/null
-  NICE=(nice -n "$PRIORITY")
-  echo "server process group $group and both clients at niceness $PRIORITY"
-fi
-
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 VLLM_NO_USAGE_STATS=1
-export VLLM_CACHE_ROOT="${VLLM_CACHE_ROOT:-/tmp/realpeer_cache/vllm}" HF_HOME="${HF_HOME:-/tmp/realpeer_cache/hf}"
+source bench/realpeer-clients.sh
 
 # vllm bench serve, random dataset, --save-detailed for its per-request start_times, ttfts,
 # itls, latencies, input_lens (the server's usage) and output_lens.

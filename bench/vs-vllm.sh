@@ -47,16 +47,7 @@ if ! curl -sf -m 2 "$BASE/v1/models" >/dev/null 2>&1; then
 fi
 cleanup() { if [[ $STARTED_SERVER == 1 ]]; then "$REALPEER/stop.sh" || true; fi; }
 trap cleanup EXIT
-NICE=()
-if [[ -n ${PRIORITY:-} ]]; then
-  group=$(ps -o pgid= -p "$(cat "${PIDFILE:-/tmp/realpeer_vllm.pid}")" | tr -d ' ')
-  renice -n "$PRIORITY" -g "$group" > /dev/null
-  NICE=(nice -n "$PRIORITY")
-  echo "server process group $group and both clients at niceness $PRIORITY"
-fi
-
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 VLLM_NO_USAGE_STATS=1
-export VLLM_CACHE_ROOT="${VLLM_CACHE_ROOT:-/tmp/realpeer_cache/vllm}" HF_HOME="${HF_HOME:-/tmp/realpeer_cache/hf}"
+source bench/realpeer-clients.sh
 
 # vllm bench serve, random dataset, as it is usually run. Its ready check (one request alone first)
 # is off by default in 0.32 (--ready-check-timeout-sec 0: "Skipping endpoint ready check."), so
